@@ -1,0 +1,363 @@
+//! Runtime support for generated Naftiko clients: the transport, request building, responses and errors.
+//!
+//! This file is part of the compiler (`naftiko-codegen/runtime/client_runtime.rs`) and is written next to every
+//! generated client as `runtime.rs`, so that a generated client is a self-contained module depending only on
+//! `reqwest`, `serde`, `serde_json` (with `raw_value`), `percent-encoding` and `thiserror`.
+
+use std::fmt;
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::value::RawValue;
+
+pub use reqwest::Method;
+
+/// A secret value (a token, a client secret). Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself. Call only where it is sent, never where it could be logged.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How requests authenticate to the upstream.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+}
+
+/// Everything a [`Transport`] needs.
+#[derive(Clone, Debug)]
+pub struct TransportConfig {
+    /// The upstream's base URL, e.g. `https://tenant.logto.app` (no trailing slash needed).
+    pub base_url: String,
+    pub auth: Auth,
+    /// Time allowed for one whole upstream exchange.
+    pub timeout: Duration,
+    /// Time allowed to establish a connection.
+    pub connect_timeout: Duration,
+    /// Largest response body accepted.
+    pub max_response_bytes: usize,
+}
+
+impl TransportConfig {
+    pub fn new(base_url: impl Into<String>, auth: Auth) -> Self {
+        TransportConfig {
+            base_url: base_url.into(),
+            auth,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            max_response_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// The connection-pooled HTTP transport every generated method sends through. Cheap to clone (shared pool).
+#[derive(Clone, Debug)]
+pub struct Transport {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    auth: Auth,
+    max_response_bytes: usize,
+}
+
+/// What went wrong with an upstream call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The arguments cannot form a safe request (an empty or dot-segment path value, say).
+    #[error("invalid argument `{param}`: {reason}")]
+    InvalidArgument { param: &'static str, reason: String },
+    /// The upstream could not be reached.
+    #[error("could not connect to the upstream: {0}")]
+    Connect(String),
+    /// The upstream did not answer in time.
+    #[error("the upstream did not answer within the timeout")]
+    Timeout,
+    /// The upstream answered with an error status.
+    #[error("the upstream answered {status}{}", detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Status {
+        status: u16,
+        /// The upstream's `{code, message, data}` error body, when it sent one.
+        detail: Option<ErrorBody>,
+        headers: ResponseHeaders,
+        /// The raw body, when it was JSON.
+        body: Option<Box<RawValue>>,
+    },
+    /// The upstream answered, but not with the JSON it promised (or the exchange broke off).
+    #[error("the upstream's response is invalid: {0}")]
+    InvalidResponse(String),
+    /// The transport could not be built (bad base URL, TLS set-up).
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+/// An API error body as Logto (and many APIs) send it: `{"code": "...", "message": "...", "data": ...}`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl fmt::Display for ErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.code, &self.message) {
+            (Some(c), Some(m)) => write!(f, "{c}: {m}"),
+            (Some(c), None) => f.write_str(c),
+            (None, Some(m)) => f.write_str(m),
+            (None, None) => f.write_str("no detail"),
+        }
+    }
+}
+
+/// The response headers callers need to pass on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseHeaders {
+    pub content_type: Option<String>,
+    /// Pagination: the total number of entries (`Total-Number`).
+    pub total_number: Option<String>,
+    /// Pagination: whether the total was capped (`Total-Number-Is-Capped`).
+    pub total_number_is_capped: Option<String>,
+    pub link: Option<String>,
+}
+
+/// A successful upstream response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: ResponseHeaders,
+    /// The JSON body, validated and kept verbatim; `None` for an empty body (204).
+    pub body: Option<Box<RawValue>>,
+}
+
+impl Response {
+    /// The body parsed into `T` (`serde_json::Value` for any JSON).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
+        self.body
+            .as_deref()
+            .map(|b| serde_json::from_str(b.get()))
+            .transpose()
+            .map_err(|e| Error::InvalidResponse(format!("body does not have the expected shape: {e}")))
+    }
+}
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved. Everything else — `/`, `?`, `#`, `%`, `;`,
+/// spaces, control characters, non-ASCII — is percent-encoded, so a value is exactly one segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Appends `value` to `path` as exactly one percent-encoded path segment. Values that cannot be one segment — empty,
+/// `.` or `..` (which URL parsers resolve against the path) — are refused.
+pub fn push_segment(path: &mut String, param: &'static str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::InvalidArgument {
+            param,
+            reason: "must not be empty".into(),
+        });
+    }
+    if value == "." || value == ".." {
+        return Err(Error::InvalidArgument {
+            param,
+            reason: format!("`{value}` is not allowed as a path segment"),
+        });
+    }
+    path.extend(utf8_percent_encode(value, SEGMENT));
+    Ok(())
+}
+
+/// Query parameters, in the order they are added.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    pub fn push(&mut self, key: &str, value: impl fmt::Display) {
+        self.pairs.push((key.to_owned(), value.to_string()));
+    }
+
+    pub fn push_opt<T: fmt::Display>(&mut self, key: &str, value: Option<T>) {
+        if let Some(v) = value {
+            self.push(key, v);
+        }
+    }
+
+    /// An object-typed parameter, sent form-exploded: each entry becomes its own `key=value` pair.
+    pub fn push_map<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) {
+        for (k, v) in map {
+            self.pairs.push((k.clone(), v.clone()));
+        }
+    }
+
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+}
+
+impl Transport {
+    pub fn new(config: TransportConfig) -> Result<Self, Error> {
+        let base = reqwest::Url::parse(config.base_url.trim_end_matches('/'))
+            .map_err(|e| Error::Config(format!("base URL `{}`: {e}", config.base_url)))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(Error::Config(format!("base URL `{}` is not an http(s) URL", config.base_url)));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Ok(Transport {
+            http,
+            base,
+            auth: config.auth,
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    pub fn base_url(&self) -> &reqwest::Url {
+        &self.base
+    }
+
+    /// Sends one request. `path` is already encoded (built with [`push_segment`]); `body` is sent as JSON.
+    pub async fn send<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<&B>,
+    ) -> Result<Response, Error> {
+        let mut url = self.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        let full_path = format!("{base_path}{path}");
+        url.set_path(&full_path);
+        // `set_path` must not have reinterpreted anything: the path is sent exactly as built.
+        if url.path() != full_path {
+            return Err(Error::InvalidArgument {
+                param: "path",
+                reason: "the path would not be sent as built".into(),
+            });
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.pairs());
+        }
+        let mut req = self.http.request(method, url);
+        if let Auth::Bearer(token) = &self.auth {
+            req = req.bearer_auth(token.expose());
+        }
+        if let Some(b) = body {
+            let bytes = serde_json::to_vec(b)
+                .map_err(|e| Error::InvalidArgument { param: "body", reason: e.to_string() })?;
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
+        }
+        let resp = req.send().await.map_err(transport_error)?;
+        self.read(resp).await
+    }
+
+    async fn read(&self, mut resp: reqwest::Response) -> Result<Response, Error> {
+        let status = resp.status().as_u16();
+        let h = resp.headers();
+        let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = ResponseHeaders {
+            content_type: get("content-type"),
+            total_number: get("total-number"),
+            total_number_is_capped: get("total-number-is-capped"),
+            link: get("link"),
+        };
+        if resp.content_length().is_some_and(|n| n > self.max_response_bytes as u64) {
+            return Err(Error::InvalidResponse(format!(
+                "body larger than {} bytes",
+                self.max_response_bytes
+            )));
+        }
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+            if buf.len() + chunk.len() > self.max_response_bytes {
+                return Err(Error::InvalidResponse(format!(
+                    "body larger than {} bytes",
+                    self.max_response_bytes
+                )));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let body = if buf.iter().all(u8::is_ascii_whitespace) {
+            None
+        } else {
+            match serde_json::from_slice::<Box<RawValue>>(&buf) {
+                Ok(v) => Some(v),
+                Err(e) if (200..300).contains(&status) => {
+                    return Err(Error::InvalidResponse(format!(
+                        "status {status} with a body that is not JSON ({e})"
+                    )));
+                }
+                Err(_) => None,
+            }
+        };
+        if (200..300).contains(&status) {
+            Ok(Response { status, headers, body })
+        } else {
+            let detail = body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<ErrorBody>(b.get()).ok())
+                .filter(|e| e.code.is_some() || e.message.is_some());
+            Err(Error::Status { status, detail, headers, body })
+        }
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> Error {
+    // reqwest's messages carry the URL; strip it (it may hold a tenant or a query value) and keep the cause.
+    let e = e.without_url();
+    if e.is_timeout() {
+        Error::Timeout
+    } else if e.is_connect() {
+        Error::Connect(error_chain(&e))
+    } else {
+        Error::InvalidResponse(error_chain(&e))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}

@@ -1,0 +1,217 @@
+//! Diagnostics: every problem found in a spec, with the line and column it points at.
+//!
+//! The compiler never stops at the first problem it can recover from: parse, resolve and check all push into one
+//! [`Diagnostics`] sink, and the caller renders the whole list at once.
+
+use std::fmt;
+
+/// A position in the spec source, 1-based. `line == 0` means "no position known" (rare: only for problems that are
+/// about the document as a whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Pos {
+    pub const UNKNOWN: Pos = Pos { line: 0, col: 0 };
+
+    pub fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+
+    pub fn is_known(self) -> bool {
+        self.line > 0
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// What kind of problem a diagnostic reports. Tests match on this rather than on message wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// The document is not well-formed YAML, or a value has the wrong shape.
+    Syntax,
+    /// A field the format requires is absent.
+    MissingField,
+    /// A field the format does not have.
+    UnknownField,
+    /// `naftiko:` names a version this compiler does not read.
+    Version,
+    /// A value outside what the format allows (bad method, bad type name, bad port…).
+    InvalidValue,
+    /// `call:` names a namespace or operation that does not exist.
+    UnknownCall,
+    /// A `with:` key that is not a parameter of the called operation.
+    UnknownWithKey,
+    /// A `with:` value that names an exposed input which does not exist.
+    UnknownInput,
+    /// A `{{VAR}}` that no `binds` entry provides.
+    UnknownBinding,
+    /// A consumed path parameter the exposure cannot supply.
+    UnsuppliedPathParam,
+    /// Two REST operations share path and method.
+    DuplicateRoute,
+    /// Two MCP tools share a name.
+    DuplicateTool,
+    /// Two entries of the same kind share a name (operations, namespaces, parameters…).
+    DuplicateName,
+    /// An MCP tool name outside `^[A-Za-z0-9_.-]{1,64}$`.
+    InvalidToolName,
+    /// Two names become the same Rust identifier after sanitising.
+    IdentClash,
+    /// A feature of the format this compiler does not implement yet.
+    Unsupported,
+    /// A warning: the spec uses this spec generator's dialect rather than the schema's letter.
+    Dialect,
+    /// A path parameter used in a consumed path but not declared.
+    InferredPathParam,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// Renders the diagnostic as `FILE:LINE:COL: SEVERITY: MESSAGE`, followed by the source line and a caret when
+    /// `source` is given and the position is known.
+    pub fn render(&self, file: &str, source: Option<&str>) -> String {
+        let mut out = if self.pos.is_known() {
+            format!("{file}:{}: {}: {}", self.pos, self.severity, self.message)
+        } else {
+            format!("{file}: {}: {}", self.severity, self.message)
+        };
+        if let Some(line) = source
+            .filter(|_| self.pos.is_known())
+            .and_then(|s| s.lines().nth(self.pos.line as usize - 1))
+        {
+            let gutter = self.pos.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            // Columns count characters; keep tabs so the caret lines up under them.
+            let lead: String = line
+                .chars()
+                .take(self.pos.col.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!("\n{pad} |\n{gutter} | {line}\n{pad} | {lead}^"));
+        }
+        out
+    }
+}
+
+/// The sink every compiler stage reports into.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn error(&mut self, code: Code, pos: Pos, message: impl Into<String>) {
+        self.items.push(Diagnostic {
+            severity: Severity::Error,
+            code,
+            pos,
+            message: message.into(),
+        });
+    }
+
+    pub fn warning(&mut self, code: Code, pos: Pos, message: impl Into<String>) {
+        self.items.push(Diagnostic {
+            severity: Severity::Warning,
+            code,
+            pos,
+            message: message.into(),
+        });
+    }
+
+    pub fn unsupported(&mut self, pos: Pos, feature: impl fmt::Display) {
+        self.error(
+            Code::Unsupported,
+            pos,
+            format!("not supported yet: {feature}"),
+        );
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.iter_errors().count()
+    }
+
+    pub fn iter_errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.severity == Severity::Error)
+    }
+
+    pub fn iter_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// All diagnostics in source order (errors before warnings at the same position), deduplicated.
+    pub fn sorted(&self) -> Vec<Diagnostic> {
+        let mut v = self.items.clone();
+        v.sort_by(|a, b| {
+            (a.pos, a.severity, a.code, &a.message).cmp(&(b.pos, b.severity, b.code, &b.message))
+        });
+        v.dedup();
+        v
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// Renders every diagnostic, one block each, with a closing summary line.
+    pub fn render(&self, file: &str, source: Option<&str>) -> String {
+        let mut out = String::new();
+        for d in self.sorted() {
+            out.push_str(&d.render(file, source));
+            out.push('\n');
+        }
+        let (e, w) = (self.error_count(), self.iter_warnings().count());
+        if e + w > 0 {
+            out.push_str(&format!(
+                "{file}: {e} error{}, {w} warning{}\n",
+                if e == 1 { "" } else { "s" },
+                if w == 1 { "" } else { "s" }
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,236 @@
+//! The typed client module: one client struct per consumed API, one async method per consumed operation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{doc_lines, ident};
+use crate::ir::{Auth, Capability, ConsumedApi, Operation, ParamType, TemplatePart, ValueSource};
+use crate::names;
+
+/// The Rust type of a client for `api`.
+pub fn client_type(api: &ConsumedApi) -> String {
+    format!("{}Client", names::type_ident(&api.namespace))
+}
+
+/// The Rust type of an operation's query parameter struct.
+pub fn query_type(op: &Operation) -> String {
+    format!("{}Query", names::type_ident(&op.name))
+}
+
+/// The Rust type a query parameter is held in.
+pub fn param_rust_type(ty: ParamType) -> TokenStream {
+    match ty {
+        ParamType::String => quote!(String),
+        ParamType::Integer => quote!(i64),
+        ParamType::Number => quote!(f64),
+        ParamType::Boolean => quote!(bool),
+        ParamType::Object => quote!(std::collections::BTreeMap<String, String>),
+    }
+}
+
+pub fn emit(cap: &Capability) -> TokenStream {
+    let apis = cap.apis.iter().map(api);
+    let mut doc = vec![format!("Typed clients for {}.", cap.label)];
+    doc.push(String::new());
+    doc.push("Each method sends one upstream request through a shared [`Transport`](super::runtime::Transport) and returns the upstream status, pagination headers and JSON body.".into());
+    let doc = doc.iter().map(|l| {
+        let l = format!(" {l}");
+        quote!(#![doc = #l])
+    });
+    quote! {
+        #(#doc)*
+
+        use super::runtime::{Error, Method, Query, Response, Transport};
+
+        #(#apis)*
+    }
+}
+
+fn api(api: &ConsumedApi) -> TokenStream {
+    let ns = &api.namespace;
+    let client = format_ident!("{}", client_type(api));
+    let prefix = names::const_ident(ns);
+    let base_const = format_ident!("{prefix}_BASE_URI");
+    let base = &api.base_uri.template;
+    let placeholders: Vec<&str> = api.base_uri.placeholders().collect();
+    let ph_const = format_ident!("{prefix}_BASE_URI_PLACEHOLDERS");
+    let token_const = match &api.auth {
+        Auth::Bearer {
+            token: ValueSource::Bound(var),
+        } => {
+            let c = format_ident!("{prefix}_BEARER_TOKEN_VAR");
+            let doc = format!(" The bound variable that holds the bearer token of `{ns}` (`{{{{{var}}}}}`).");
+            quote! {
+                #[doc = #doc]
+                pub const #c: &str = #var;
+            }
+        }
+        Auth::Bearer {
+            token: ValueSource::Literal(tok),
+        } => {
+            let c = format_ident!("{prefix}_BEARER_TOKEN");
+            quote! {
+                /// The bearer token the spec gives literally.
+                pub const #c: &str = #tok;
+            }
+        }
+        Auth::None => quote!(),
+    };
+    let mut client_doc = vec![format!("Client for `{ns}`.")];
+    if let Some(d) = &api.description {
+        client_doc.push(String::new());
+        client_doc.extend(d.lines().map(str::to_owned));
+    }
+    let client_doc = doc_lines(&client_doc);
+    let base_doc = format!(" Base URI of `{ns}`; `[name]` placeholders are filled in from configuration.");
+    let methods = api.operations.iter().map(method);
+    let structs = api.operations.iter().filter(|o| !o.query_params.is_empty()).map(query_struct);
+    quote! {
+        #[doc = #base_doc]
+        pub const #base_const: &str = #base;
+        /// The placeholders of the base URI, in order.
+        pub const #ph_const: &[&str] = &[#(#placeholders),*];
+        #token_const
+
+        #client_doc
+        #[derive(Clone, Debug)]
+        pub struct #client {
+            transport: Transport,
+        }
+
+        impl #client {
+            pub fn new(transport: Transport) -> Self {
+                Self { transport }
+            }
+
+            pub fn transport(&self) -> &Transport {
+                &self.transport
+            }
+
+            #(#methods)*
+        }
+
+        #(#structs)*
+    }
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let name = ident(&op.ident);
+    let http_method = format_ident!("{}", op.method.as_str());
+    let mut doc: Vec<String> = op
+        .description
+        .iter()
+        .flat_map(|d| d.lines().map(str::to_owned))
+        .collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc.push(format!("`{} {}`", op.method.as_str(), op.path.template));
+    let doc = doc_lines(&doc);
+
+    let mut args = Vec::new();
+    for p in &op.path_params {
+        let a = ident(&p.ident);
+        args.push(quote!(#a: &str));
+    }
+    if !op.query_params.is_empty() {
+        let t = format_ident!("{}", query_type(op));
+        args.push(quote!(query: &#t));
+    }
+    if op.body {
+        args.push(quote!(body: &B));
+    }
+    let generics = if op.body {
+        quote!(<B: serde::Serialize + ?Sized>)
+    } else {
+        quote!()
+    };
+
+    let capacity = Literal::usize_unsuffixed(
+        op.path.template.len() + 16 * op.path_params.len(),
+    );
+    let pushes = op.path.parts.iter().map(|part| match part {
+        TemplatePart::Literal(s) => quote!(path.push_str(#s);),
+        TemplatePart::Param(n) => {
+            let p = op.path_params.iter().find(|p| &p.name == n);
+            let a = ident(p.map(|p| p.ident.as_str()).unwrap_or(n));
+            quote!(super::runtime::push_segment(&mut path, #n, #a)?;)
+        }
+    });
+    let query = if op.query_params.is_empty() {
+        quote!(let q = Query::new();)
+    } else {
+        let pushes = op.query_params.iter().map(|p| {
+            let key = &p.name;
+            let f = ident(&p.ident);
+            match (p.ty, p.required) {
+                (ParamType::Object, true) => quote!(q.push_map(&query.#f);),
+                (ParamType::Object, false) => quote! {
+                    if let Some(m) = &query.#f {
+                        q.push_map(m);
+                    }
+                },
+                (_, true) => quote!(q.push(#key, &query.#f);),
+                (ParamType::String, false) => quote!(q.push_opt(#key, query.#f.as_deref());),
+                (_, false) => quote!(q.push_opt(#key, query.#f);),
+            }
+        });
+        quote! {
+            let mut q = Query::new();
+            #(#pushes)*
+        }
+    };
+    let body = if op.body {
+        quote!(Some(body))
+    } else {
+        quote!(None::<&()>)
+    };
+    quote! {
+        #doc
+        pub async fn #name #generics(&self, #(#args),*) -> Result<Response, Error> {
+            let mut path = String::with_capacity(#capacity);
+            #(#pushes)*
+            #query
+            self.transport.send(Method::#http_method, &path, &q, #body).await
+        }
+    }
+}
+
+fn query_struct(op: &Operation) -> TokenStream {
+    let t = format_ident!("{}", query_type(op));
+    let doc = format!(" Query parameters of `{}`.", op.name);
+    let fields = op.query_params.iter().map(|p| {
+        let f = ident(&p.ident);
+        let ty = param_rust_type(p.ty);
+        let ty = if p.required { ty } else { quote!(Option<#ty>) };
+        let mut d: Vec<String> = p
+            .description
+            .iter()
+            .flat_map(|d| d.lines().map(str::to_owned))
+            .collect();
+        if p.ident != p.name {
+            if !d.is_empty() {
+                d.push(String::new());
+            }
+            d.push(format!("Sent as `{}`.", p.name));
+        }
+        if p.ty == ParamType::Object {
+            if !d.is_empty() {
+                d.push(String::new());
+            }
+            d.push("Each entry is sent as its own query parameter (form-exploded).".into());
+        }
+        let d = doc_lines(&d);
+        quote! {
+            #d
+            pub #f: #ty,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #t {
+            #(#fields)*
+        }
+    }
+}

@@ -1,0 +1,358 @@
+//! The intermediate representation: what a spec *means*, after every reference is resolved. No serde type reaches
+//! past this point; emitters read only these types.
+
+use crate::diagnostic::Pos;
+
+/// A whole capability, resolved.
+#[derive(Debug, Clone)]
+pub struct Capability {
+    pub label: String,
+    pub description: Option<String>,
+    pub apis: Vec<ConsumedApi>,
+    pub binds: Vec<BoundKey>,
+    pub rest: Vec<RestAdapter>,
+    pub mcp: Vec<McpAdapter>,
+}
+
+impl Capability {
+    pub fn operation(&self, r: OpRef) -> &Operation {
+        &self.apis[r.api].operations[r.op]
+    }
+}
+
+/// A variable the capability binds from outside (`binds:`): `{{VAR}}` in the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundKey {
+    /// The name used in `{{VAR}}`.
+    pub var: String,
+    /// The binding's namespace (`env` for the process environment).
+    pub namespace: String,
+    /// The key to read in that namespace.
+    pub key: String,
+}
+
+/// A consumed HTTP API (`capability.consumes[]`).
+#[derive(Debug, Clone)]
+pub struct ConsumedApi {
+    pub namespace: String,
+    pub description: Option<String>,
+    pub base_uri: BaseUri,
+    pub auth: Auth,
+    pub operations: Vec<Operation>,
+}
+
+/// A base URI such as `https://[tenant_id].logto.app`, split at its `[name]` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUri {
+    pub template: String,
+    pub parts: Vec<TemplatePart>,
+}
+
+impl BaseUri {
+    pub fn placeholders(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            TemplatePart::Param(n) => Some(n.as_str()),
+            TemplatePart::Literal(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    Literal(String),
+    Param(String),
+}
+
+/// Authentication towards the consumed API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    Bearer { token: ValueSource },
+}
+
+/// A value known at build time or bound at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueSource {
+    /// `{{VAR}}`: the bound key `VAR`.
+    Bound(String),
+    Literal(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// POST, PUT and PATCH forward a JSON request body.
+    pub fn has_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// A map of string keys to string values, sent form-exploded (`a.b=x&c=y`).
+    Object,
+}
+
+impl ParamType {
+    pub fn parse(s: &str) -> Option<ParamType> {
+        Some(match s {
+            "string" => ParamType::String,
+            "integer" => ParamType::Integer,
+            "number" => ParamType::Number,
+            "boolean" => ParamType::Boolean,
+            "object" => ParamType::Object,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Integer => "integer",
+            ParamType::Number => "number",
+            ParamType::Boolean => "boolean",
+            ParamType::Object => "object",
+        }
+    }
+}
+
+/// A consumed operation: one upstream HTTP call.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// The name used in `call: namespace.name`.
+    pub name: String,
+    /// Its Rust identifier (snake_case, keyword-safe).
+    pub ident: String,
+    pub description: Option<String>,
+    pub method: Method,
+    pub path: PathTemplate,
+    /// In order of appearance in the path.
+    pub path_params: Vec<Param>,
+    /// In order of declaration.
+    pub query_params: Vec<Param>,
+    /// POST/PUT/PATCH: a JSON body is forwarded.
+    pub body: bool,
+    pub output: OutputMapping,
+    pub pos: Pos,
+}
+
+/// A path such as `/api/applications/{id}/roles`, split into literal text and parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate {
+    pub template: String,
+    pub parts: Vec<TemplatePart>,
+}
+
+impl PathTemplate {
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            TemplatePart::Param(n) => Some(n.as_str()),
+            TemplatePart::Literal(_) => None,
+        })
+    }
+
+    /// The path with every placeholder written `{name}` (as axum 0.8 routes spell them).
+    pub fn normalized(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Literal(s) => s.clone(),
+                TemplatePart::Param(n) => format!("{{{n}}}"),
+            })
+            .collect()
+    }
+
+    /// The path's shape, parameters anonymised: `/api/applications/{}`; two routes with the same shape and method
+    /// would answer the same requests.
+    pub fn shape(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Literal(s) => s.as_str(),
+                TemplatePart::Param(_) => "{}",
+            })
+            .collect()
+    }
+}
+
+/// A parameter of a consumed operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub name: String,
+    pub ident: String,
+    pub ty: ParamType,
+    pub description: Option<String>,
+    pub required: bool,
+    /// False when the parameter was inferred from a `{x}` in the path rather than declared.
+    pub declared: bool,
+}
+
+/// How an operation's output is produced from the upstream response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMapping {
+    /// `$.`: the whole response body.
+    Whole,
+}
+
+/// Reference to a consumed operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpRef {
+    pub api: usize,
+    pub op: usize,
+}
+
+/// Where a consumed parameter's value comes from in an exposure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgSource {
+    /// An exposed input (a REST path/query parameter, an MCP tool argument), by name.
+    Input(String),
+    /// A bound key, `{{VAR}}`.
+    Bound(String),
+    /// A literal value.
+    Literal(String),
+}
+
+/// One consumed parameter bound to its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgBinding {
+    /// The consumed parameter's name.
+    pub param: String,
+    pub source: ArgSource,
+}
+
+/// Where an exposed input is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputLocation {
+    Path,
+    Query,
+}
+
+/// An input an exposure takes from its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExposedInput {
+    pub name: String,
+    pub ident: String,
+    pub ty: ParamType,
+    pub description: Option<String>,
+    pub required: bool,
+    /// For REST: where the input is read from. MCP tool inputs are always arguments (`Query` by convention).
+    pub location: InputLocation,
+}
+
+/// A REST adapter (`exposes[]` with `type: rest`).
+#[derive(Debug, Clone)]
+pub struct RestAdapter {
+    pub namespace: String,
+    pub description: Option<String>,
+    pub port: u16,
+    /// One route per distinct path, in order of first appearance.
+    pub routes: Vec<RestRoute>,
+}
+
+/// All operations exposed on one path.
+#[derive(Debug, Clone)]
+pub struct RestRoute {
+    pub path: PathTemplate,
+    pub operations: Vec<RestOperation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RestOperation {
+    pub name: String,
+    pub ident: String,
+    pub description: Option<String>,
+    pub method: Method,
+    pub call: OpRef,
+    /// Path inputs first (in path order), then query inputs.
+    pub inputs: Vec<ExposedInput>,
+    /// One binding per consumed parameter (path parameters first, then query parameters).
+    pub args: Vec<ArgBinding>,
+    pub body: bool,
+    pub output: OutputMapping,
+    pub pos: Pos,
+}
+
+/// An MCP adapter (`exposes[]` with `type: mcp`).
+#[derive(Debug, Clone)]
+pub struct McpAdapter {
+    pub namespace: String,
+    pub description: Option<String>,
+    pub port: Option<u16>,
+    pub transport: McpTransport,
+    pub tools: Vec<Tool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McpTransport {
+    Http,
+    Stdio,
+}
+
+/// MCP tool annotations, with the format's defaults applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hints {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+impl Default for Hints {
+    fn default() -> Self {
+        Hints {
+            read_only: false,
+            destructive: true,
+            idempotent: false,
+            open_world: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub name: String,
+    pub ident: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub hints: Hints,
+    pub call: OpRef,
+    /// The tool's final argument list: declared inputs, then unbound path parameters, then unbound query parameters.
+    pub inputs: Vec<ExposedInput>,
+    pub args: Vec<ArgBinding>,
+    /// Takes a `body` argument (POST/PUT/PATCH).
+    pub body: bool,
+    pub output: OutputMapping,
+    pub pos: Pos,
+}

@@ -1,0 +1,48 @@
+//! Stage 1 — parse: YAML text → the serde model of the format, with source positions.
+
+pub mod model;
+
+use serde_saphyr::{DuplicateKeyPolicy, Options};
+
+use crate::diagnostic::{Code, Diagnostic, Pos, Severity};
+pub use model::Document;
+
+/// Parses a spec. The only errors here are malformed YAML and values of the wrong shape; everything else (missing,
+/// unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
+pub fn parse(source: &str) -> Result<Document, Diagnostic> {
+    let mut options = Options::default();
+    // Repeated keys reach the model's visitors, which record them: this spec's dialect relies on one repair of a
+    // repeated key (see `resolve`), and every other repetition becomes a diagnostic with both positions.
+    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    options.with_snippet = false;
+    match serde_saphyr::from_str_with_options::<Document>(source, options) {
+        Ok(doc) => Ok(doc),
+        Err(err) => {
+            let pos = err
+                .location()
+                .map(|l| {
+                    Pos::new(
+                        u32::try_from(l.line()).unwrap_or(u32::MAX),
+                        u32::try_from(l.column()).unwrap_or(u32::MAX),
+                    )
+                })
+                .unwrap_or(Pos::UNKNOWN);
+            let text = err.without_snippet().to_string();
+            // The library's message may end with its own " at line X column Y"; the position is ours to print.
+            let message = strip_location_suffix(text.lines().next().unwrap_or("malformed YAML"));
+            Err(Diagnostic {
+                severity: Severity::Error,
+                code: Code::Syntax,
+                pos,
+                message: format!("malformed spec: {message}"),
+            })
+        }
+    }
+}
+
+fn strip_location_suffix(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].trim_end().to_owned(),
+        None => message.trim_end().to_owned(),
+    }
+}

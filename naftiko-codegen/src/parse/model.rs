@@ -1,0 +1,513 @@
+//! The serde model of a Naftiko 1.0.0-alpha2 document.
+//!
+//! Every object of the format is a struct whose fields are all optional [`Field`]s: a field remembers where its key
+//! and its value stand in the source. Presence of required fields, unknown keys and repeated keys are *recorded*, not
+//! rejected, so that the resolver can report every problem of a document in one pass. Only malformed YAML and values
+//! of the wrong shape (a list where a string belongs, say) stop the parse.
+//!
+//! The model covers the whole format — also the parts the compiler does not implement yet (`steps`, `aggregates`,
+//! request `body` templates, MCP `resources`/`prompts`, …) — so that using one is reported as "not supported yet" at
+//! its location rather than ignored. Parts that are only ever reported, never read, are kept as [`Any`].
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Pos;
+
+pub(crate) fn pos_of<T>(s: &Spanned<T>) -> Pos {
+    let loc = s.referenced;
+    Pos::new(
+        u32::try_from(loc.line()).unwrap_or(u32::MAX),
+        u32::try_from(loc.column()).unwrap_or(u32::MAX),
+    )
+}
+
+/// A value with the position of its key and of the value itself.
+#[derive(Debug, Clone)]
+pub struct Field<T> {
+    pub key_pos: Pos,
+    pub pos: Pos,
+    pub value: T,
+}
+
+/// A key that the object does not have, or a key given twice.
+#[derive(Debug, Clone)]
+pub struct ExtraKey {
+    pub name: String,
+    pub pos: Pos,
+    /// The value, when it is a scalar (kept for dialect repairs of repeated keys).
+    pub scalar: Option<Spanned<Scalar>>,
+    pub duplicate: bool,
+}
+
+/// A scalar as written: strings, numbers and booleans are kept as their text, with their kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Null,
+    Str(String),
+    Number(String),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) | Scalar::Number(s) => Some(s),
+            Scalar::Bool(true) => Some("true"),
+            Scalar::Bool(false) => Some("false"),
+            Scalar::Null => None,
+        }
+    }
+}
+
+/// Any YAML value: scalars are kept, collections are skipped (they are only ever reported, not read).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Any {
+    Scalar(Scalar),
+    Seq,
+    Map,
+}
+
+struct AnyVisitor;
+
+impl<'de> Visitor<'de> for AnyVisitor {
+    type Value = Any;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Number(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Number(v.to_string())))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Number(v.to_string())))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Number(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Number(v.to_string())))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Str(v.to_owned())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Any, E> {
+        Ok(Any::Scalar(Scalar::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Any, D::Error> {
+        d.deserialize_any(AnyVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Any, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Any::Seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Any, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Any::Map)
+    }
+}
+
+impl<'de> Deserialize<'de> for Any {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(AnyVisitor)? {
+            Any::Scalar(s) => Ok(s),
+            Any::Seq => Err(de::Error::invalid_type(
+                de::Unexpected::Seq,
+                &"a string, number or boolean",
+            )),
+            Any::Map => Err(de::Error::invalid_type(
+                de::Unexpected::Map,
+                &"a string, number or boolean",
+            )),
+        }
+    }
+}
+
+/// An ordered mapping whose keys and values keep their positions. `null` (a key with no value) reads as empty, with
+/// `was_null` set.
+#[derive(Debug, Clone)]
+pub struct Entries<V> {
+    pub entries: Vec<(Spanned<String>, Spanned<V>)>,
+    pub was_null: bool,
+}
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries {
+            entries: Vec::new(),
+            was_null: false,
+        }
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for EntriesVisitor<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Entries {
+                    entries: Vec::new(),
+                    was_null: true,
+                })
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                self.visit_unit()
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<String>>()? {
+                    let v = map.next_value::<Spanned<V>>()?;
+                    entries.push((k, v));
+                }
+                Ok(Entries {
+                    entries,
+                    was_null: false,
+                })
+            }
+        }
+        d.deserialize_any(EntriesVisitor(PhantomData))
+    }
+}
+
+/// A list that may also be written as `key:` with no value (read as empty).
+#[derive(Debug, Clone)]
+pub struct List<T>(pub Vec<Spanned<T>>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(List(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                self.visit_unit()
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<T>>()? {
+                    v.push(item);
+                }
+                Ok(List(v))
+            }
+        }
+        d.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+/// What every object of the format offers the resolver.
+pub trait SpecObject {
+    /// What this object is called in diagnostics.
+    const WHAT: &'static str;
+    /// The keys this object has, as the format spells them.
+    const KEYS: &'static [&'static str];
+    /// Keys the format does not have here, and keys given twice, in source order.
+    fn extra(&self) -> &[ExtraKey];
+    /// Where the (first) key `key` stands, when present.
+    fn key_pos(&self, key: &str) -> Option<Pos>;
+}
+
+/// Defines an object of the format: a struct of optional [`Field`]s plus the unknown and repeated keys met, and a
+/// `Deserialize` that records rather than rejects. `KEYS` lists the field names as the format spells them.
+macro_rules! spec_object {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $( $field:ident : $ty:ty = $key:literal ),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            $( pub $field: Option<Field<$ty>>, )*
+            /// Keys the format does not have here, and keys given twice, in source order.
+            pub extra: Vec<ExtraKey>,
+        }
+
+        impl SpecObject for $name {
+            const WHAT: &'static str = $what;
+            const KEYS: &'static [&'static str] = &[$($key),*];
+            fn extra(&self) -> &[ExtraKey] {
+                &self.extra
+            }
+            fn key_pos(&self, key: &str) -> Option<Pos> {
+                match key {
+                    $( $key => self.$field.as_ref().map(|f| f.key_pos), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str(concat!("a mapping (", $what, ")"))
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        while let Some(key) = map.next_key::<Spanned<String>>()? {
+                            let key_pos = pos_of(&key);
+                            match key.value.as_str() {
+                                $(
+                                    $key if out.$field.is_none() => {
+                                        let v = map.next_value::<Spanned<$ty>>()?;
+                                        out.$field = Some(Field { key_pos, pos: pos_of(&v), value: v.value });
+                                    }
+                                )*
+                                _ => {
+                                    let duplicate = <$name as SpecObject>::KEYS.contains(&key.value.as_str());
+                                    let v = map.next_value::<Spanned<Any>>()?;
+                                    let scalar = match v.value {
+                                        Any::Scalar(s) => Some(Spanned { value: s, referenced: v.referenced, defined: v.defined }),
+                                        _ => None,
+                                    };
+                                    out.extra.push(ExtraKey { name: key.value, pos: key_pos, scalar, duplicate });
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+spec_object!(
+    /// The whole document.
+    Document, "document" {
+        naftiko: String = "naftiko",
+        info: Info = "info",
+        consumes: Any = "consumes",
+        binds: Any = "binds",
+        capability: Capability = "capability",
+    }
+);
+
+spec_object!(Info, "info" {
+    label: String = "label",
+    description: String = "description",
+    tags: Any = "tags",
+    created: String = "created",
+    modified: String = "modified",
+    stakeholders: Any = "stakeholders",
+});
+
+spec_object!(Capability, "capability" {
+    binds: List<Binding> = "binds",
+    exposes: List<Exposure> = "exposes",
+    consumes: List<ConsumesHttp> = "consumes",
+    aggregates: Any = "aggregates",
+});
+
+spec_object!(Binding, "binding" {
+    namespace: String = "namespace",
+    description: String = "description",
+    location: String = "location",
+    keys: Entries<Scalar> = "keys",
+});
+
+spec_object!(
+    /// `ConsumesHttp`, or an `ImportedConsumesHttp` (`location`/`import`/`as`).
+    ConsumesHttp, "consumed API" {
+        namespace: String = "namespace",
+        r#type: String = "type",
+        description: String = "description",
+        base_uri: String = "baseUri",
+        input_parameters: Any = "inputParameters",
+        authentication: Authentication = "authentication",
+        resources: List<ConsumedResource> = "resources",
+        location: Any = "location",
+        import: Any = "import",
+        r#as: Any = "as",
+    }
+);
+
+spec_object!(
+    /// Every authentication variant of the format in one object; `type` tells which.
+    Authentication, "authentication" {
+        r#type: String = "type",
+        token: Scalar = "token",
+        username: Any = "username",
+        password: Any = "password",
+        key: Any = "key",
+        value: Any = "value",
+        placement: Any = "placement",
+        authorization_server_uri: Any = "authorizationServerUri",
+        resource: Any = "resource",
+        scopes: Any = "scopes",
+        audience: Any = "audience",
+        token_endpoint: Any = "tokenEndpoint",
+        token_validation: Any = "tokenValidation",
+    }
+);
+
+spec_object!(ConsumedResource, "consumed resource" {
+    name: String = "name",
+    label: String = "label",
+    description: String = "description",
+    path: String = "path",
+    input_parameters: Any = "inputParameters",
+    operations: List<ConsumedOperation> = "operations",
+});
+
+spec_object!(ConsumedOperation, "consumed operation" {
+    name: String = "name",
+    label: String = "label",
+    description: String = "description",
+    method: String = "method",
+    input_parameters: List<ConsumedInputParameter> = "inputParameters",
+    output_raw_format: String = "outputRawFormat",
+    output_schema: Any = "outputSchema",
+    output_parameters: List<ConsumedOutputParameter> = "outputParameters",
+    body: Any = "body",
+});
+
+spec_object!(
+    /// A consumed parameter. `type`, `description` and `required` are this spec dialect's additions to the schema.
+    ConsumedInputParameter, "consumed input parameter" {
+        name: String = "name",
+        r#in: String = "in",
+        value: Any = "value",
+        r#type: String = "type",
+        description: String = "description",
+        required: bool = "required",
+    }
+);
+
+spec_object!(ConsumedOutputParameter, "consumed output parameter" {
+    name: String = "name",
+    r#type: String = "type",
+    value: String = "value",
+});
+
+spec_object!(
+    /// Every exposure variant (`rest`, `mcp`, `skill`, `control`) in one object; `type` tells which.
+    Exposure, "exposure" {
+        r#type: String = "type",
+        address: Any = "address",
+        port: u32 = "port",
+        namespace: String = "namespace",
+        description: String = "description",
+        authentication: Any = "authentication",
+        resources: List<ExposedResource> = "resources",
+        tools: List<McpTool> = "tools",
+        prompts: Any = "prompts",
+        transport: String = "transport",
+        skills: Any = "skills",
+        management: Any = "management",
+        observability: Any = "observability",
+    }
+);
+
+spec_object!(ExposedResource, "exposed resource" {
+    label: String = "label",
+    description: String = "description",
+    path: String = "path",
+    name: String = "name",
+    input_parameters: List<ExposedInputParameter> = "inputParameters",
+    operations: List<ExposedOperation> = "operations",
+    forward: Any = "forward",
+    // Keys of MCP resources, kept so that an `mcp` exposure's `resources` read cleanly and are reported as one
+    // unsupported feature.
+    uri: Any = "uri",
+    mime_type: Any = "mimeType",
+    call: Any = "call",
+    with: Any = "with",
+    steps: Any = "steps",
+    mappings: Any = "mappings",
+    output_parameters: Any = "outputParameters",
+    location: Any = "location",
+});
+
+spec_object!(ExposedOperation, "exposed operation" {
+    name: String = "name",
+    label: String = "label",
+    description: String = "description",
+    method: String = "method",
+    input_parameters: List<ExposedInputParameter> = "inputParameters",
+    r#ref: Any = "ref",
+    call: String = "call",
+    with: Entries<Scalar> = "with",
+    output_parameters: List<MappedOutputParameter> = "outputParameters",
+    steps: Any = "steps",
+    mappings: Any = "mappings",
+});
+
+spec_object!(ExposedInputParameter, "exposed input parameter" {
+    name: String = "name",
+    r#in: String = "in",
+    r#type: String = "type",
+    description: String = "description",
+    pattern: Any = "pattern",
+    value: Any = "value",
+    required: bool = "required",
+});
+
+spec_object!(McpTool, "MCP tool" {
+    name: String = "name",
+    label: String = "label",
+    description: String = "description",
+    input_parameters: List<McpToolInputParameter> = "inputParameters",
+    r#ref: Any = "ref",
+    call: String = "call",
+    with: Entries<Scalar> = "with",
+    steps: Any = "steps",
+    mappings: Any = "mappings",
+    hints: McpToolHints = "hints",
+    output_parameters: List<MappedOutputParameter> = "outputParameters",
+});
+
+spec_object!(McpToolInputParameter, "MCP tool input parameter" {
+    name: String = "name",
+    r#type: String = "type",
+    description: String = "description",
+    required: bool = "required",
+});
+
+spec_object!(McpToolHints, "MCP tool hints" {
+    read_only: bool = "readOnly",
+    destructive: bool = "destructive",
+    idempotent: bool = "idempotent",
+    open_world: bool = "openWorld",
+});
+
+spec_object!(MappedOutputParameter, "output parameter" {
+    name: String = "name",
+    r#type: String = "type",
+    mapping: String = "mapping",
+    r#const: Any = "const",
+    value: Any = "value",
+    properties: Any = "properties",
+    items: Any = "items",
+});
