@@ -95,21 +95,35 @@ pub enum Error {
     #[error("the upstream did not answer within the timeout")]
     Timeout,
     /// The upstream answered with an error status.
-    #[error("the upstream answered {status}{}", detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Status {
-        status: u16,
-        /// The upstream's `{code, message, data}` error body, when it sent one.
-        detail: Option<ErrorBody>,
-        headers: ResponseHeaders,
-        /// The raw body, when it was JSON.
-        body: Option<Box<RawValue>>,
-    },
+    #[error("{0}")]
+    Status(Box<StatusError>),
     /// The upstream answered, but not with the JSON it promised (or the exchange broke off).
     #[error("the upstream's response is invalid: {0}")]
     InvalidResponse(String),
     /// The transport could not be built (bad base URL, TLS set-up).
     #[error("invalid client configuration: {0}")]
     Config(String),
+}
+
+/// An upstream error status, with what came with it.
+#[derive(Debug)]
+pub struct StatusError {
+    pub status: u16,
+    /// The upstream's `{code, message, data}` error body, when it sent one.
+    pub detail: Option<ErrorBody>,
+    pub headers: ResponseHeaders,
+    /// The raw body, when it was JSON.
+    pub body: Option<Box<RawValue>>,
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the upstream answered {}", self.status)?;
+        match &self.detail {
+            Some(d) => write!(f, ": {d}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// An API error body as Logto (and many APIs) send it: `{"code": "...", "message": "...", "data": ...}`.
@@ -334,7 +348,12 @@ impl Transport {
                 .as_deref()
                 .and_then(|b| serde_json::from_str::<ErrorBody>(b.get()).ok())
                 .filter(|e| e.code.is_some() || e.message.is_some());
-            Err(Error::Status { status, detail, headers, body })
+            Err(Error::Status(Box::new(StatusError {
+                status,
+                detail,
+                headers,
+                body,
+            })))
         }
     }
 }

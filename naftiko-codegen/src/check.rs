@@ -11,7 +11,9 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
     for api in &cap.apis {
         clashes(
             d,
-            api.operations.iter().map(|o| (o.name.as_str(), o.ident.as_str(), o.pos)),
+            api.operations
+                .iter()
+                .map(|o| (o.name.as_str(), o.ident.as_str(), o.pos)),
             &format!("operations of `{}`", api.namespace),
         );
         for op in &api.operations {
@@ -49,7 +51,9 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
                 }
                 clashes(
                     d,
-                    op.inputs.iter().map(|i| (i.name.as_str(), i.ident.as_str(), op.pos)),
+                    op.inputs
+                        .iter()
+                        .map(|i| (i.name.as_str(), i.ident.as_str(), op.pos)),
                     &format!("inputs of REST operation `{}`", op.name),
                 );
             }
@@ -80,7 +84,10 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
                 Some(first) => d.error(
                     Code::DuplicateTool,
                     tool.pos,
-                    format!("MCP tool `{}` is declared twice in `{}` (first at {first})", tool.name, mcp.namespace),
+                    format!(
+                        "MCP tool `{}` is declared twice in `{}` (first at {first})",
+                        tool.name, mcp.namespace
+                    ),
                 ),
                 None => {
                     seen.insert(&tool.name, tool.pos);
@@ -88,7 +95,9 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
             }
             clashes(
                 d,
-                tool.inputs.iter().map(|i| (i.name.as_str(), i.ident.as_str(), tool.pos)),
+                tool.inputs
+                    .iter()
+                    .map(|i| (i.name.as_str(), i.ident.as_str(), tool.pos)),
                 &format!("inputs of MCP tool `{}`", tool.name),
             );
         }
@@ -98,12 +107,20 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
                 distinct.push((t.name.as_str(), t.ident.as_str(), t.pos));
             }
         }
-        clashes(d, distinct.into_iter(), &format!("tools of `{}`", mcp.namespace));
+        clashes(
+            d,
+            distinct.into_iter(),
+            &format!("tools of `{}`", mcp.namespace),
+        );
     }
 }
 
 /// Reports distinct names that become the same Rust identifier.
-fn clashes<'a>(d: &mut Diagnostics, items: impl Iterator<Item = (&'a str, &'a str, Pos)>, what: &str) {
+fn clashes<'a>(
+    d: &mut Diagnostics,
+    items: impl Iterator<Item = (&'a str, &'a str, Pos)>,
+    what: &str,
+) {
     let mut seen: BTreeMap<&str, (&str, Pos)> = BTreeMap::new();
     for (name, ident, pos) in items {
         match seen.get(ident) {

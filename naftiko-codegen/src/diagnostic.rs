@@ -172,7 +172,9 @@ impl Diagnostics {
     }
 
     pub fn iter_warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| d.severity == Severity::Warning)
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 
     /// All diagnostics in source order (errors before warnings at the same position), deduplicated.

@@ -47,7 +47,10 @@ pub fn compile(source: &str) -> Compiled {
         Ok(doc) => doc,
         Err(d) => {
             diagnostics.error(d.code, d.pos, d.message);
-            return Compiled { ir: None, diagnostics };
+            return Compiled {
+                ir: None,
+                diagnostics,
+            };
         }
     };
     let ir = resolve::resolve(&doc, &mut diagnostics);
@@ -62,9 +65,15 @@ pub fn compile(source: &str) -> Compiled {
 #[derive(Debug)]
 pub enum Error {
     /// The spec could not be read, or an output file could not be written.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The spec has errors; the rendered diagnostics (warnings included) are in the message.
-    Spec { rendered: String, diagnostics: Diagnostics },
+    Spec {
+        rendered: String,
+        diagnostics: Diagnostics,
+    },
     /// An emitter produced code that does not parse (a compiler bug).
     Internal(String),
 }
@@ -168,10 +177,15 @@ impl Config {
         let out = self.generate()?;
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or_else(|| Error::Io {
-                path: PathBuf::from("$OUT_DIR"),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no out_dir given and OUT_DIR is not set"),
-            })?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| Error::Io {
+                    path: PathBuf::from("$OUT_DIR"),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no out_dir given and OUT_DIR is not set",
+                    ),
+                })?,
         };
         write_files(&dir, &out.files)
     }
@@ -203,7 +217,9 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, 
 pub fn stale_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     let mut stale: Vec<PathBuf> = files
         .iter()
-        .filter(|f| std::fs::read_to_string(dir.join(&f.name)).ok().as_deref() != Some(f.contents.as_str()))
+        .filter(|f| {
+            std::fs::read_to_string(dir.join(&f.name)).ok().as_deref() != Some(f.contents.as_str())
+        })
         .map(|f| dir.join(&f.name))
         .collect();
     if let Ok(entries) = std::fs::read_dir(dir) {

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "naftiko-codegen", version, about = "Build-time compiler for Naftiko capability specs")]
+#[command(
+    name = "naftiko-codegen",
+    version,
+    about = "Build-time compiler for Naftiko capability specs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,8 +59,14 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Generate { spec, out, no_client } => {
-            let config = naftiko_codegen::Config::new(&spec).out_dir(&out).client(!no_client);
+        Command::Generate {
+            spec,
+            out,
+            no_client,
+        } => {
+            let config = naftiko_codegen::Config::new(&spec)
+                .out_dir(&out)
+                .client(!no_client);
             match config.generate() {
                 Ok(output) => {
                     eprint!("{}", output.rendered);

@@ -5,8 +5,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// `^[a-zA-Z0-9-_*]+$` (the format's `IdentifierExtended`), as used for parameter names.
 pub fn is_param_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
 }
 
@@ -25,23 +24,29 @@ pub fn is_binding_var(s: &str) -> bool {
 /// `^[A-Za-z0-9_.-]{1,64}$`: what MCP clients accept as a tool name.
 pub fn is_tool_name(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Rust keywords (strict and reserved, all editions), which get an `r#` prefix or a trailing `_`.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
-    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
-    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
-    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
 fn sanitize(raw: String) -> String {
     let mut s: String = raw
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if s.is_empty() || s.chars().all(|c| c == '_') {
         s = format!("x{s}");
@@ -129,7 +134,10 @@ mod tests {
     #[test]
     fn closest_suggests_typos_only() {
         let c = ["getapplication", "listapplications"];
-        assert_eq!(closest("getaplication", c.iter().copied()), Some("getapplication"));
+        assert_eq!(
+            closest("getaplication", c.iter().copied()),
+            Some("getapplication")
+        );
         assert_eq!(closest("nosuchop", c.iter().copied()), None);
     }
 }

@@ -30,19 +30,35 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
     let (label, description) = match req(&doc.info, "info", model::Document::WHAT, root, d) {
         Some(info) => {
             report_extra(&info.value, d);
-            let label = req(&info.value.label, "label", "info", info.pos, d).map(|f| f.value.clone());
+            let label =
+                req(&info.value.label, "label", "info", info.pos, d).map(|f| f.value.clone());
             (label, text(&info.value.description))
         }
         None => (None, None),
     };
     if let Some(f) = &doc.consumes {
-        d.unsupported(f.key_pos, "file-scope `consumes` (declare them under `capability.consumes`)");
+        d.unsupported(
+            f.key_pos,
+            "file-scope `consumes` (declare them under `capability.consumes`)",
+        );
     }
     if let Some(f) = &doc.binds {
-        d.unsupported(f.key_pos, "file-scope `binds` (declare them under `capability.binds`)");
+        d.unsupported(
+            f.key_pos,
+            "file-scope `binds` (declare them under `capability.binds`)",
+        );
     }
-    let cap = req(&doc.capability, "capability", model::Document::WHAT, root, d)?;
-    let mut r = Resolver { d, binds: Vec::new() };
+    let cap = req(
+        &doc.capability,
+        "capability",
+        model::Document::WHAT,
+        root,
+        d,
+    )?;
+    let mut r = Resolver {
+        d,
+        binds: Vec::new(),
+    };
     let cap = r.capability(&cap.value, cap.pos)?;
     Some(Capability {
         label: label.unwrap_or_default(),
@@ -177,7 +193,11 @@ pub(crate) fn split_template(
         if double {
             match tail.strip_prefix('}') {
                 Some(t) => tail = t,
-                None => return Err(format!("`{{{{{name}}}` is not closed by `}}}}` in `{template}`")),
+                None => {
+                    return Err(format!(
+                        "`{{{{{name}}}` is not closed by `}}}}` in `{template}`"
+                    ));
+                }
             }
         }
         if !names::is_param_name(name) {
@@ -306,7 +326,10 @@ fn output_mapping(mapping: Option<&Field<String>>, d: &mut Diagnostics) -> Outpu
     OutputMapping::Whole
 }
 
-fn exposed_output(list: &Option<Field<List<model::MappedOutputParameter>>>, d: &mut Diagnostics) -> OutputMapping {
+fn exposed_output(
+    list: &Option<Field<List<model::MappedOutputParameter>>>,
+    d: &mut Diagnostics,
+) -> OutputMapping {
     let outs = items(list);
     if outs.len() > 1 {
         d.unsupported(
@@ -323,7 +346,10 @@ fn exposed_output(list: &Option<Field<List<model::MappedOutputParameter>>>, d: &
         {
             d.unsupported(
                 t.pos,
-                format!("output parameter of type `{}` (only `object` is implemented)", t.value),
+                format!(
+                    "output parameter of type `{}` (only `object` is implemented)",
+                    t.value
+                ),
             );
         }
         unsupported(&o.r#const, "output `const`", d);
@@ -334,6 +360,14 @@ fn exposed_output(list: &Option<Field<List<model::MappedOutputParameter>>>, d: &
         output_mapping(o.mapping.as_ref(), d);
     }
     OutputMapping::Whole
+}
+
+/// One `with:` entry as written.
+struct WithEntry {
+    key: String,
+    key_pos: Pos,
+    value: Scalar,
+    value_pos: Pos,
 }
 
 /// What a `with:` value means.
@@ -471,7 +505,11 @@ impl Resolver<'_> {
                 pos,
                 format!(
                     "`{{{{{var}}}}}` is not bound: no `binds` entry declares `{var}` (bound: {})",
-                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             );
         }
@@ -480,15 +518,22 @@ impl Resolver<'_> {
     fn consumes(&mut self, c: &model::ConsumesHttp, at: Pos) -> Option<ConsumedApi> {
         report_extra(c, self.d);
         if c.location.is_some() || c.import.is_some() {
-            let pos = c.location.as_ref().or(c.import.as_ref()).map(|f| f.key_pos).unwrap_or(at);
-            self.d.unsupported(pos, "imported consumes (`location`/`import`)");
+            let pos = c
+                .location
+                .as_ref()
+                .or(c.import.as_ref())
+                .map(|f| f.key_pos)
+                .unwrap_or(at);
+            self.d
+                .unsupported(pos, "imported consumes (`location`/`import`)");
             return None;
         }
         not_here(&c.r#as, "as", "an inline consumed API", self.d);
         if let Some(t) = req(&c.r#type, "type", "consumed API", at, self.d)
             && t.value != "http"
         {
-            self.d.unsupported(t.pos, format!("consumed API of type `{}`", t.value));
+            self.d
+                .unsupported(t.pos, format!("consumed API of type `{}`", t.value));
         }
         unsupported(&c.input_parameters, "API-level `inputParameters`", self.d);
         let namespace = req(&c.namespace, "namespace", "consumed API", at, self.d);
@@ -506,7 +551,10 @@ impl Resolver<'_> {
                 self.d.error(
                     Code::InvalidValue,
                     b.pos,
-                    format!("baseUri `{}` must start with `https://` or `http://`", b.value),
+                    format!(
+                        "baseUri `{}` must start with `https://` or `http://`",
+                        b.value
+                    ),
                 );
                 return None;
             }
@@ -544,10 +592,20 @@ impl Resolver<'_> {
             let r = &r.value;
             report_extra(r, self.d);
             req(&r.name, "name", "consumed resource", r_pos, self.d);
-            unsupported(&r.input_parameters, "resource-level `inputParameters`", self.d);
+            unsupported(
+                &r.input_parameters,
+                "resource-level `inputParameters`",
+                self.d,
+            );
             let path = req(&r.path, "path", "consumed resource", r_pos, self.d)
                 .and_then(|p| path_template(p, self.d));
-            req(&r.operations, "operations", "consumed resource", r_pos, self.d);
+            req(
+                &r.operations,
+                "operations",
+                "consumed resource",
+                r_pos,
+                self.d,
+            );
             for o in items(&r.operations) {
                 let o_pos = model::pos_of(o);
                 if let Some(op) = self.operation(&o.value, o_pos, &ns_name, path.as_ref()) {
@@ -584,7 +642,10 @@ impl Resolver<'_> {
         if t.value != "bearer" {
             self.d.unsupported(
                 t.pos,
-                format!("authentication type `{}` (only `bearer` is implemented)", t.value),
+                format!(
+                    "authentication type `{}` (only `bearer` is implemented)",
+                    t.value
+                ),
             );
             return Auth::None;
         }
@@ -607,7 +668,8 @@ impl Resolver<'_> {
             return Auth::None;
         };
         let Some(raw) = tok.value.as_text() else {
-            self.d.error(Code::InvalidValue, tok.pos, "bearer `token` is empty");
+            self.d
+                .error(Code::InvalidValue, tok.pos, "bearer `token` is empty");
             return Auth::None;
         };
         let token = match Self::bound_var(raw) {
@@ -642,11 +704,18 @@ impl Resolver<'_> {
         {
             self.d.unsupported(
                 f.pos,
-                format!("`outputRawFormat: {}` (only `json` is implemented)", f.value),
+                format!(
+                    "`outputRawFormat: {}` (only `json` is implemented)",
+                    f.value
+                ),
             );
         }
         unsupported(&o.output_schema, "`outputSchema`", self.d);
-        unsupported(&o.body, "request `body` templates (the caller's JSON body is forwarded as is)", self.d);
+        unsupported(
+            &o.body,
+            "request `body` templates (the caller's JSON body is forwarded as is)",
+            self.d,
+        );
         let outs = items(&o.output_parameters);
         if outs.len() > 1 {
             self.d.unsupported(
@@ -657,10 +726,28 @@ impl Resolver<'_> {
         for p in outs {
             let p_pos = model::pos_of(p);
             report_extra(&p.value, self.d);
-            req(&p.value.name, "name", "consumed output parameter", p_pos, self.d);
-            req(&p.value.r#type, "type", "consumed output parameter", p_pos, self.d);
+            req(
+                &p.value.name,
+                "name",
+                "consumed output parameter",
+                p_pos,
+                self.d,
+            );
+            req(
+                &p.value.r#type,
+                "type",
+                "consumed output parameter",
+                p_pos,
+                self.d,
+            );
             output_mapping(
-                req(&p.value.value, "value", "consumed output parameter", p_pos, self.d),
+                req(
+                    &p.value.value,
+                    "value",
+                    "consumed output parameter",
+                    p_pos,
+                    self.d,
+                ),
                 self.d,
             );
         }
@@ -675,7 +762,11 @@ impl Resolver<'_> {
             report_extra(p, self.d);
             let pname = req(&p.name, "name", "consumed input parameter", p_pos, self.d);
             let loc = req(&p.r#in, "in", "consumed input parameter", p_pos, self.d);
-            unsupported(&p.value, "parameter `value` (static or computed parameter values)", self.d);
+            unsupported(
+                &p.value,
+                "parameter `value` (static or computed parameter values)",
+                self.d,
+            );
             let ty = param_type(&p.r#type, self.d);
             let (Some(pname), Some(loc), Some(ty)) = (pname, loc, ty) else {
                 continue;
@@ -684,7 +775,10 @@ impl Resolver<'_> {
                 self.d.error(
                     Code::InvalidValue,
                     pname.pos,
-                    format!("parameter name `{}` must match `^[a-zA-Z0-9-_*]+$`", pname.value),
+                    format!(
+                        "parameter name `{}` must match `^[a-zA-Z0-9-_*]+$`",
+                        pname.value
+                    ),
                 );
                 continue;
             }
@@ -692,7 +786,10 @@ impl Resolver<'_> {
                 self.d.error(
                     Code::DuplicateName,
                     pname.pos,
-                    format!("parameter `{}` is declared twice (first at {first})", pname.value),
+                    format!(
+                        "parameter `{}` is declared twice (first at {first})",
+                        pname.value
+                    ),
                 );
                 continue;
             }
@@ -739,7 +836,8 @@ impl Resolver<'_> {
                     declared_path.insert(pname.value.clone(), (param(true), pname.pos));
                 }
                 "header" | "cookie" | "body" | "environment" => {
-                    self.d.unsupported(loc.pos, format!("`in: {}` parameters", loc.value));
+                    self.d
+                        .unsupported(loc.pos, format!("`in: {}` parameters", loc.value));
                 }
                 other => self.d.error(
                     Code::InvalidValue,
@@ -789,7 +887,10 @@ impl Resolver<'_> {
             self.d.error(
                 Code::InvalidValue,
                 name.pos,
-                format!("operation name `{}` must match `^[a-zA-Z0-9-]+$`", name.value),
+                format!(
+                    "operation name `{}` must match `^[a-zA-Z0-9-]+$`",
+                    name.value
+                ),
             );
         }
         let method = method?;
@@ -842,7 +943,11 @@ impl Resolver<'_> {
     }
 
     fn exposure_common(&mut self, e: &model::Exposure, at: Pos, what: &str) -> Option<String> {
-        unsupported(&e.address, "exposure `address` (the bind address is set when the gateway starts)", self.d);
+        unsupported(
+            &e.address,
+            "exposure `address` (the bind address is set when the gateway starts)",
+            self.d,
+        );
         unsupported(
             &e.authentication,
             "exposure `authentication` (inbound auth is configured when the gateway starts)",
@@ -884,7 +989,12 @@ impl Resolver<'_> {
                 (&r.output_parameters, "outputParameters"),
                 (&r.location, "location"),
             ] {
-                not_here(f, key, "a REST resource (it belongs on its operations)", self.d);
+                not_here(
+                    f,
+                    key,
+                    "a REST resource (it belongs on its operations)",
+                    self.d,
+                );
             }
             unsupported(&r.forward, "`forward` (header forwarding)", self.d);
             let Some(path) = req(&r.path, "path", "exposed resource", r_pos, self.d)
@@ -902,11 +1012,20 @@ impl Resolver<'_> {
             let resource_inputs = self.exposed_inputs(items(&r.input_parameters), &path);
             for o in items(&r.operations) {
                 let o_pos = model::pos_of(o);
-                let Some(op) = self.rest_operation(&o.value, o_pos, apis, &path, &resource_inputs, ns.as_deref())
-                else {
+                let Some(op) = self.rest_operation(
+                    &o.value,
+                    o_pos,
+                    apis,
+                    &path,
+                    &resource_inputs,
+                    ns.as_deref(),
+                ) else {
                     continue;
                 };
-                match routes.iter_mut().find(|rt| rt.path.normalized() == path.normalized()) {
+                match routes
+                    .iter_mut()
+                    .find(|rt| rt.path.normalized() == path.normalized())
+                {
                     Some(rt) => rt.operations.push(op),
                     None => routes.push(RestRoute {
                         path: path.clone(),
@@ -956,7 +1075,8 @@ impl Resolver<'_> {
                 "path" => InputLocation::Path,
                 "query" => InputLocation::Query,
                 "header" | "cookie" | "body" => {
-                    self.d.unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
+                    self.d
+                        .unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
                     continue;
                 }
                 other => {
@@ -974,9 +1094,15 @@ impl Resolver<'_> {
                     Code::InvalidValue,
                     loc.pos,
                     if in_path {
-                        format!("`{}` is a placeholder of `{}`: declare it `in: path`", name.value, path.template)
+                        format!(
+                            "`{}` is a placeholder of `{}`: declare it `in: path`",
+                            name.value, path.template
+                        )
                     } else {
-                        format!("path input `{}` does not appear in `{}`", name.value, path.template)
+                        format!(
+                            "path input `{}` does not appear in `{}`",
+                            name.value, path.template
+                        )
                     },
                 );
                 continue;
@@ -986,11 +1112,15 @@ impl Resolver<'_> {
                 ident: names::field_ident(&name.value),
                 ty,
                 description: text(&p.description),
-                required: location == InputLocation::Path || p.required.as_ref().is_some_and(|r| r.value),
+                required: location == InputLocation::Path
+                    || p.required.as_ref().is_some_and(|r| r.value),
                 location,
             };
             match inputs.iter_mut().find(|i| i.name == input.name) {
-                Some(existing) if existing.location == InputLocation::Path && existing.description.is_none() => {
+                Some(existing)
+                    if existing.location == InputLocation::Path
+                        && existing.description.is_none() =>
+                {
                     *existing = input
                 }
                 Some(_) => self.d.error(
@@ -1021,7 +1151,11 @@ impl Resolver<'_> {
                 format!(
                     "`call: {}` names an unknown namespace `{ns}` (consumed: {})",
                     call.value,
-                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
                 ),
             );
             return None;
@@ -1033,7 +1167,10 @@ impl Resolver<'_> {
             self.d.error(
                 Code::UnknownCall,
                 call.pos,
-                format!("`call: {}` names an unknown operation `{op}` of `{ns}`{near}", call.value),
+                format!(
+                    "`call: {}` names an unknown operation `{op}` of `{ns}`{near}",
+                    call.value
+                ),
             );
             return None;
         };
@@ -1058,11 +1195,16 @@ impl Resolver<'_> {
         with: &'a Option<Field<Entries<Scalar>>>,
         ns: Option<&str>,
         ctx: Ctx,
-    ) -> (Vec<(String, Pos, Scalar, Pos)>, Vec<&'a ExtraKey>) {
-        let mut entries: Vec<(String, Pos, Scalar, Pos)> = with
+    ) -> (Vec<WithEntry>, Vec<&'a ExtraKey>) {
+        let mut entries: Vec<WithEntry> = with
             .iter()
             .flat_map(|w| w.value.entries.iter())
-            .map(|(k, v)| (k.value.clone(), model::pos_of(k), v.value.clone(), model::pos_of(v)))
+            .map(|(k, v)| WithEntry {
+                key: k.value.clone(),
+                key_pos: model::pos_of(k),
+                value: v.value.clone(),
+                value_pos: model::pos_of(v),
+            })
             .collect();
         let empty_with = with.as_ref().filter(|w| w.value.was_null);
         let mut left = Vec::new();
@@ -1085,7 +1227,12 @@ impl Resolver<'_> {
                             e.name, e.name
                         ),
                     );
-                    entries.push((e.name.clone(), e.pos, s.value.clone(), model::pos_of(s)));
+                    entries.push(WithEntry {
+                        key: e.name.clone(),
+                        key_pos: e.pos,
+                        value: s.value.clone(),
+                        value_pos: model::pos_of(s),
+                    });
                 }
                 None => left.push(e),
             }
@@ -1101,24 +1248,40 @@ impl Resolver<'_> {
     }
 
     /// Resolves a `with:` value.
-    fn with_value(&mut self, v: &Scalar, pos: Pos, ns: Option<&str>, ctx: Ctx) -> Option<WithValue> {
+    fn with_value(
+        &mut self,
+        v: &Scalar,
+        pos: Pos,
+        ns: Option<&str>,
+        ctx: Ctx,
+    ) -> Option<WithValue> {
         let text = match v {
             Scalar::Null => {
-                self.d.error(Code::InvalidValue, pos, "a `with:` value is empty");
+                self.d
+                    .error(Code::InvalidValue, pos, "a `with:` value is empty");
                 return None;
             }
             Scalar::Str(s) => s.as_str(),
-            other => return Some(WithValue::Literal(other.as_text().unwrap_or_default().to_owned())),
+            other => {
+                return Some(WithValue::Literal(
+                    other.as_text().unwrap_or_default().to_owned(),
+                ));
+            }
         };
         if let Some(var) = Self::bound_var(text) {
             self.check_bound(var, pos);
-            return Some(WithValue::Bound { var: var.to_owned() });
+            return Some(WithValue::Bound {
+                var: var.to_owned(),
+            });
         }
         if let Some((prefix, name)) = text.split_once('.')
             && names::is_param_name(name)
         {
             if prefix == ctx.prefix() || Some(prefix) == ns {
-                return Some(WithValue::Input { name: name.to_owned(), pos });
+                return Some(WithValue::Input {
+                    name: name.to_owned(),
+                    pos,
+                });
             }
             let other = match ctx {
                 Ctx::Rest => "tools",
@@ -1131,7 +1294,11 @@ impl Resolver<'_> {
                     format!(
                         "`{text}` refers to {} inputs, but this is {}: write `{}.{name}`",
                         if other == "rest" { "REST" } else { "MCP tool" },
-                        if ctx == Ctx::Rest { "a REST operation" } else { "an MCP tool" },
+                        if ctx == Ctx::Rest {
+                            "a REST operation"
+                        } else {
+                            "an MCP tool"
+                        },
                         ctx.prefix()
                     ),
                 );
@@ -1139,7 +1306,8 @@ impl Resolver<'_> {
             }
         }
         if text.starts_with('$') {
-            self.d.unsupported(pos, format!("expression `{text}` in `with:`"));
+            self.d
+                .unsupported(pos, format!("expression `{text}` in `with:`"));
             return None;
         }
         Some(WithValue::Literal(text.to_owned()))
@@ -1152,7 +1320,7 @@ impl Resolver<'_> {
         &mut self,
         op: &Operation,
         api_ns: &str,
-        entries: &[(String, Pos, Scalar, Pos)],
+        entries: &[WithEntry],
         inputs: &mut Vec<ExposedInput>,
         ns: Option<&str>,
         ctx: Ctx,
@@ -1160,7 +1328,13 @@ impl Resolver<'_> {
         exposed_path: Option<&PathTemplate>,
     ) -> Vec<ArgBinding> {
         let mut mapped: BTreeMap<&str, ArgSource> = BTreeMap::new();
-        for (key, key_pos, value, value_pos) in entries {
+        for WithEntry {
+            key,
+            key_pos,
+            value,
+            value_pos,
+        } in entries
+        {
             let Some(param) = op
                 .path_params
                 .iter()
@@ -1205,7 +1379,11 @@ impl Resolver<'_> {
                             format!(
                                 "`{}.{name}` names an input that does not exist (inputs: {})",
                                 ctx.prefix(),
-                                if known.is_empty() { "none".into() } else { known.join(", ") }
+                                if known.is_empty() {
+                                    "none".into()
+                                } else {
+                                    known.join(", ")
+                                }
                             ),
                         );
                         continue;
@@ -1254,7 +1432,11 @@ impl Resolver<'_> {
                     ty: p.ty,
                     description: p.description.clone(),
                     required: p.required,
-                    location: if is_path { InputLocation::Path } else { InputLocation::Query },
+                    location: if is_path {
+                        InputLocation::Path
+                    } else {
+                        InputLocation::Query
+                    },
                 });
             }
             args.push(ArgBinding {
@@ -1291,17 +1473,35 @@ impl Resolver<'_> {
         let call = match (&o.call, &o.steps, &o.r#ref) {
             (Some(c), _, _) => self.lookup_call(c, apis),
             (None, None, None) => {
-                self.d.error(Code::MissingField, at, "missing required field `call` in exposed operation");
+                self.d.error(
+                    Code::MissingField,
+                    at,
+                    "missing required field `call` in exposed operation",
+                );
                 None
             }
             _ => None,
         }?;
         let api = &apis[call.api];
         let op = &api.operations[call.op];
-        let args = self.bind_args(op, &api.namespace, &entries, &mut inputs, ns, Ctx::Rest, at, Some(path));
+        let args = self.bind_args(
+            op,
+            &api.namespace,
+            &entries,
+            &mut inputs,
+            ns,
+            Ctx::Rest,
+            at,
+            Some(path),
+        );
         // Path inputs first, in path order; then query inputs in order.
         inputs.sort_by_key(|i| match i.location {
-            InputLocation::Path => (0, path.params().position(|n| n == i.name).unwrap_or(usize::MAX)),
+            InputLocation::Path => (
+                0,
+                path.params()
+                    .position(|n| n == i.name)
+                    .unwrap_or(usize::MAX),
+            ),
             InputLocation::Query => (1, 0),
         });
         let name = o
@@ -1363,7 +1563,13 @@ impl Resolver<'_> {
         })
     }
 
-    fn tool(&mut self, t: &model::McpTool, at: Pos, apis: &[ConsumedApi], ns: Option<&str>) -> Option<Tool> {
+    fn tool(
+        &mut self,
+        t: &model::McpTool,
+        at: Pos,
+        apis: &[ConsumedApi],
+        ns: Option<&str>,
+    ) -> Option<Tool> {
         let (entries, extra) = self.with_entries(t, &t.with, ns, Ctx::Mcp);
         report_extra_keys(t, extra.into_iter(), self.d);
         unsupported(&t.r#ref, "`ref` (aggregate functions)", self.d);
@@ -1391,7 +1597,11 @@ impl Resolver<'_> {
         let call = match (&t.call, &t.steps, &t.r#ref) {
             (Some(c), _, _) => self.lookup_call(c, apis),
             (None, None, None) => {
-                self.d.error(Code::MissingField, at, "missing required field `call` in MCP tool");
+                self.d.error(
+                    Code::MissingField,
+                    at,
+                    "missing required field `call` in MCP tool",
+                );
                 None
             }
             _ => None,
@@ -1408,7 +1618,9 @@ impl Resolver<'_> {
             let (Some(pname), Some(ty)) = (pname, ty) else {
                 continue;
             };
-            if declared.iter().any(|(i, _)| i.name == pname.value) || pname.value == "body" && call.is_some_and(|c| apis[c.api].operations[c.op].body) {
+            if declared.iter().any(|(i, _)| i.name == pname.value)
+                || pname.value == "body" && call.is_some_and(|c| apis[c.api].operations[c.op].body)
+            {
                 self.d.error(
                     Code::DuplicateName,
                     pname.pos,
@@ -1432,10 +1644,20 @@ impl Resolver<'_> {
         let call = call?;
         let api = &apis[call.api];
         let op = &api.operations[call.op];
-        let args = self.bind_args(op, &api.namespace, &entries, &mut inputs, ns, Ctx::Mcp, at, None);
+        let args = self.bind_args(
+            op,
+            &api.namespace,
+            &entries,
+            &mut inputs,
+            ns,
+            Ctx::Mcp,
+            at,
+            None,
+        );
         for (input, explicit) in &declared {
             let feeds_path = args.iter().any(|a| {
-                a.source == ArgSource::Input(input.name.clone()) && op.path_params.iter().any(|p| p.name == a.param)
+                a.source == ArgSource::Input(input.name.clone())
+                    && op.path_params.iter().any(|p| p.name == a.param)
             });
             if let Some(i) = inputs.iter_mut().find(|i| i.name == input.name) {
                 i.required = explicit.unwrap_or(feeds_path) || feeds_path;

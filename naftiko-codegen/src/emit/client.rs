@@ -59,7 +59,9 @@ fn api(api: &ConsumedApi) -> TokenStream {
             token: ValueSource::Bound(var),
         } => {
             let c = format_ident!("{prefix}_BEARER_TOKEN_VAR");
-            let doc = format!(" The bound variable that holds the bearer token of `{ns}` (`{{{{{var}}}}}`).");
+            let doc = format!(
+                " The bound variable that holds the bearer token of `{ns}` (`{{{{{var}}}}}`)."
+            );
             quote! {
                 #[doc = #doc]
                 pub const #c: &str = #var;
@@ -82,9 +84,14 @@ fn api(api: &ConsumedApi) -> TokenStream {
         client_doc.extend(d.lines().map(str::to_owned));
     }
     let client_doc = doc_lines(&client_doc);
-    let base_doc = format!(" Base URI of `{ns}`; `[name]` placeholders are filled in from configuration.");
+    let base_doc =
+        format!(" Base URI of `{ns}`; `[name]` placeholders are filled in from configuration.");
     let methods = api.operations.iter().map(method);
-    let structs = api.operations.iter().filter(|o| !o.query_params.is_empty()).map(query_struct);
+    let structs = api
+        .operations
+        .iter()
+        .filter(|o| !o.query_params.is_empty())
+        .map(query_struct);
     quote! {
         #[doc = #base_doc]
         pub const #base_const: &str = #base;
@@ -146,10 +153,12 @@ fn method(op: &Operation) -> TokenStream {
         quote!()
     };
 
-    let capacity = Literal::usize_unsuffixed(
-        op.path.template.len() + 16 * op.path_params.len(),
-    );
+    let capacity = Literal::usize_unsuffixed(op.path.template.len() + 16 * op.path_params.len());
     let pushes = op.path.parts.iter().map(|part| match part {
+        TemplatePart::Literal(s) if s.chars().count() == 1 => {
+            let c = s.chars().next().unwrap_or('/');
+            quote!(path.push(#c);)
+        }
         TemplatePart::Literal(s) => quote!(path.push_str(#s);),
         TemplatePart::Param(n) => {
             let p = op.path_params.iter().find(|p| &p.name == n);

@@ -37,7 +37,11 @@ pub fn preamble(spec_display: &str) -> String {
 }
 
 /// Emits every file for `cap`. `spec_display` is the spec's path as the preamble names it.
-pub fn emit(cap: &Capability, spec_display: &str, modules: Modules) -> Result<Vec<GeneratedFile>, String> {
+pub fn emit(
+    cap: &Capability,
+    spec_display: &str,
+    modules: Modules,
+) -> Result<Vec<GeneratedFile>, String> {
     let pre = preamble(spec_display);
     let mut files = Vec::new();
     let mut mods = vec!["runtime"];
@@ -71,7 +75,8 @@ pub fn emit(cap: &Capability, spec_display: &str, modules: Modules) -> Result<Ve
 
 /// Formats a token stream as a Rust file. A failure here is a bug in an emitter, reported rather than panicked on.
 fn pretty(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("internal error: emitted code does not parse: {e}"))?;
+    let file: syn::File = syn::parse2(tokens)
+        .map_err(|e| format!("internal error: emitted code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }
 
@@ -83,7 +88,11 @@ pub(crate) fn ident(name: &str) -> Ident {
 /// `#[doc]` attributes, one per line (each with a leading space, so prettyplease prints `/// line`).
 pub(crate) fn doc_lines(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
