@@ -137,6 +137,12 @@ impl Config {
         self
     }
 
+    /// Emit the REST adapters (on by default; they need the client).
+    pub fn rest(mut self, on: bool) -> Self {
+        self.modules.rest = on;
+        self
+    }
+
     fn display(&self) -> String {
         self.display
             .clone()

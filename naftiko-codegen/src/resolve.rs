@@ -362,6 +362,13 @@ fn exposed_output(
     OutputMapping::Whole
 }
 
+fn article(t: ParamType) -> &'static str {
+    match t {
+        ParamType::Integer | ParamType::Object => "an",
+        _ => "a",
+    }
+}
+
 /// One `with:` entry as written.
 struct WithEntry {
     key: String,
@@ -1388,10 +1395,69 @@ impl Resolver<'_> {
                         );
                         continue;
                     }
+                    let is_path = op.path_params.iter().any(|p| p.name == param.name);
+                    if let Some(i) = inputs.iter_mut().find(|i| i.name == name) {
+                        if i.ty != param.ty {
+                            self.d.error(
+                                Code::InvalidValue,
+                                pos,
+                                format!(
+                                    "input `{name}` is {} {} but parameter `{key}` of `{api_ns}.{}` is {} {}",
+                                    article(i.ty),
+                                    i.ty.as_str(),
+                                    op.name,
+                                    article(param.ty),
+                                    param.ty.as_str()
+                                ),
+                            );
+                            continue;
+                        }
+                        // An input that feeds a required parameter is required.
+                        i.required |= param.required || is_path;
+                    }
                     ArgSource::Input(name)
                 }
-                WithValue::Bound { var } => ArgSource::Bound(var),
-                WithValue::Literal(l) => ArgSource::Literal(l),
+                WithValue::Bound { var } => {
+                    if param.ty != ParamType::String {
+                        self.d.error(
+                            Code::InvalidValue,
+                            *value_pos,
+                            format!(
+                                "`{{{{{var}}}}}` is a string but parameter `{key}` of `{api_ns}.{}` is {} {}",
+                                op.name,
+                                article(param.ty),
+                                param.ty.as_str()
+                            ),
+                        );
+                        continue;
+                    }
+                    ArgSource::Bound(var)
+                }
+                WithValue::Literal(l) => {
+                    let ok = match param.ty {
+                        ParamType::String => true,
+                        ParamType::Integer => l.parse::<i64>().is_ok(),
+                        ParamType::Number => l.parse::<f64>().is_ok_and(f64::is_finite),
+                        ParamType::Boolean => l == "true" || l == "false",
+                        ParamType::Object => {
+                            self.d.unsupported(*value_pos, "object literals in `with:`");
+                            continue;
+                        }
+                    };
+                    if !ok {
+                        self.d.error(
+                            Code::InvalidValue,
+                            *value_pos,
+                            format!(
+                                "`{l}` is not a valid {} for parameter `{key}` of `{api_ns}.{}`",
+                                param.ty.as_str(),
+                                op.name
+                            ),
+                        );
+                        continue;
+                    }
+                    ArgSource::Literal(l)
+                }
             };
             mapped.insert(&param.name, source);
         }

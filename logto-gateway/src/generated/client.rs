@@ -3,7 +3,32 @@
 //! Typed clients for Logto API references.
 //!
 //! Each method sends one upstream request through a shared [`Transport`](super::runtime::Transport) and returns the upstream status, pagination headers and JSON body.
-use super::runtime::{Error, Method, Query, Response, Transport};
+use super::runtime::{Error, Method, Query, Response, Secret, Transport};
+/// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
+/// secret: it never shows in `Debug` output.
+#[derive(Clone, Debug, Default)]
+pub struct Bindings {
+    /// `{{LOGTO_TOKEN}}`, read from `LOGTO_TOKEN`.
+    pub logto_token: Option<Secret>,
+}
+impl Bindings {
+    /// Reads every bound variable from the process environment (an empty value counts as unset).
+    pub fn from_env() -> Self {
+        Self {
+            logto_token: std::env::var("LOGTO_TOKEN")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Secret::new),
+        }
+    }
+}
+/// Every consumed API's client, and the bound values: what the adapters call through.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    /// The client of `logto`.
+    pub logto: LogtoClient,
+    pub bindings: Bindings,
+}
 /// Base URI of `logto`; `[name]` placeholders are filled in from configuration.
 pub const LOGTO_BASE_URI: &str = "https://[tenant_id].logto.app";
 /// The placeholders of the base URI, in order.
@@ -50,12 +75,12 @@ impl LogtoClient {
     /// `POST /api/applications`
     pub async fn createapplication<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(17);
         path.push_str("/api/applications");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get application
     ///
@@ -73,13 +98,13 @@ impl LogtoClient {
     pub async fn updateapplication<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Delete application
     ///
@@ -97,14 +122,14 @@ impl LogtoClient {
     pub async fn updateapplicationcustomdata<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(61);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/custom-data");
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Get application API resource roles
     ///
@@ -132,14 +157,14 @@ impl LogtoClient {
     pub async fn assignapplicationroles<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Update API resource roles for application
     ///
@@ -147,14 +172,14 @@ impl LogtoClient {
     pub async fn replaceapplicationroles<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles");
         let q = Query::new();
-        self.transport.send(Method::PUT, &path, &q, Some(body)).await
+        self.transport.send(Method::PUT, &path, &q, body).await
     }
     /// Remove a API resource role from application
     ///
@@ -191,13 +216,13 @@ impl LogtoClient {
     /// `POST /api/applications/{id}/protected-app-metadata/custom-domains`
     pub async fn createapplicationprotectedappmetadatacustomdomai<
         B: serde::Serialize + ?Sized,
-    >(&self, id: &str, body: &B) -> Result<Response, Error> {
+    >(&self, id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(76);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/protected-app-metadata/custom-domains");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Remove custom domain.
     ///
@@ -263,14 +288,14 @@ impl LogtoClient {
     pub async fn createapplicationsecret<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/secrets");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Delete application secret
     ///
@@ -295,7 +320,7 @@ impl LogtoClient {
         &self,
         id: &str,
         name: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
@@ -303,7 +328,7 @@ impl LogtoClient {
         path.push_str("/secrets/");
         super::runtime::push_segment(&mut path, "name", name)?;
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Assign user consent scopes to application.
     ///
@@ -311,14 +336,14 @@ impl LogtoClient {
     pub async fn createapplicationuserconsentscope<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/user-consent-scopes");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// List all the user consent scopes of an application.
     ///
@@ -359,14 +384,14 @@ impl LogtoClient {
     pub async fn replaceapplicationsigninexperience<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(68);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/sign-in-experience");
         let q = Query::new();
-        self.transport.send(Method::PUT, &path, &q, Some(body)).await
+        self.transport.send(Method::PUT, &path, &q, body).await
     }
     /// Get the application level sign-in experience
     ///
@@ -407,7 +432,7 @@ impl LogtoClient {
     /// `PUT /api/applications/{id}/users/{userId}/consent-organizations`
     pub async fn replaceapplicationuserconsentorganizations<
         B: serde::Serialize + ?Sized,
-    >(&self, id: &str, user_id: &str, body: &B) -> Result<Response, Error> {
+    >(&self, id: &str, user_id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
         super::runtime::push_segment(&mut path, "id", id)?;
@@ -415,7 +440,7 @@ impl LogtoClient {
         super::runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations");
         let q = Query::new();
-        self.transport.send(Method::PUT, &path, &q, Some(body)).await
+        self.transport.send(Method::PUT, &path, &q, body).await
     }
     /// Grant a list of organization access of a user for a application.
     ///
@@ -424,7 +449,7 @@ impl LogtoClient {
         &self,
         id: &str,
         user_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
@@ -433,7 +458,7 @@ impl LogtoClient {
         super::runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Revoke a user's access to an organization for a application.
     ///
@@ -468,12 +493,12 @@ impl LogtoClient {
     /// `PATCH /api/configs/admin-console`
     pub async fn updateadminconsoleconfig<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(26);
         path.push_str("/api/configs/admin-console");
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Get OIDC session config
     ///
@@ -489,12 +514,12 @@ impl LogtoClient {
     /// `PATCH /api/configs/oidc/session`
     pub async fn updateoidcsessionconfig<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(25);
         path.push_str("/api/configs/oidc/session");
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Get OIDC keys
     ///
@@ -528,14 +553,14 @@ impl LogtoClient {
     pub async fn rotateoidckeys<B: serde::Serialize + ?Sized>(
         &self,
         key_type: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/configs/oidc/");
         super::runtime::push_segment(&mut path, "keyType", key_type)?;
         path.push_str("/rotate");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Create or update JWT customizer
     ///
@@ -543,13 +568,13 @@ impl LogtoClient {
     pub async fn upsertjwtcustomizer<B: serde::Serialize + ?Sized>(
         &self,
         token_type_path: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
         super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
-        self.transport.send(Method::PUT, &path, &q, Some(body)).await
+        self.transport.send(Method::PUT, &path, &q, body).await
     }
     /// Update JWT customizer
     ///
@@ -557,13 +582,13 @@ impl LogtoClient {
     pub async fn updatejwtcustomizer<B: serde::Serialize + ?Sized>(
         &self,
         token_type_path: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
         super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Get JWT customizer
     ///
@@ -605,12 +630,12 @@ impl LogtoClient {
     /// `POST /api/configs/jwt-customizer/test`
     pub async fn testjwtcustomizer<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(32);
         path.push_str("/api/configs/jwt-customizer/test");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get ID token claims configuration
     ///
@@ -626,24 +651,24 @@ impl LogtoClient {
     /// `PUT /api/configs/id-token`
     pub async fn upsertidtokenconfig<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(21);
         path.push_str("/api/configs/id-token");
         let q = Query::new();
-        self.transport.send(Method::PUT, &path, &q, Some(body)).await
+        self.transport.send(Method::PUT, &path, &q, body).await
     }
     /// Create connector
     ///
     /// `POST /api/connectors`
     pub async fn createconnector<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(15);
         path.push_str("/api/connectors");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get connectors
     ///
@@ -674,13 +699,13 @@ impl LogtoClient {
     pub async fn updateconnector<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
         super::runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Delete connector
     ///
@@ -698,14 +723,14 @@ impl LogtoClient {
     pub async fn createconnectortest<B: serde::Serialize + ?Sized>(
         &self,
         factory_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(48);
         path.push_str("/api/connectors/");
         super::runtime::push_segment(&mut path, "factoryId", factory_id)?;
         path.push_str("/test");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get connector's authorization URI
     ///
@@ -713,14 +738,14 @@ impl LogtoClient {
     pub async fn createconnectorauthorizationuri<B: serde::Serialize + ?Sized>(
         &self,
         connector_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(63);
         path.push_str("/api/connectors/");
         super::runtime::push_segment(&mut path, "connectorId", connector_id)?;
         path.push_str("/authorization-uri");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get connector factories
     ///
@@ -761,12 +786,12 @@ impl LogtoClient {
     /// `POST /api/resources`
     pub async fn createresource<B: serde::Serialize + ?Sized>(
         &self,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(14);
         path.push_str("/api/resources");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
     /// Get API resource
     ///
@@ -784,13 +809,13 @@ impl LogtoClient {
     pub async fn updateresource<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
         super::runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Delete API resource
     ///
@@ -808,14 +833,14 @@ impl LogtoClient {
     pub async fn updateresourceisdefault<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/resources/");
         super::runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/is-default");
         let q = Query::new();
-        self.transport.send(Method::PATCH, &path, &q, Some(body)).await
+        self.transport.send(Method::PATCH, &path, &q, body).await
     }
     /// Get API resource scopes
     ///
@@ -843,14 +868,14 @@ impl LogtoClient {
     pub async fn createresourcescope<B: serde::Serialize + ?Sized>(
         &self,
         resource_id: &str,
-        body: &B,
+        body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/resources/");
         super::runtime::push_segment(&mut path, "resourceId", resource_id)?;
         path.push_str("/scopes");
         let q = Query::new();
-        self.transport.send(Method::POST, &path, &q, Some(body)).await
+        self.transport.send(Method::POST, &path, &q, body).await
     }
 }
 /// Query parameters of `listapplications`.

@@ -4,11 +4,13 @@
 //!
 //! This file is part of the compiler (`naftiko-codegen/runtime/client_runtime.rs`) and is written next to every
 //! generated client as `runtime.rs`, so that a generated client is a self-contained module depending only on
-//! `reqwest`, `serde`, `serde_json` (with `raw_value`), `percent-encoding` and `thiserror`.
+//! `reqwest`, `serde`, `serde_json` (with `raw_value`), `percent-encoding`, `thiserror`, `bytes` and `tokio` (`sync`).
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::value::RawValue;
 
@@ -45,9 +47,140 @@ impl fmt::Display for Secret {
 #[derive(Clone, Debug)]
 pub enum Auth {
     None,
-    /// `Authorization: Bearer <token>`.
+    /// `Authorization: Bearer <token>`, a fixed token.
     Bearer(Secret),
+    /// OAuth 2.0 client credentials: a token is fetched, cached, and refreshed before it expires.
+    ClientCredentials(ClientCredentials),
 }
+
+/// An OAuth 2.0 `client_credentials` grant (what Logto calls a machine-to-machine app).
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    /// The token endpoint, e.g. `https://tenant.logto.app/oidc/token`.
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The `resource` (API indicator) the token is for.
+    pub resource: Option<String>,
+    pub scope: Option<String>,
+    /// How long before expiry a token is refreshed.
+    pub refresh_margin: Duration,
+}
+
+#[derive(Clone)]
+struct CachedToken {
+    token: Secret,
+    refresh_at: Instant,
+}
+
+/// A token source shared by every clone of a transport: concurrent callers share one refresh.
+#[derive(Debug)]
+struct TokenSource {
+    creds: ClientCredentials,
+    cache: RwLock<Option<CachedToken>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedToken").field("token", &self.token).finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl TokenSource {
+    fn cached(&self) -> Option<Secret> {
+        let guard = self.cache.read().ok()?;
+        guard
+            .as_ref()
+            .filter(|c| Instant::now() < c.refresh_at)
+            .map(|c| c.token.clone())
+    }
+
+    async fn token(&self, http: &reqwest::Client) -> Result<Secret, Error> {
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let _one_refresh = self.refresh.lock().await;
+        if let Some(t) = self.cached() {
+            return Ok(t);
+        }
+        let c = &self.creds;
+        let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+        if let Some(r) = &c.resource {
+            form.push(("resource", r));
+        }
+        if let Some(s) = &c.scope {
+            form.push(("scope", s));
+        }
+        let body: String = form_encode(&form);
+        let resp = http
+            .post(&c.token_url)
+            .basic_auth(&c.client_id, Some(c.client_secret.expose()))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| Error::Auth(format!("token endpoint: {}", transport_error(e))))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| Error::Auth(format!("token endpoint: {}", transport_error(e))))?;
+        if !status.is_success() {
+            let detail = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("error_description")
+                        .or_else(|| v.get("error"))
+                        .and_then(|e| e.as_str().map(str::to_owned))
+                })
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            return Err(Error::Auth(format!("token endpoint answered {}{detail}", status.as_u16())));
+        }
+        let t: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|_| Error::Auth("token endpoint answered without an `access_token`".into()))?;
+        let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
+        let token = Secret::new(t.access_token);
+        let refresh_at = Instant::now() + lifetime.saturating_sub(c.refresh_margin);
+        if let Ok(mut guard) = self.cache.write() {
+            *guard = Some(CachedToken {
+                token: token.clone(),
+                refresh_at,
+            });
+        }
+        Ok(token)
+    }
+
+    /// Forgets `stale` (the upstream refused it), so that the next call fetches a new token.
+    fn invalidate(&self, stale: &Secret) {
+        if let Ok(mut guard) = self.cache.write()
+            && guard.as_ref().is_some_and(|c| &c.token == stale)
+        {
+            *guard = None;
+        }
+    }
+}
+
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| utf8_percent_encode(s, FORM).to_string();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `application/x-www-form-urlencoded` keeps only unreserved characters (space is encoded as `%20`, which every
+/// server reads like `+`).
+const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Everything a [`Transport`] needs.
 #[derive(Clone, Debug)]
@@ -81,6 +214,7 @@ pub struct Transport {
     http: reqwest::Client,
     base: reqwest::Url,
     auth: Auth,
+    tokens: Option<Arc<TokenSource>>,
     max_response_bytes: usize,
 }
 
@@ -105,6 +239,9 @@ pub enum Error {
     /// The transport could not be built (bad base URL, TLS set-up).
     #[error("invalid client configuration: {0}")]
     Config(String),
+    /// No access token could be obtained for the upstream.
+    #[error("could not obtain an upstream access token: {0}")]
+    Auth(String),
 }
 
 /// An upstream error status, with what came with it.
@@ -255,10 +392,19 @@ impl Transport {
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
+        let tokens = match &config.auth {
+            Auth::ClientCredentials(c) => Some(Arc::new(TokenSource {
+                creds: c.clone(),
+                cache: RwLock::new(None),
+                refresh: tokio::sync::Mutex::new(()),
+            })),
+            _ => None,
+        };
         Ok(Transport {
             http,
             base,
             auth: config.auth,
+            tokens,
             max_response_bytes: config.max_response_bytes,
         })
     }
@@ -289,19 +435,57 @@ impl Transport {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.pairs());
         }
-        let mut req = self.http.request(method, url);
-        if let Auth::Bearer(token) = &self.auth {
-            req = req.bearer_auth(token.expose());
+        let body: Option<Bytes> = match body {
+            Some(b) => Some(
+                serde_json::to_vec(b)
+                    .map_err(|e| Error::InvalidArgument {
+                        param: "body",
+                        reason: e.to_string(),
+                    })?
+                    .into(),
+            ),
+            None => None,
+        };
+        let resp = self.attempt(&method, &url, body.clone()).await?;
+        // A refused client-credentials token is refreshed once and the call retried.
+        if resp.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(tokens) = &self.tokens
+            && let Some(used) = resp.extensions().get::<UsedToken>()
+        {
+            tokens.invalidate(&used.0);
+            let retry = self.attempt(&method, &url, body).await?;
+            return self.read(retry).await;
+        }
+        self.read(resp).await
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        body: Option<Bytes>,
+    ) -> Result<reqwest::Response, Error> {
+        let mut req = self.http.request(method.clone(), url.clone());
+        let mut used = None;
+        match (&self.auth, &self.tokens) {
+            (Auth::Bearer(token), _) => req = req.bearer_auth(token.expose()),
+            (Auth::ClientCredentials(_), Some(tokens)) => {
+                let token = tokens.token(&self.http).await?;
+                req = req.bearer_auth(token.expose());
+                used = Some(token);
+            }
+            _ => {}
         }
         if let Some(b) = body {
-            let bytes = serde_json::to_vec(b)
-                .map_err(|e| Error::InvalidArgument { param: "body", reason: e.to_string() })?;
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes);
+                .body(b);
         }
-        let resp = req.send().await.map_err(transport_error)?;
-        self.read(resp).await
+        let mut resp = req.send().await.map_err(transport_error)?;
+        if let Some(t) = used {
+            resp.extensions_mut().insert(UsedToken(t));
+        }
+        Ok(resp)
     }
 
     async fn read(&self, mut resp: reqwest::Response) -> Result<Response, Error> {
@@ -359,6 +543,10 @@ impl Transport {
         }
     }
 }
+
+/// The client-credentials token a response was obtained with.
+#[derive(Clone)]
+struct UsedToken(Secret);
 
 fn transport_error(e: reqwest::Error) -> Error {
     // reqwest's messages carry the URL; strip it (it may hold a tenant or a query value) and keep the cause.

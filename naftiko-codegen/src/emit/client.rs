@@ -28,8 +28,20 @@ pub fn param_rust_type(ty: ParamType) -> TokenStream {
     }
 }
 
+/// The field of [`Clients`] holding the client of `api`.
+pub fn clients_field(api: &ConsumedApi) -> String {
+    names::fn_ident(&api.namespace)
+}
+
+/// The field of `Bindings` holding the bound variable `var`.
+pub fn binding_field(var: &str) -> String {
+    names::fn_ident(&var.to_lowercase())
+}
+
 pub fn emit(cap: &Capability) -> TokenStream {
     let apis = cap.apis.iter().map(api);
+    let bindings = bindings(cap);
+    let clients = clients(cap);
     let mut doc = vec![format!("Typed clients for {}.", cap.label)];
     doc.push(String::new());
     doc.push("Each method sends one upstream request through a shared [`Transport`](super::runtime::Transport) and returns the upstream status, pagination headers and JSON body.".into());
@@ -40,9 +52,64 @@ pub fn emit(cap: &Capability) -> TokenStream {
     quote! {
         #(#doc)*
 
-        use super::runtime::{Error, Method, Query, Response, Transport};
+        use super::runtime::{Error, Method, Query, Response, Secret, Transport};
 
+        #bindings
+        #clients
         #(#apis)*
+    }
+}
+
+fn bindings(cap: &Capability) -> TokenStream {
+    let fields = cap.binds.iter().map(|b| {
+        let f = ident(&binding_field(&b.var));
+        let doc = format!(" `{{{{{}}}}}`, read from `{}`.", b.var, b.key);
+        quote! {
+            #[doc = #doc]
+            pub #f: Option<Secret>,
+        }
+    });
+    let reads = cap.binds.iter().map(|b| {
+        let f = ident(&binding_field(&b.var));
+        let key = &b.key;
+        quote!(#f: std::env::var(#key).ok().filter(|v| !v.is_empty()).map(Secret::new),)
+    });
+    quote! {
+        /// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
+        /// secret: it never shows in `Debug` output.
+        #[derive(Clone, Debug, Default)]
+        pub struct Bindings {
+            #(#fields)*
+        }
+
+        impl Bindings {
+            /// Reads every bound variable from the process environment (an empty value counts as unset).
+            pub fn from_env() -> Self {
+                Self {
+                    #(#reads)*
+                }
+            }
+        }
+    }
+}
+
+fn clients(cap: &Capability) -> TokenStream {
+    let fields = cap.apis.iter().map(|a| {
+        let f = ident(&clients_field(a));
+        let t = format_ident!("{}", client_type(a));
+        let doc = format!(" The client of `{}`.", a.namespace);
+        quote! {
+            #[doc = #doc]
+            pub #f: #t,
+        }
+    });
+    quote! {
+        /// Every consumed API's client, and the bound values: what the adapters call through.
+        #[derive(Clone, Debug)]
+        pub struct Clients {
+            #(#fields)*
+            pub bindings: Bindings,
+        }
     }
 }
 
@@ -145,7 +212,7 @@ fn method(op: &Operation) -> TokenStream {
         args.push(quote!(query: &#t));
     }
     if op.body {
-        args.push(quote!(body: &B));
+        args.push(quote!(body: Option<&B>));
     }
     let generics = if op.body {
         quote!(<B: serde::Serialize + ?Sized>)
@@ -190,7 +257,7 @@ fn method(op: &Operation) -> TokenStream {
         }
     };
     let body = if op.body {
-        quote!(Some(body))
+        quote!(body)
     } else {
         quote!(None::<&()>)
     };

@@ -3,6 +3,7 @@
 //! Output is deterministic: it depends only on the IR, whose lists keep the spec's order, never on hash order.
 
 pub mod client;
+pub mod rest;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -11,6 +12,9 @@ use crate::ir::Capability;
 
 /// The hand-written runtime support every generated client sends through.
 pub const CLIENT_RUNTIME: &str = include_str!("../../runtime/client_runtime.rs");
+
+/// The hand-written runtime support of generated REST adapters.
+pub const REST_RUNTIME: &str = include_str!("../../runtime/rest_runtime.rs");
 
 /// One generated file: its name within the output directory and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,11 +27,16 @@ pub struct GeneratedFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Modules {
     pub client: bool,
+    /// The REST adapters (requires the client).
+    pub rest: bool,
 }
 
 impl Default for Modules {
     fn default() -> Self {
-        Modules { client: true }
+        Modules {
+            client: true,
+            rest: true,
+        }
     }
 }
 
@@ -56,6 +65,19 @@ pub fn emit(
             contents: format!("{pre}\n{}", pretty(client::emit(cap))?),
         });
     }
+    if modules.client && modules.rest && !cap.rest.is_empty() {
+        mods.push("rest_runtime");
+        files.push(GeneratedFile {
+            name: "rest_runtime.rs".into(),
+            contents: format!("{pre}\n{REST_RUNTIME}"),
+        });
+        mods.push("rest");
+        files.push(GeneratedFile {
+            name: "rest.rs".into(),
+            contents: format!("{pre}\n{}", pretty(rest::emit(cap))?),
+        });
+    }
+    mods.sort_unstable();
     let mod_decls = mods.iter().map(|m| {
         let m = ident(m);
         quote!(pub mod #m;)

@@ -17,7 +17,8 @@ mod tests {
     /// The generated signatures are the ones the fixture promises (a change here is a change of the client's API).
     #[test]
     fn generated_api_has_the_expected_shape() {
-        let transport = Transport::new(TransportConfig::new("http://127.0.0.1:9", Auth::None)).unwrap();
+        let transport =
+            Transport::new(TransportConfig::new("http://127.0.0.1:9", Auth::None)).unwrap();
         let shop = ShopClient::new(transport.clone());
         let status = StatusClient::new(transport);
         let q = ListProductsQuery {
@@ -30,12 +31,21 @@ mod tests {
         };
         // Only the types are checked here; nothing is sent.
         let _ = shop.list_products(&q);
-        let _ = shop.create_product(&serde_json::json!({"name": "p"}));
+        let _ = shop.create_product(Some(&serde_json::json!({"name": "p"})));
         let _ = shop.getvariant("p", "v");
-        let _ = shop.replacevariant("p", "v", &serde_json::json!({}));
+        let _ = shop.replacevariant("p", "v", Some(&serde_json::json!({})));
         let _ = status.health();
-        assert_eq!(super::kitchen_sink::client::SHOP_BASE_URI, "https://[region].[tenant].shop.example");
-        assert_eq!(super::kitchen_sink::client::SHOP_BASE_URI_PLACEHOLDERS, &["region", "tenant"]);
-        assert_eq!(super::minimal::client::NOTES_BEARER_TOKEN_VAR, "NOTES_TOKEN");
+        assert_eq!(
+            super::kitchen_sink::client::SHOP_BASE_URI,
+            "https://[region].[tenant].shop.example"
+        );
+        assert_eq!(
+            super::kitchen_sink::client::SHOP_BASE_URI_PLACEHOLDERS,
+            &["region", "tenant"]
+        );
+        assert_eq!(
+            super::minimal::client::NOTES_BEARER_TOKEN_VAR,
+            "NOTES_TOKEN"
+        );
     }
 }
