@@ -30,11 +30,11 @@ mod tests {
             ..Default::default()
         };
         // Only the types are checked here; nothing is sent.
-        let _ = shop.list_products(&q);
-        let _ = shop.create_product(Some(&serde_json::json!({"name": "p"})));
-        let _ = shop.getvariant("p", "v");
-        let _ = shop.replacevariant("p", "v", Some(&serde_json::json!({})));
-        let _ = status.health();
+        drop(shop.list_products(&q));
+        drop(shop.create_product(Some(&serde_json::json!({"name": "p"}))));
+        drop(shop.getvariant("p", "v"));
+        drop(shop.replacevariant("p", "v", Some(&serde_json::json!({}))));
+        drop(status.health());
         assert_eq!(
             super::kitchen_sink::client::SHOP_BASE_URI,
             "https://[region].[tenant].shop.example"
