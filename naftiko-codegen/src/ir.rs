@@ -217,6 +217,7 @@ pub struct Param {
     pub required: bool,
     /// False when the parameter was inferred from a `{x}` in the path rather than declared.
     pub declared: bool,
+    pub pos: Pos,
 }
 
 /// How an operation's output is produced from the upstream response.
@@ -269,6 +270,8 @@ pub struct ExposedInput {
     pub required: bool,
     /// For REST: where the input is read from. MCP tool inputs are always arguments (`Query` by convention).
     pub location: InputLocation,
+    /// Where it is declared (or, for an implicit input, the exposing operation).
+    pub pos: Pos,
 }
 
 /// A REST adapter (`exposes[]` with `type: rest`).

@@ -369,6 +369,21 @@ fn article(t: ParamType) -> &'static str {
     }
 }
 
+/// The placeholders of an exposed path, each a required string input.
+fn placeholder_inputs(path: &PathTemplate, pos: Pos) -> Vec<ExposedInput> {
+    path.params()
+        .map(|n| ExposedInput {
+            name: n.to_owned(),
+            ident: names::field_ident(n),
+            ty: ParamType::String,
+            description: None,
+            required: true,
+            location: InputLocation::Path,
+            pos,
+        })
+        .collect()
+}
+
 /// One `with:` entry as written.
 struct WithEntry {
     key: String,
@@ -807,6 +822,7 @@ impl Resolver<'_> {
                 description: text(&p.description),
                 required,
                 declared: true,
+                pos: pname.pos,
             };
             match loc.value.as_str() {
                 "query" => query.push(param(p.required.as_ref().is_some_and(|r| r.value))),
@@ -884,6 +900,7 @@ impl Resolver<'_> {
                             description: None,
                             required: true,
                             declared: false,
+                            pos: name.map(|n| n.pos).unwrap_or(at),
                         });
                     }
                 }
@@ -1016,7 +1033,9 @@ impl Resolver<'_> {
                     "missing required field `operations` in exposed resource",
                 );
             }
-            let resource_inputs = self.exposed_inputs(items(&r.input_parameters), &path);
+            let path_pos = r.path.as_ref().map(|p| p.pos).unwrap_or(r_pos);
+            let mut resource_inputs = placeholder_inputs(&path, path_pos);
+            self.declared_inputs(items(&r.input_parameters), &path, &mut resource_inputs);
             for o in items(&r.operations) {
                 let o_pos = model::pos_of(o);
                 let Some(op) = self.rest_operation(
@@ -1049,23 +1068,13 @@ impl Resolver<'_> {
         })
     }
 
-    /// Declared REST inputs plus the path's placeholders (each a required string unless declared otherwise).
-    fn exposed_inputs(
+    /// Adds (or describes) the declared REST inputs to `inputs`.
+    fn declared_inputs(
         &mut self,
         declared: &[serde_saphyr::Spanned<model::ExposedInputParameter>],
         path: &PathTemplate,
-    ) -> Vec<ExposedInput> {
-        let mut inputs: Vec<ExposedInput> = path
-            .params()
-            .map(|n| ExposedInput {
-                name: n.to_owned(),
-                ident: names::field_ident(n),
-                ty: ParamType::String,
-                description: None,
-                required: true,
-                location: InputLocation::Path,
-            })
-            .collect();
+        inputs: &mut Vec<ExposedInput>,
+    ) {
         for p in declared {
             let p_pos = model::pos_of(p);
             let p = &p.value;
@@ -1122,6 +1131,7 @@ impl Resolver<'_> {
                 required: location == InputLocation::Path
                     || p.required.as_ref().is_some_and(|r| r.value),
                 location,
+                pos: name.pos,
             };
             match inputs.iter_mut().find(|i| i.name == input.name) {
                 Some(existing)
@@ -1138,7 +1148,6 @@ impl Resolver<'_> {
                 None => inputs.push(input),
             }
         }
-        inputs
     }
 
     fn lookup_call(&mut self, call: &Field<String>, apis: &[ConsumedApi]) -> Option<OpRef> {
@@ -1498,6 +1507,7 @@ impl Resolver<'_> {
                     ty: p.ty,
                     description: p.description.clone(),
                     required: p.required,
+                    pos: at,
                     location: if is_path {
                         InputLocation::Path
                     } else {
@@ -1530,12 +1540,7 @@ impl Resolver<'_> {
         let method = method(&o.method, self.d);
         let output = exposed_output(&o.output_parameters, self.d);
         let mut inputs = resource_inputs.to_vec();
-        for i in self.exposed_inputs(items(&o.input_parameters), path) {
-            match inputs.iter_mut().find(|x| x.name == i.name) {
-                Some(x) => *x = i,
-                None => inputs.push(i),
-            }
-        }
+        self.declared_inputs(items(&o.input_parameters), path, &mut inputs);
         let call = match (&o.call, &o.steps, &o.r#ref) {
             (Some(c), _, _) => self.lookup_call(c, apis),
             (None, None, None) => {
@@ -1702,6 +1707,7 @@ impl Resolver<'_> {
                     description: text(&p.description),
                     required: false,
                     location: InputLocation::Query,
+                    pos: pname.pos,
                 },
                 p.required.as_ref().map(|r| r.value),
             ));

@@ -1,0 +1,1210 @@
+//! Diagnostics: one test per error class, each pinning the code, the message and the exact `line:col`.
+//!
+//! Every spec here is a small variation of [`BASE`], a minimal spec that compiles without a single diagnostic.
+//! Variations are whole-line edits ([`replace_line`], [`insert_after`]), so the YAML stays readable. Expected
+//! positions are mostly computed from the text ([`pos_in`]), and some are also written out as numbers — the line
+//! numbers in the comments refer to the edited spec.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use naftiko_codegen::ir::{ArgBinding, ArgSource};
+use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Severity, compile};
+
+/// A minimal valid spec: one consumed operation, exposed once over REST and once as an MCP tool.
+const BASE: &str = r"naftiko: 1.0.0-alpha2
+info:
+  label: Mini
+  description: A minimal spec.
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: https://[tenant].example.com
+      authentication:
+        type: bearer
+        token: '{{TOKEN}}'
+      resources:
+        - name: items
+          path: /items/{id}
+          operations:
+            - name: getitem
+              method: GET
+              inputParameters:
+                - name: id
+                  in: path
+              outputParameters:
+                - name: result
+                  type: object
+                  value: $.
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: api-rest
+      resources:
+        - path: /items/{id}
+          operations:
+            - method: GET
+              name: getitem
+              call: api.getitem
+              outputParameters:
+                - type: object
+                  mapping: $.
+    - type: mcp
+      port: 9090
+      namespace: api-mcp
+      tools:
+        - name: getitem
+          description: Get an item
+          call: api.getitem
+  binds:
+    - namespace: env
+      keys:
+        TOKEN: TOKEN
+";
+
+// Whole lines of BASE, indentation included; each occurs exactly once.
+const REST_CALL: &str = "              call: api.getitem";
+const REST_MAPPING: &str = "                  mapping: $.";
+const TOOL_NAME: &str = "        - name: getitem";
+const TOOL_CALL: &str = "          call: api.getitem";
+const CONSUMED_METHOD: &str = "              method: GET";
+const CONSUMED_PATH_PARAM_IN: &str = "                  in: path";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Replaces the one line of `src` equal to `line` (indentation included) with `new` (zero or more lines).
+fn replace_line(src: &str, line: &str, new: &[&str]) -> String {
+    let hits = src.lines().filter(|l| *l == line).count();
+    assert_eq!(hits, 1, "line {line:?} must occur exactly once in the spec");
+    let mut out = String::new();
+    for l in src.lines() {
+        if l == line {
+            for n in new {
+                out.push_str(n);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Inserts `new` after the one line of `src` equal to `line`.
+fn insert_after(src: &str, line: &str, new: &[&str]) -> String {
+    let mut lines = vec![line];
+    lines.extend_from_slice(new);
+    replace_line(src, line, &lines)
+}
+
+/// The position (1-based line, column counted in characters) of `needle` inside `context`, where `context` occurs
+/// exactly once in `src`.
+fn pos_in(src: &str, context: &str, needle: &str) -> Pos {
+    assert_eq!(
+        src.matches(context).count(),
+        1,
+        "{context:?} must occur exactly once in the spec"
+    );
+    let start = src.find(context).unwrap()
+        + context
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} is not in {context:?}"));
+    let before = &src[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = src[line_start..start].chars().count() + 1;
+    Pos::new(u32::try_from(line).unwrap(), u32::try_from(col).unwrap())
+}
+
+/// The position of `needle`, which occurs exactly once in `src`.
+fn pos_of(src: &str, needle: &str) -> Pos {
+    pos_in(src, needle, needle)
+}
+
+/// Every diagnostic of `c`, one per line, for assertion messages.
+fn dump(c: &Compiled) -> String {
+    c.diagnostics
+        .sorted()
+        .iter()
+        .map(|d| format!("  {:?} {:?} {} {}", d.severity, d.code, d.pos, d.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Compiles `src`, which must produce exactly one diagnostic, and returns it. An error must leave no IR.
+fn sole(src: &str) -> Diagnostic {
+    let c = compile(src);
+    let all = c.diagnostics.sorted();
+    assert_eq!(
+        all.len(),
+        1,
+        "expected exactly one diagnostic, got:\n{}\n--- spec ---\n{src}",
+        dump(&c)
+    );
+    let d = all.into_iter().next().unwrap();
+    assert_eq!(
+        c.ir.is_some(),
+        d.severity == Severity::Warning,
+        "IR must be produced exactly when there are only warnings"
+    );
+    d
+}
+
+/// Compiles `src` and returns the one diagnostic with `code` (there may be others with other codes).
+fn one_with(src: &str, code: Code) -> (Compiled, Diagnostic) {
+    let c = compile(src);
+    let hits: Vec<Diagnostic> = c
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .filter(|d| d.code == code)
+        .collect();
+    assert_eq!(
+        hits.len(),
+        1,
+        "expected exactly one {code:?} diagnostic, got:\n{}",
+        dump(&c)
+    );
+    let d = hits.into_iter().next().unwrap();
+    (c, d)
+}
+
+#[track_caller]
+fn assert_diag(d: &Diagnostic, severity: Severity, code: Code, pos: Pos, message: &str) {
+    assert_eq!(
+        (d.severity, d.code, d.pos, d.message.as_str()),
+        (severity, code, pos, message),
+        "diagnostic differs (left: actual, right: expected)"
+    );
+}
+
+#[track_caller]
+fn assert_error(d: &Diagnostic, code: Code, pos: Pos, message: &str) {
+    assert_diag(d, Severity::Error, code, pos, message);
+}
+
+/// Asserts that `src` reports exactly one problem, "not supported yet: `feature`", at `pos`.
+#[track_caller]
+fn assert_unsupported(src: &str, pos: Pos, feature: &str) {
+    let d = sole(src);
+    assert!(d.message.starts_with("not supported yet: "), "{d:?}");
+    assert_error(
+        &d,
+        Code::Unsupported,
+        pos,
+        &format!("not supported yet: {feature}"),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The base and the helpers themselves
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn base_spec_compiles_without_any_diagnostic() {
+    let c = compile(BASE);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.expect("IR of a clean spec");
+    assert_eq!(ir.apis.len(), 1);
+    assert_eq!(ir.rest.len(), 1);
+    assert_eq!(ir.mcp.len(), 1);
+}
+
+#[test]
+fn position_helper_counts_lines_and_characters_from_one() {
+    assert_eq!(pos_of(BASE, "naftiko: "), Pos::new(1, 1));
+    assert_eq!(pos_in(BASE, "naftiko: 1.0.0", "1.0.0"), Pos::new(1, 10));
+    assert_eq!(
+        pos_in(BASE, "  namespace: api-mcp", "api-mcp"),
+        Pos::new(41, 18)
+    );
+    assert_eq!(pos_in("a: 1\nb: 'ééé', c", "c", "c"), Pos::new(2, 11));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Malformed YAML
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn syntax_error_over_indented_line() {
+    // 3:   label: Mini
+    // 4:     bad: x        <- a continuation of `Mini`, then a `:` where no mapping may start
+    let src = insert_after(BASE, "  label: Mini", &["    bad: x"]);
+    let d = sole(&src);
+    assert_eq!((d.severity, d.code), (Severity::Error, Code::Syntax));
+    assert_eq!(d.pos, Pos::new(4, 8));
+    assert_eq!(d.pos, pos_in(&src, "    bad: x", ":"));
+    assert!(d.message.starts_with("malformed spec: "), "{}", d.message);
+    assert!(
+        d.message
+            .contains("mapping values are not allowed in this context"),
+        "{}",
+        d.message
+    );
+    assert!(
+        !d.message.contains(" at line "),
+        "the library's own location suffix must be stripped: {}",
+        d.message
+    );
+}
+
+#[test]
+fn syntax_error_under_indented_line() {
+    // 40:      port: 9090   <- one space short of its siblings
+    let src = replace_line(BASE, "      port: 9090", &["     port: 9090"]);
+    let d = sole(&src);
+    assert_eq!((d.severity, d.code), (Severity::Error, Code::Syntax));
+    assert_eq!(d.pos, Pos::new(40, 6));
+    assert_eq!(d.pos, pos_of(&src, "port: 9090"));
+    assert!(d.message.starts_with("malformed spec: "), "{}", d.message);
+    assert!(
+        d.message.contains("did not find expected '-' indicator"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn syntax_error_unclosed_flow_mapping() {
+    // 49:         TOKEN: {a: b      <- never closed; the document ends
+    let src = replace_line(BASE, "        TOKEN: TOKEN", &["        TOKEN: {a: b"]);
+    let d = sole(&src);
+    assert_eq!((d.severity, d.code), (Severity::Error, Code::Syntax));
+    assert_eq!(d.pos, Pos::new(49, 16));
+    assert_eq!(d.pos, pos_of(&src, "{a: b"));
+    assert!(d.message.starts_with("malformed spec: "), "{}", d.message);
+    assert!(d.message.contains("unclosed bracket '{'"), "{}", d.message);
+}
+
+#[test]
+fn syntax_error_unclosed_flow_mapping_before_more_keys() {
+    // 4:   tags: {a: b
+    // 5:   description: A minimal spec.   <- the scanner notices at this `:`
+    let src = insert_after(BASE, "  label: Mini", &["  tags: {a: b"]);
+    let d = sole(&src);
+    assert_eq!((d.severity, d.code), (Severity::Error, Code::Syntax));
+    assert_eq!(d.pos, Pos::new(5, 14));
+    assert!(
+        d.message.contains("did not find expected ',' or '}'"),
+        "{}",
+        d.message
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Missing, unknown and repeated fields; version
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn missing_name_of_consumed_operation() {
+    // 17:             - method: GET     <- the operation; its `name:` is gone
+    let src = replace_line(BASE, "            - name: getitem", &[]);
+    let src = replace_line(&src, CONSUMED_METHOD, &["            - method: GET"]);
+    let (c, d) = one_with(&src, Code::MissingField);
+    assert_error(
+        &d,
+        Code::MissingField,
+        Pos::new(17, 15),
+        "missing required field `name` in consumed operation",
+    );
+    assert_eq!(
+        d.pos,
+        pos_in(
+            &src,
+            "- method: GET\n              inputParameters",
+            "method"
+        )
+    );
+    assert!(c.ir.is_none());
+}
+
+#[test]
+fn missing_namespace_of_exposures() {
+    // 39:     - type: mcp       <- the exposure; its `namespace:` is gone
+    let src = replace_line(BASE, "      namespace: api-mcp", &[]);
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        Pos::new(39, 7),
+        "missing required field `namespace` in an mcp exposure",
+    );
+
+    let src = replace_line(BASE, "      namespace: api-rest", &[]);
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        pos_in(&src, "- type: rest", "type"),
+        "missing required field `namespace` in a rest exposure",
+    );
+}
+
+#[test]
+fn missing_name_and_call_of_mcp_tool() {
+    let src = replace_line(BASE, TOOL_NAME, &[]);
+    let src = replace_line(
+        &src,
+        "          description: Get an item",
+        &["        - description: Get an item"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        pos_of(&src, "description: Get an item"),
+        "missing required field `name` in MCP tool",
+    );
+
+    let src = replace_line(BASE, TOOL_CALL, &[]);
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        pos_in(&src, "- name: getitem\n          description", "name"),
+        "missing required field `call` in MCP tool",
+    );
+}
+
+#[test]
+fn version_other_than_alpha2_points_at_the_value() {
+    let src = BASE.replacen("naftiko: 1.0.0-alpha2", "naftiko: 1.0.0-alpha1", 1);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::Version,
+        Pos::new(1, 10),
+        "unsupported format version `1.0.0-alpha1`: this compiler reads `naftiko: 1.0.0-alpha2`",
+    );
+
+    // A number is read as its text.
+    let src = BASE.replacen("naftiko: 1.0.0-alpha2", "naftiko: 1.0", 1);
+    assert_error(
+        &sole(&src),
+        Code::Version,
+        Pos::new(1, 10),
+        "unsupported format version `1.0`: this compiler reads `naftiko: 1.0.0-alpha2`",
+    );
+}
+
+#[test]
+fn unknown_field_points_at_the_key() {
+    // 4:   colour: blue
+    let src = insert_after(BASE, "  label: Mini", &["  colour: blue"]);
+    assert_error(
+        &sole(&src),
+        Code::UnknownField,
+        Pos::new(4, 3),
+        "unknown field `colour` in info; expected one of: label, description, tags, created, modified, stakeholders",
+    );
+
+    // Columns count characters, not bytes.
+    let src = replace_line(BASE, "info:", &["info: {label: 'ééé', colour: x}"]);
+    let src = replace_line(&src, "  label: Mini", &[]);
+    let src = replace_line(&src, "  description: A minimal spec.", &[]);
+    let d = sole(&src);
+    assert_eq!((d.code, d.pos), (Code::UnknownField, Pos::new(2, 22)));
+    assert_eq!(d.pos, pos_of(&src, "colour"));
+}
+
+#[test]
+fn repeated_key_is_a_duplicate_name_with_both_positions() {
+    // 3:   label: Mini
+    // 4:   label: Maxi
+    let src = insert_after(BASE, "  label: Mini", &["  label: Maxi"]);
+    assert_error(
+        &sole(&src),
+        Code::DuplicateName,
+        Pos::new(4, 3),
+        "`label` is given twice in this info (first given at 3:3)",
+    );
+
+    // A repeated key that is not a binding expression after an empty `with:` is not the dialect repair.
+    let src = insert_after(
+        BASE,
+        "              name: getitem",
+        &["              name: other"],
+    );
+    let first = pos_of(&src, "name: getitem\n              name: other");
+    assert_error(
+        &sole(&src),
+        Code::DuplicateName,
+        pos_of(&src, "name: other"),
+        &format!("`name` is given twice in this exposed operation (first given at {first})"),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// References: call, with, bindings, path parameters
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn call_to_unknown_namespace_points_at_the_value() {
+    // 35:               call: nope.getitem
+    let src = replace_line(BASE, REST_CALL, &["              call: nope.getitem"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnknownCall,
+        Pos::new(35, 21),
+        "`call: nope.getitem` names an unknown namespace `nope` (consumed: api)",
+    );
+    assert_eq!(d.pos, pos_in(&src, "call: nope.getitem", "nope.getitem"));
+}
+
+#[test]
+fn call_to_unknown_operation_points_at_the_value() {
+    // 45:           call: api.getitems
+    let src = replace_line(BASE, TOOL_CALL, &["          call: api.getitems"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnknownCall,
+        Pos::new(45, 17),
+        "`call: api.getitems` names an unknown operation `getitems` of `api`; did you mean `api.getitem`?",
+    );
+    assert_eq!(d.pos, pos_in(&src, "call: api.getitems", "api.getitems"));
+
+    let src = replace_line(BASE, REST_CALL, &["              call: getitem"]);
+    assert_error(
+        &sole(&src),
+        Code::UnknownCall,
+        pos_in(&src, "call: getitem", "getitem"),
+        "`call: getitem` must be `namespace.operation`",
+    );
+}
+
+#[test]
+fn with_key_that_is_not_a_parameter_points_at_the_key() {
+    // 36:               with:
+    // 37:                 idd: rest.id
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &["              with:", "                idd: rest.id"],
+    );
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnknownWithKey,
+        Pos::new(37, 17),
+        "`with` key `idd` is not a parameter of `api.getitem` (its parameters: id)",
+    );
+    assert_eq!(d.pos, pos_of(&src, "idd"));
+}
+
+#[test]
+fn with_value_naming_a_missing_rest_input() {
+    // 37:                 id: rest.ident
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &["              with:", "                id: rest.ident"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::UnknownInput,
+        Pos::new(37, 21),
+        "`rest.ident` names an input that does not exist (inputs: id)",
+    );
+}
+
+#[test]
+fn with_value_naming_a_missing_mcp_input() {
+    // 47:             id: tools.ident
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &["          with:", "            id: tools.ident"],
+    );
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnknownInput,
+        Pos::new(47, 17),
+        "`tools.ident` names an input that does not exist (inputs: none)",
+    );
+    assert_eq!(d.pos, pos_of(&src, "tools.ident"));
+
+    // The REST prefix in a tool.
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &["          with:", "            id: rest.id"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::UnknownInput,
+        pos_of(&src, "rest.id"),
+        "`rest.id` refers to REST inputs, but this is an MCP tool: write `tools.id`",
+    );
+}
+
+#[test]
+fn unbound_variable() {
+    // 12:         token: '{{SECRET}}'     <- the position is the value's, at its opening quote
+    let src = BASE.replacen("'{{TOKEN}}'", "'{{SECRET}}'", 1);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnknownBinding,
+        Pos::new(12, 16),
+        "`{{SECRET}}` is not bound: no `binds` entry declares `SECRET` (bound: TOKEN)",
+    );
+    assert_eq!(d.pos, pos_of(&src, "'{{SECRET}}'"));
+
+    // In a `with:` value.
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &["              with:", "                id: '{{MISSING}}'"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::UnknownBinding,
+        pos_of(&src, "'{{MISSING}}'"),
+        "`{{MISSING}}` is not bound: no `binds` entry declares `MISSING` (bound: TOKEN)",
+    );
+}
+
+#[test]
+fn exposed_path_that_cannot_supply_a_consumed_path_parameter() {
+    // 31:         - path: /items
+    // 33:             - method: GET      <- the operation that calls `api.getitem`
+    let src = replace_line(
+        BASE,
+        "        - path: /items/{id}",
+        &["        - path: /items"],
+    );
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::UnsuppliedPathParam,
+        Pos::new(33, 15),
+        "path parameter `id` of `api.getitem` is not supplied: the exposed path `/items` has no `{id}`, no input `id` is declared, and `with:` does not map it",
+    );
+    assert_eq!(
+        d.pos,
+        pos_in(&src, "- method: GET\n              name: getitem", "method")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Whole-capability checks
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn duplicate_rest_route() {
+    // 33:             - method: GET     (first)
+    // 39:             - method: GET     (again, same path)
+    let src = insert_after(
+        BASE,
+        REST_MAPPING,
+        &[
+            "            - method: GET",
+            "              name: again",
+            "              call: api.getitem",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::DuplicateRoute,
+        Pos::new(39, 15),
+        "`GET /items/{id}` is exposed twice in `api-rest` (first at 33:15)",
+    );
+
+    // The same route under another placeholder name.
+    let src = insert_after(
+        BASE,
+        REST_MAPPING,
+        &[
+            "        - path: /items/{key}",
+            "          operations:",
+            "            - method: GET",
+            "              name: again",
+            "              call: api.getitem",
+            "              with:",
+            "                id: rest.key",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::DuplicateRoute,
+        pos_in(&src, "- method: GET\n              name: again", "method"),
+        "`GET /items/{key}` answers the same requests as `GET /items/{id}` (at 33:15) in `api-rest`",
+    );
+}
+
+#[test]
+fn duplicate_mcp_tool() {
+    // 43:         - name: getitem
+    // 46:         - name: getitem
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &["        - name: getitem", "          call: api.getitem"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::DuplicateTool,
+        Pos::new(46, 17),
+        "MCP tool `getitem` is declared twice in `api-mcp` (first at 43:17)",
+    );
+}
+
+#[test]
+fn invalid_mcp_tool_name() {
+    // 43:         - name: get item
+    let src = replace_line(BASE, TOOL_NAME, &["        - name: get item"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidToolName,
+        Pos::new(43, 17),
+        "MCP tool name `get item` must match `^[A-Za-z0-9_.-]{1,64}$` (what MCP clients accept)",
+    );
+    assert_eq!(d.pos, pos_of(&src, "get item"));
+
+    // 64 characters are fine, 65 are not.
+    let ok = replace_line(
+        BASE,
+        TOOL_NAME,
+        &[&format!("        - name: {}", "a".repeat(64))],
+    );
+    assert!(compile(&ok).diagnostics.is_empty());
+    let long = "a".repeat(65);
+    let src = replace_line(BASE, TOOL_NAME, &[&format!("        - name: {long}")]);
+    assert_error(
+        &sole(&src),
+        Code::InvalidToolName,
+        Pos::new(43, 17),
+        &format!(
+            "MCP tool name `{long}` must match `^[A-Za-z0-9_.-]{{1,64}}$` (what MCP clients accept)"
+        ),
+    );
+}
+
+#[test]
+fn ident_clash_between_mcp_tools() {
+    // 46:         - name: get-item
+    // 48:         - name: get_item
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &[
+            "        - name: get-item",
+            "          call: api.getitem",
+            "        - name: get_item",
+            "          call: api.getitem",
+        ],
+    );
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::IdentClash,
+        Pos::new(48, 17),
+        "`get_item` and `get-item` (at 46:17) both become the Rust identifier `get_item` among the tools of `api-mcp`; rename one",
+    );
+    assert_eq!(d.pos, pos_of(&src, "get_item"));
+}
+
+#[test]
+fn ident_clash_between_consumed_operations() {
+    // Both are valid operation names (`^[a-zA-Z0-9-]+$`) and both become `get_item`.
+    let src = insert_after(
+        BASE,
+        "                  value: $.",
+        &[
+            "            - name: get-item",
+            "              method: POST",
+            "            - name: getItem",
+            "              method: PUT",
+        ],
+    );
+    let (c, d) = one_with(&src, Code::IdentClash);
+    let first = pos_in(&src, "- name: get-item", "name");
+    assert_error(
+        &d,
+        Code::IdentClash,
+        pos_in(&src, "- name: getItem", "name"),
+        &format!(
+            "`getItem` and `get-item` (at {first}) both become the Rust identifier `get_item` among the operations of `api`; rename one"
+        ),
+    );
+    assert_eq!(c.diagnostics.error_count(), 1, "{}", dump(&c));
+}
+
+/// Adds query parameters `page-size` and `page_size` to the consumed operation.
+fn clashing_query_params() -> String {
+    insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: page-size",
+            "                  in: query",
+            "                - name: page_size",
+            "                  in: query",
+        ],
+    )
+}
+
+#[test]
+fn ident_clash_between_query_parameters_is_reported() {
+    let src = clashing_query_params();
+    let c = compile(&src);
+    assert!(c.ir.is_none());
+    let clash = c
+        .diagnostics
+        .iter_errors()
+        .find(|d| d.code == Code::IdentClash && d.message.contains("parameters of `api.getitem`"))
+        .unwrap_or_else(|| panic!("no clash reported among the parameters:\n{}", dump(&c)));
+    assert!(
+        clash
+            .message
+            .starts_with("`page_size` and `page-size` (at "),
+        "{}",
+        clash.message
+    );
+    assert!(
+        clash.message.ends_with(
+            "both become the Rust identifier `page_size` among the parameters of `api.getitem`; rename one"
+        ),
+        "{}",
+        clash.message
+    );
+}
+
+#[test]
+
+fn ident_clash_between_query_parameters_points_at_the_parameters() {
+    // 22:                 - name: page-size
+    // 24:                 - name: page_size
+    let src = clashing_query_params();
+    let c = compile(&src);
+    let clash = c
+        .diagnostics
+        .iter_errors()
+        .find(|d| d.code == Code::IdentClash && d.message.contains("parameters of `api.getitem`"))
+        .unwrap_or_else(|| panic!("no clash reported among the parameters:\n{}", dump(&c)));
+    assert_eq!(clash.pos, Pos::new(24, 25), "{}", dump(&c));
+    assert_eq!(clash.pos, pos_of(&src, "page_size"));
+    assert!(clash.message.contains("(at 22:25)"), "{}", clash.message);
+}
+
+#[test]
+
+fn ident_clash_between_mcp_tool_inputs_points_at_the_inputs() {
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &[
+            "          inputParameters:",
+            "            - name: page-size",
+            "            - name: page_size",
+        ],
+    );
+    let (_, d) = one_with(&src, Code::IdentClash);
+    let first = pos_of(&src, "page-size");
+    assert_error(
+        &d,
+        Code::IdentClash,
+        pos_of(&src, "page_size"),
+        &format!(
+            "`page_size` and `page-size` (at {first}) both become the Rust identifier `page_size` among the inputs of MCP tool `getitem`; rename one"
+        ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Not supported yet
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn unsupported_steps_on_exposed_operation() {
+    // 36:               steps: []
+    let src = insert_after(BASE, REST_CALL, &["              steps: []"]);
+    assert_unsupported(&src, Pos::new(36, 15), "`steps` (orchestrated operations)");
+}
+
+#[test]
+fn unsupported_steps_on_mcp_tool() {
+    // 46:           steps: []
+    let src = insert_after(BASE, TOOL_CALL, &["          steps: []"]);
+    assert_unsupported(&src, Pos::new(46, 11), "`steps` (orchestrated tools)");
+}
+
+#[test]
+fn unsupported_request_body_on_consumed_operation() {
+    // 19:               body: '{}'
+    let src = insert_after(BASE, CONSUMED_METHOD, &["              body: '{}'"]);
+    assert_unsupported(
+        &src,
+        Pos::new(19, 15),
+        "request `body` templates (the caller's JSON body is forwarded as is)",
+    );
+}
+
+#[test]
+fn unsupported_output_raw_format_xml() {
+    // 19:               outputRawFormat: xml     <- at the value
+    let src = insert_after(
+        BASE,
+        CONSUMED_METHOD,
+        &["              outputRawFormat: xml"],
+    );
+    assert_unsupported(
+        &src,
+        pos_in(&src, "outputRawFormat: xml", "xml"),
+        "`outputRawFormat: xml` (only `json` is implemented)",
+    );
+    assert_eq!(pos_of(&src, "xml"), Pos::new(19, 32));
+}
+
+#[test]
+fn unsupported_basic_authentication() {
+    // 11:         type: basic     <- at the value
+    let src = replace_line(BASE, "        type: bearer", &["        type: basic"]);
+    let src = replace_line(
+        &src,
+        "        token: '{{TOKEN}}'",
+        &["        username: user", "        password: '{{TOKEN}}'"],
+    );
+    assert_unsupported(
+        &src,
+        Pos::new(11, 15),
+        "authentication type `basic` (only `bearer` is implemented)",
+    );
+}
+
+#[test]
+fn unsupported_mcp_resources() {
+    // 42:       resources:
+    let src = insert_after(
+        BASE,
+        "      namespace: api-mcp",
+        &[
+            "      resources:",
+            "        - name: readme",
+            "          uri: data://readme",
+        ],
+    );
+    assert_unsupported(&src, Pos::new(42, 7), "MCP `resources`");
+}
+
+#[test]
+fn unsupported_mcp_prompts() {
+    // 42:       prompts: []
+    let src = insert_after(BASE, "      namespace: api-mcp", &["      prompts: []"]);
+    assert_unsupported(&src, Pos::new(42, 7), "MCP `prompts`");
+}
+
+#[test]
+fn unsupported_aggregates() {
+    // 6:   aggregates: []
+    let src = insert_after(BASE, "capability:", &["  aggregates: []"]);
+    assert_unsupported(&src, Pos::new(6, 3), "`aggregates` (domain functions)");
+}
+
+#[test]
+fn unsupported_header_parameters() {
+    // 23:                   in: header     <- at the value
+    let src = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: X-Trace",
+            "                  in: header",
+        ],
+    );
+    assert_unsupported(&src, Pos::new(23, 23), "`in: header` parameters");
+
+    // The same on the exposed side.
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &[
+            "              inputParameters:",
+            "                - name: X-Trace",
+            "                  in: header",
+        ],
+    );
+    assert_unsupported(
+        &src,
+        pos_in(&src, "in: header", "header"),
+        "exposed `in: header` inputs",
+    );
+}
+
+#[test]
+fn unsupported_output_mapping_other_than_whole_response() {
+    // 38:                   mapping: $.data     <- at the value
+    let src = replace_line(BASE, REST_MAPPING, &["                  mapping: $.data"]);
+    assert_unsupported(
+        &src,
+        Pos::new(38, 28),
+        "output mapping `$.data` (only `$.`, the whole response, is implemented)",
+    );
+
+    // A consumed output parameter's `value`.
+    let src = replace_line(
+        BASE,
+        "                  value: $.",
+        &["                  value: $.data"],
+    );
+    assert_unsupported(
+        &src,
+        pos_of(&src, "$.data"),
+        "output mapping `$.data` (only `$.`, the whole response, is implemented)",
+    );
+    assert_eq!(pos_of(&src, "$.data"), Pos::new(25, 26));
+}
+
+#[test]
+fn unsupported_skill_exposure() {
+    // 39:     - type: skill     <- at the value
+    let src = replace_line(BASE, "    - type: mcp", &["    - type: skill"]);
+    assert_unsupported(&src, Pos::new(39, 13), "`skill` exposures");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Warnings: the spec still compiles
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn inferred_path_parameter_is_a_warning() {
+    // 17:             - name: getitem      <- at the operation's name; `id` is in the path but not declared
+    let src = replace_line(BASE, "              inputParameters:", &[]);
+    let src = replace_line(&src, "                - name: id", &[]);
+    let src = replace_line(&src, CONSUMED_PATH_PARAM_IN, &[]);
+    let c = compile(&src);
+    let d = sole(&src);
+    assert_diag(
+        &d,
+        Severity::Warning,
+        Code::InferredPathParam,
+        Pos::new(17, 21),
+        "path parameter `id` of `api.getitem` is not declared; read as a required string (path `/items/{id}`)",
+    );
+    assert_eq!(
+        d.pos,
+        pos_in(&src, "- name: getitem\n              method", "getitem")
+    );
+    assert!(!c.diagnostics.has_errors());
+    let ir = c.ir.expect("warnings only: the IR is produced");
+    let op = &ir.apis[0].operations[0];
+    assert_eq!(op.path_params.len(), 1);
+    assert_eq!(op.path_params[0].name, "id");
+    assert!(!op.path_params[0].declared);
+    assert!(op.path_params[0].required);
+}
+
+#[test]
+fn dialect_repair_of_with_followed_by_repeated_name_is_a_warning() {
+    // The consumed and exposed paths use `{name}`; the exposed operation is written the way the spec generator
+    // writes it, with the `with:` entry dedented to the level of the operation's own `name:`:
+    //
+    // 34:               name: getitem
+    // 35:               call: api.getitem
+    // 36:               with:
+    // 37:               name: rest.name
+    let named = BASE.replace("/items/{id}", "/items/{name}");
+    let named = replace_line(
+        &named,
+        "                - name: id",
+        &["                - name: name"],
+    );
+    assert!(compile(&named).diagnostics.is_empty());
+    let src = insert_after(
+        &named,
+        REST_CALL,
+        &["              with:", "              name: rest.name"],
+    );
+    let c = compile(&src);
+    let d = sole(&src);
+    assert_diag(
+        &d,
+        Severity::Warning,
+        Code::Dialect,
+        Pos::new(37, 15),
+        "`name: rest.name` after an empty `with:` is read as `with: {name: rest.name}`",
+    );
+    assert_eq!(d.pos, pos_of(&src, "name: rest.name"));
+    let ir = c.ir.expect("warnings only: the IR is produced");
+    let op = &ir.rest[0].routes[0].operations[0];
+    assert_eq!(
+        op.name, "getitem",
+        "the first `name:` stays the operation's name"
+    );
+    assert_eq!(
+        op.args,
+        vec![ArgBinding {
+            param: "name".into(),
+            source: ArgSource::Input("name".into()),
+        }]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Several errors in one run
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn several_errors_are_reported_in_one_run() {
+    // 33:             - method: GET                 (the route, first)
+    // 41:               call: api.nosuch            unknown call
+    // 42:             - method: GET                 duplicate route
+    // 49:         - name: get item                  bad tool name
+    let src = insert_after(
+        BASE,
+        REST_MAPPING,
+        &[
+            "            - method: DELETE",
+            "              name: delitem",
+            "              call: api.nosuch",
+            "            - method: GET",
+            "              name: again",
+            "              call: api.getitem",
+        ],
+    );
+    let src = replace_line(&src, TOOL_NAME, &["        - name: get item"]);
+    let c = compile(&src);
+    assert!(c.ir.is_none());
+    let errors = c.diagnostics.sorted();
+    assert_eq!(errors.len(), 3, "{}", dump(&c));
+
+    assert_error(
+        &errors[0],
+        Code::UnknownCall,
+        Pos::new(41, 21),
+        "`call: api.nosuch` names an unknown operation `nosuch` of `api`",
+    );
+    assert_eq!(errors[0].pos, pos_of(&src, "api.nosuch"));
+
+    assert_error(
+        &errors[1],
+        Code::DuplicateRoute,
+        Pos::new(42, 15),
+        "`GET /items/{id}` is exposed twice in `api-rest` (first at 33:15)",
+    );
+    assert_eq!(
+        errors[1].pos,
+        pos_in(&src, "- method: GET\n              name: again", "method")
+    );
+
+    assert_error(
+        &errors[2],
+        Code::InvalidToolName,
+        Pos::new(49, 17),
+        "MCP tool name `get item` must match `^[A-Za-z0-9_.-]{1,64}$` (what MCP clients accept)",
+    );
+    assert_eq!(errors[2].pos, pos_of(&src, "get item"));
+
+    let rendered = c.diagnostics.render("spec.yaml", Some(&src));
+    assert!(
+        rendered.starts_with("spec.yaml:41:21: error: "),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("\nspec.yaml:42:15: error: "),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("\nspec.yaml:49:17: error: "),
+        "{rendered}"
+    );
+    assert!(
+        rendered.ends_with("spec.yaml: 3 errors, 0 warnings\n"),
+        "{rendered}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The real spec
+// ---------------------------------------------------------------------------------------------------------------
+
+const LOGTO: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../spec/logto.naftiko.yaml"
+));
+
+#[test]
+fn logto_spec_compiles_with_warnings_only() {
+    let c = compile(LOGTO);
+    assert!(!c.diagnostics.has_errors(), "{}", dump(&c));
+    assert!(c.ir.is_some());
+}
+
+#[test]
+fn logto_spec_with_an_unknown_call_reports_it_at_the_value() {
+    let src = LOGTO.replacen("call: logto.getapplication", "call: logto.nosuchop", 1);
+    assert_ne!(src, LOGTO);
+    let c = compile(&src);
+    assert!(c.diagnostics.has_errors());
+    assert!(c.ir.is_none());
+    let errors: Vec<&Diagnostic> = c.diagnostics.iter_errors().collect();
+    assert_eq!(errors.len(), 1, "{}", dump(&c));
+    let expected = pos_of(&src, "logto.nosuchop");
+    assert_error(
+        errors[0],
+        Code::UnknownCall,
+        expected,
+        "`call: logto.nosuchop` names an unknown operation `nosuchop` of `logto`",
+    );
+    // And the position is where a reader finds it.
+    let line = src.lines().nth(expected.line as usize - 1).unwrap();
+    let at: String = line.chars().skip(expected.col as usize - 1).collect();
+    assert_eq!(at, "logto.nosuchop");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn render_shows_file_line_col_severity_message_and_a_caret() {
+    let src = BASE.replacen("naftiko: 1.0.0-alpha2", "naftiko: 1.0.0-alpha1", 1);
+    let d = sole(&src);
+    let r = d.render("spec.yaml", Some(&src));
+    assert!(
+        r.starts_with(
+            "spec.yaml:1:10: error: unsupported format version `1.0.0-alpha1`: this compiler reads `naftiko: 1.0.0-alpha2`"
+        ),
+        "{r}"
+    );
+    assert_eq!(
+        r,
+        concat!(
+            "spec.yaml:1:10: error: unsupported format version `1.0.0-alpha1`: this compiler reads `naftiko: 1.0.0-alpha2`\n",
+            "  |\n",
+            "1 | naftiko: 1.0.0-alpha1\n",
+            "  |          ^",
+        )
+    );
+    // Without the source, one line.
+    assert_eq!(
+        d.render("spec.yaml", None),
+        "spec.yaml:1:10: error: unsupported format version `1.0.0-alpha1`: this compiler reads `naftiko: 1.0.0-alpha2`"
+    );
+
+    // A two-digit line: the caret still stands under the value.
+    let src = replace_line(BASE, REST_CALL, &["              call: nope.getitem"]);
+    let d = sole(&src);
+    let r = d.render("spec.yaml", Some(&src));
+    assert!(
+        r.starts_with(&format!("spec.yaml:35:21: error: {}\n", d.message)),
+        "{r}"
+    );
+    let lines: Vec<&str> = r.lines().collect();
+    assert_eq!(lines.len(), 4, "{r}");
+    assert_eq!(lines[2], "35 |               call: nope.getitem");
+    assert_eq!(lines[3].find('^'), lines[2].find("nope.getitem"), "{r}");
+
+    // Warnings render as warnings.
+    let src = replace_line(BASE, "              inputParameters:", &[]);
+    let src = replace_line(&src, "                - name: id", &[]);
+    let src = replace_line(&src, CONSUMED_PATH_PARAM_IN, &[]);
+    let d = sole(&src);
+    assert!(
+        d.render("spec.yaml", Some(&src))
+            .starts_with(&format!("spec.yaml:17:21: warning: {}", d.message)),
+    );
+}
