@@ -1,0 +1,212 @@
+//! Start-up configuration: every flag has an environment twin. Validation happens before anything listens; a bad
+//! configuration is one line naming the flag and its variable.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::generated::client::{LOGTO_BASE_URI, LOGTO_BASE_URI_PLACEHOLDERS};
+use crate::generated::rest::LOGTO_REST_PORT;
+use crate::generated::runtime::{Auth, ClientCredentials, Secret, TransportConfig};
+
+/// `logto-gateway serve` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address the adapters bind to. Anything but loopback requires --auth-token (or --allow-unauthenticated).
+    #[arg(long, env = "GATEWAY_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub bind: IpAddr,
+
+    /// Port of the REST adapter (the spec's port by default).
+    #[arg(long, env = "GATEWAY_REST_PORT", default_value_t = LOGTO_REST_PORT)]
+    pub rest_port: u16,
+
+    #[command(flatten)]
+    pub upstream: UpstreamArgs,
+
+    /// Bearer token every adapter request must carry (`Authorization: Bearer …`).
+    #[arg(long, env = "GATEWAY_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+
+    /// Serve without inbound authentication on a non-loopback address.
+    #[arg(long, env = "GATEWAY_ALLOW_UNAUTHENTICATED")]
+    pub allow_unauthenticated: bool,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// How to reach and authenticate to Logto.
+#[derive(Debug, Clone, Args)]
+pub struct UpstreamArgs {
+    /// Logto endpoint (self-hosted Logto, or a stand-in); overrides the spec's `https://[tenant_id].logto.app`.
+    #[arg(long, env = "LOGTO_ENDPOINT")]
+    pub logto_endpoint: Option<String>,
+
+    /// Logto Cloud tenant id: fills `[tenant_id]` in `https://[tenant_id].logto.app`.
+    #[arg(long, env = "LOGTO_TENANT_ID")]
+    pub tenant_id: Option<String>,
+
+    /// Management API access token (the spec's `{{LOGTO_TOKEN}}` binding).
+    #[arg(long, env = "LOGTO_TOKEN", hide_env_values = true)]
+    pub logto_token: Option<String>,
+
+    /// Machine-to-machine app id: tokens are fetched from `{endpoint}/oidc/token` and refreshed.
+    #[arg(long, env = "LOGTO_M2M_APP_ID")]
+    pub m2m_app_id: Option<String>,
+
+    /// Machine-to-machine app secret.
+    #[arg(long, env = "LOGTO_M2M_APP_SECRET", hide_env_values = true)]
+    pub m2m_app_secret: Option<String>,
+
+    /// API resource indicator for M2M tokens [default: https://<tenant>.logto.app/api on Logto Cloud,
+    /// https://default.logto.app/api with --logto-endpoint].
+    #[arg(long, env = "LOGTO_M2M_RESOURCE")]
+    pub m2m_resource: Option<String>,
+
+    /// Seconds allowed for one upstream exchange.
+    #[arg(long, env = "GATEWAY_UPSTREAM_TIMEOUT", default_value_t = 30.0)]
+    pub upstream_timeout: f64,
+}
+
+/// A configuration error: one line, naming the flag and its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub rest_addr: SocketAddr,
+    pub transport: TransportConfig,
+    pub auth_token: Option<Secret>,
+    pub max_body_bytes: usize,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl UpstreamArgs {
+    /// The transport configuration: base URL and upstream authentication.
+    pub fn transport(&self) -> Result<TransportConfig, ConfigError> {
+        let tenant = nonempty(&self.tenant_id);
+        if let Some(t) = tenant
+            && !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ConfigError(
+                "--tenant-id (LOGTO_TENANT_ID) may hold only letters, digits and `-`".into(),
+            ));
+        }
+        let base_url = match (nonempty(&self.logto_endpoint), tenant) {
+            (Some(e), _) => {
+                let url = reqwest::Url::parse(e).map_err(|err| {
+                    ConfigError(format!(
+                        "--logto-endpoint (LOGTO_ENDPOINT) is not a URL: {err}"
+                    ))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+                    return Err(ConfigError(
+                        "--logto-endpoint (LOGTO_ENDPOINT) must be an http(s) URL without a query"
+                            .into(),
+                    ));
+                }
+                e.trim_end_matches('/').to_owned()
+            }
+            (None, Some(t)) => {
+                let mut base = LOGTO_BASE_URI.to_owned();
+                for p in LOGTO_BASE_URI_PLACEHOLDERS {
+                    base = base.replace(&format!("[{p}]"), t);
+                }
+                base
+            }
+            (None, None) => {
+                return Err(ConfigError(
+                    "no Logto endpoint: set --tenant-id (LOGTO_TENANT_ID) for Logto Cloud, or --logto-endpoint (LOGTO_ENDPOINT)"
+                        .into(),
+                ));
+            }
+        };
+        let token = nonempty(&self.logto_token);
+        let m2m = (nonempty(&self.m2m_app_id), nonempty(&self.m2m_app_secret));
+        let auth = match (token, m2m) {
+            (Some(_), (Some(_), _) | (_, Some(_))) => {
+                return Err(ConfigError(
+                    "both --logto-token (LOGTO_TOKEN) and machine-to-machine credentials (LOGTO_M2M_APP_ID/LOGTO_M2M_APP_SECRET) are set; choose one".into(),
+                ));
+            }
+            (Some(t), _) => Auth::Bearer(Secret::new(t)),
+            (None, (Some(id), Some(secret))) => {
+                let resource = match (
+                    nonempty(&self.m2m_resource),
+                    nonempty(&self.logto_endpoint),
+                    tenant,
+                ) {
+                    (Some(r), _, _) => r.to_owned(),
+                    (None, None, Some(t)) => format!("https://{t}.logto.app/api"),
+                    (None, _, _) => "https://default.logto.app/api".to_owned(),
+                };
+                Auth::ClientCredentials(ClientCredentials {
+                    token_url: format!("{base_url}/oidc/token"),
+                    client_id: id.to_owned(),
+                    client_secret: Secret::new(secret),
+                    resource: Some(resource),
+                    scope: Some("all".into()),
+                    refresh_margin: Duration::from_secs(60),
+                })
+            }
+            (None, (Some(_), None)) => {
+                return Err(ConfigError(
+                    "--m2m-app-id (LOGTO_M2M_APP_ID) is set but --m2m-app-secret (LOGTO_M2M_APP_SECRET) is not".into(),
+                ));
+            }
+            (None, (None, Some(_))) => {
+                return Err(ConfigError(
+                    "--m2m-app-secret (LOGTO_M2M_APP_SECRET) is set but --m2m-app-id (LOGTO_M2M_APP_ID) is not".into(),
+                ));
+            }
+            (None, (None, None)) => {
+                return Err(ConfigError(
+                    "no Logto credentials: set --logto-token (LOGTO_TOKEN), or --m2m-app-id and --m2m-app-secret (LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET)".into(),
+                ));
+            }
+        };
+        if !(self.upstream_timeout.is_finite()
+            && self.upstream_timeout > 0.0
+            && self.upstream_timeout <= 3600.0)
+        {
+            return Err(ConfigError(
+                "--upstream-timeout (GATEWAY_UPSTREAM_TIMEOUT) must be a number of seconds in (0, 3600]".into(),
+            ));
+        }
+        let mut t = TransportConfig::new(base_url, auth);
+        t.timeout = Duration::from_secs_f64(self.upstream_timeout);
+        t.connect_timeout = t.connect_timeout.min(t.timeout);
+        Ok(t)
+    }
+}
+
+impl ServeArgs {
+    pub fn validate(&self) -> Result<Config, ConfigError> {
+        let transport = self.upstream.transport()?;
+        let auth_token = nonempty(&self.auth_token).map(Secret::new);
+        if auth_token.is_none() && !self.bind.is_loopback() && !self.allow_unauthenticated {
+            return Err(ConfigError(format!(
+                "refusing to serve without inbound authentication on {}: set --auth-token (GATEWAY_AUTH_TOKEN), or --allow-unauthenticated (GATEWAY_ALLOW_UNAUTHENTICATED)",
+                self.bind
+            )));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError(
+                "--max-body-bytes (GATEWAY_MAX_BODY_BYTES) must be positive".into(),
+            ));
+        }
+        Ok(Config {
+            rest_addr: SocketAddr::new(self.bind, self.rest_port),
+            transport,
+            auth_token,
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+}

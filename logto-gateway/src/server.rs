@@ -1,0 +1,163 @@
+//! The HTTP server: the generated REST router behind inbound authentication, a body limit and request logging, plus
+//! `GET /healthz` and JSON 404s; graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::generated::client::{Bindings, Clients, LogtoClient};
+use crate::generated::rest::logto_rest_router;
+use crate::generated::rest_runtime::Problem;
+use crate::generated::runtime::{Auth, Secret, Transport};
+
+/// Builds the upstream clients from a validated configuration.
+pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
+    let transport = Transport::new(config.transport.clone())?;
+    let mut bindings = Bindings::from_env();
+    // The spec binds the bearer token as `{{LOGTO_TOKEN}}`; the flag of the same name may supply it too.
+    bindings.logto_token = match &config.transport.auth {
+        Auth::Bearer(t) => Some(t.clone()),
+        _ => None,
+    };
+    Ok(Arc::new(Clients {
+        logto: LogtoClient::new(transport),
+        bindings,
+    }))
+}
+
+/// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, JSON 404s.
+pub fn rest_app(
+    clients: Arc<Clients>,
+    auth_token: Option<Secret>,
+    max_body_bytes: usize,
+) -> Router {
+    let adapter = logto_rest_router(clients)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(auth_token),
+            require_bearer,
+        ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(adapter)
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+}
+
+async fn healthz() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+async fn not_found() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "gateway.not_found", "no such route")
+}
+
+fn json(status: StatusCode, body: &'static str) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Requires `Authorization: Bearer <token>` when a token is configured; compares in constant time.
+pub async fn require_bearer(
+    State(token): State<Arc<Option<Secret>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = token.as_ref() else {
+        return next.run(req).await;
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .unwrap_or_default();
+    if bool::from(given.ct_eq(expected.expose().as_bytes())) {
+        next.run(req).await
+    } else {
+        let mut r = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "gateway.unauthorized",
+            "missing or wrong `Authorization: Bearer` token",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        r
+    }
+}
+
+/// One log line per request: method, route (the template, never the values), status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let resp = next.run(req).await;
+    tracing::info!(
+        target: "logto_gateway::request",
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        latency_us = start.elapsed().as_micros() as u64,
+    );
+    resp
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("cannot set TCP_NODELAY: {e}");
+        }
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
