@@ -19,12 +19,37 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Write the generated Logto client, with its runtime, as a standalone crate.
+    VendorClient {
+        /// The crate's directory (created if missing).
+        dir: std::path::PathBuf,
+        /// The crate's name.
+        #[arg(long, default_value = "logto-client")]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::root();
     match cli.command {
+        Command::VendorClient { dir, name } => match xtask::vendor_client(&root, &dir, &name) {
+            Ok(written) => {
+                for f in written {
+                    eprintln!("wrote {}", f.display());
+                }
+                eprintln!(
+                    "{name} written to {}; build it with `cargo build --manifest-path {}/Cargo.toml`",
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(1)
+            }
+        },
         Command::Regen { check } => match xtask::regen(&root, check) {
             Err(e) => {
                 eprintln!("{e}");
