@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::generated::client::{LOGTO_BASE_URI, LOGTO_BASE_URI_PLACEHOLDERS};
+use crate::generated::mcp::LOGTO_MCP_PORT;
 use crate::generated::rest::LOGTO_REST_PORT;
 use crate::generated::runtime::{Auth, ClientCredentials, Secret, TransportConfig};
 
@@ -20,6 +21,28 @@ pub struct ServeArgs {
     /// Port of the REST adapter (the spec's port by default).
     #[arg(long, env = "GATEWAY_REST_PORT", default_value_t = LOGTO_REST_PORT)]
     pub rest_port: u16,
+
+    /// Port of the MCP adapter (streamable HTTP at `/mcp`; the spec's port by default).
+    #[arg(long, env = "GATEWAY_MCP_PORT", default_value_t = LOGTO_MCP_PORT.unwrap_or(9090))]
+    pub mcp_port: u16,
+
+    /// `Host` values the MCP adapter accepts besides loopback (`localhost`, `127.0.0.1`, `::1`): the names it is
+    /// reached by behind a proxy, as `host` or `host:port`. Repeat, or separate with commas.
+    #[arg(
+        long = "mcp-allowed-host",
+        env = "GATEWAY_MCP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
+
+    /// Browser origins allowed to call the MCP adapter (`scheme://host:port`, `:*` for any port). A request with any
+    /// other `Origin` is refused (MCP's guard against DNS rebinding); requests without `Origin` pass.
+    #[arg(
+        long = "mcp-allowed-origin",
+        env = "GATEWAY_MCP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub mcp_allowed_origins: Vec<String>,
 
     #[command(flatten)]
     pub upstream: UpstreamArgs,
@@ -79,6 +102,9 @@ pub struct ConfigError(pub String);
 #[derive(Debug, Clone)]
 pub struct Config {
     pub rest_addr: SocketAddr,
+    pub mcp_addr: SocketAddr,
+    pub mcp_allowed_hosts: Vec<String>,
+    pub mcp_allowed_origins: Vec<String>,
     pub transport: TransportConfig,
     pub auth_token: Option<Secret>,
     pub max_body_bytes: usize,
@@ -202,8 +228,31 @@ impl ServeArgs {
                 "--max-body-bytes (GATEWAY_MAX_BODY_BYTES) must be positive".into(),
             ));
         }
+        if self.rest_port == self.mcp_port && self.rest_port != 0 {
+            return Err(ConfigError(format!(
+                "--rest-port (GATEWAY_REST_PORT) and --mcp-port (GATEWAY_MCP_PORT) are both {}",
+                self.rest_port
+            )));
+        }
+        let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        hosts.extend(
+            self.mcp_allowed_hosts
+                .iter()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty()),
+        );
+        for o in &self.mcp_allowed_origins {
+            if !(o == "null" || o.starts_with("http://") || o.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "--mcp-allowed-origin (GATEWAY_MCP_ALLOWED_ORIGINS): `{o}` must be `http(s)://host[:port]` or `null`"
+                )));
+            }
+        }
         Ok(Config {
             rest_addr: SocketAddr::new(self.bind, self.rest_port),
+            mcp_addr: SocketAddr::new(self.bind, self.mcp_port),
+            mcp_allowed_hosts: hosts,
+            mcp_allowed_origins: self.mcp_allowed_origins.clone(),
             transport,
             auth_token,
             max_body_bytes: self.max_body_bytes,

@@ -17,16 +17,25 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
+use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::logto_rest_router;
 use crate::generated::rest_runtime::Problem;
-use crate::generated::runtime::{Auth, Secret, Transport};
+use crate::generated::runtime::{Auth, Secret, Transport, TransportConfig};
 
 /// Builds the upstream clients from a validated configuration.
 pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
-    let transport = Transport::new(config.transport.clone())?;
+    clients_for(&config.transport)
+}
+
+/// Builds the upstream clients for a transport configuration.
+pub fn clients_for(
+    transport: &TransportConfig,
+) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
+    let auth = transport.auth.clone();
+    let transport = Transport::new(transport.clone())?;
     let mut bindings = Bindings::from_env();
     // The spec binds the bearer token as `{{LOGTO_TOKEN}}`; the flag of the same name may supply it too.
-    bindings.logto_token = match &config.transport.auth {
+    bindings.logto_token = match &auth {
         Auth::Bearer(t) => Some(t.clone()),
         _ => None,
     };
@@ -51,6 +60,50 @@ pub fn rest_app(
     Router::new()
         .route("/healthz", get(healthz))
         .merge(adapter)
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+}
+
+/// MCP adapter settings.
+#[derive(Debug, Clone)]
+pub struct McpSettings {
+    pub allowed_hosts: Vec<String>,
+    pub allowed_origins: Vec<String>,
+    pub max_body_bytes: usize,
+}
+
+/// The MCP application: streamable HTTP at `/mcp`, stateless (any replica answers any request), JSON responses,
+/// behind the same inbound authentication as REST; `Host` and `Origin` checked against allow-lists. Cancelling
+/// `shutdown` ends open streams, so that a graceful shutdown does not wait on them.
+pub fn mcp_app(
+    clients: Arc<Clients>,
+    auth_token: Option<Secret>,
+    settings: &McpSettings,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> Router {
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_cancellation_token(shutdown)
+        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_origins(settings.allowed_origins.clone())
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(settings.max_body_bytes);
+    let service = StreamableHttpService::new(
+        move || Ok(LogtoMcpServer::new(clients.clone())),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    Router::new()
+        .route_service("/mcp", service)
+        .route_layer(middleware::from_fn_with_state(
+            Arc::new(auth_token),
+            require_bearer,
+        ))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
 }
@@ -160,4 +213,20 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Serves the MCP tools over stdin/stdout until the client closes the stream.
+pub async fn serve_stdio(transport: TransportConfig) -> Result<(), String> {
+    use rmcp::ServiceExt;
+    let clients = clients_for(&transport).map_err(|e| e.to_string())?;
+    let running = LogtoMcpServer::new(clients)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("MCP over stdio: {e}"))?;
+    tracing::info!("serving MCP over stdio");
+    running
+        .waiting()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("MCP over stdio: {e}"))
 }

@@ -137,6 +137,12 @@ impl Config {
         self
     }
 
+    /// Emit the MCP adapters (on by default; they need the client).
+    pub fn mcp(mut self, on: bool) -> Self {
+        self.modules.mcp = on;
+        self
+    }
+
     /// Emit the REST adapters (on by default; they need the client).
     pub fn rest(mut self, on: bool) -> Self {
         self.modules.rest = on;

@@ -3,6 +3,7 @@
 //! Output is deterministic: it depends only on the IR, whose lists keep the spec's order, never on hash order.
 
 pub mod client;
+pub mod mcp;
 pub mod rest;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -12,6 +13,9 @@ use crate::ir::Capability;
 
 /// The hand-written runtime support every generated client sends through.
 pub const CLIENT_RUNTIME: &str = include_str!("../../runtime/client_runtime.rs");
+
+/// The hand-written runtime support of generated MCP adapters.
+pub const MCP_RUNTIME: &str = include_str!("../../runtime/mcp_runtime.rs");
 
 /// The hand-written runtime support of generated REST adapters.
 pub const REST_RUNTIME: &str = include_str!("../../runtime/rest_runtime.rs");
@@ -29,6 +33,8 @@ pub struct Modules {
     pub client: bool,
     /// The REST adapters (requires the client).
     pub rest: bool,
+    /// The MCP adapters (requires the client).
+    pub mcp: bool,
 }
 
 impl Default for Modules {
@@ -36,6 +42,7 @@ impl Default for Modules {
         Modules {
             client: true,
             rest: true,
+            mcp: true,
         }
     }
 }
@@ -75,6 +82,18 @@ pub fn emit(
         files.push(GeneratedFile {
             name: "rest.rs".into(),
             contents: format!("{pre}\n{}", pretty(rest::emit(cap))?),
+        });
+    }
+    if modules.client && modules.mcp && !cap.mcp.is_empty() {
+        mods.push("mcp_runtime");
+        files.push(GeneratedFile {
+            name: "mcp_runtime.rs".into(),
+            contents: format!("{pre}\n{MCP_RUNTIME}"),
+        });
+        mods.push("mcp");
+        files.push(GeneratedFile {
+            name: "mcp.rs".into(),
+            contents: format!("{pre}\n{}", pretty(mcp::emit(cap))?),
         });
     }
     mods.sort_unstable();

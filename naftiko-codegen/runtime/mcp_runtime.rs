@@ -1,0 +1,273 @@
+//! Runtime support for generated MCP adapters (rmcp): the tool table's conversion to rmcp types, argument
+//! validation (rmcp does not validate arguments against the schema), and the mapping of upstream results to tool
+//! results.
+//!
+//! This file is part of the compiler (`naftiko-codegen/runtime/mcp_runtime.rs`) and is written next to every
+//! generated MCP adapter as `mcp_runtime.rs`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, JsonObject, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+};
+use serde_json::{Map, Value};
+
+use super::runtime::{Error, Response};
+
+/// One tool of a generated table: static data only.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: Option<&'static str>,
+    pub description: Option<&'static str>,
+    /// The input JSON Schema, as JSON text.
+    pub input_schema: &'static str,
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+/// The rmcp tools of a table, built once at start-up.
+pub fn tools(defs: &[ToolDef]) -> Arc<[Tool]> {
+    defs.iter().map(tool).collect()
+}
+
+fn tool(d: &ToolDef) -> Tool {
+    // The schema text is generated, and parses; an object is the fallback that keeps a server up regardless.
+    let schema: JsonObject = serde_json::from_str(d.input_schema).unwrap_or_else(|_| {
+        let mut m = Map::new();
+        m.insert("type".into(), Value::String("object".into()));
+        m
+    });
+    let mut annotations = ToolAnnotations::new()
+        .read_only(d.read_only)
+        .destructive(d.destructive)
+        .idempotent(d.idempotent)
+        .open_world(d.open_world);
+    if let Some(t) = d.title {
+        annotations.title = Some(t.to_owned());
+    }
+    let mut t = Tool::new(d.name, d.description.unwrap_or(d.name), Arc::new(schema)).with_annotations(annotations);
+    if let Some(title) = d.title {
+        t = t.with_title(title);
+    }
+    t
+}
+
+/// The server's `initialize` answer: name (the exposure's namespace), version, instructions (its description).
+pub fn server_config(name: &str, version: &str, instructions: Option<&str>) -> ServerConfig {
+    let mut c = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        .with_server_info(Implementation::new(name, version));
+    if let Some(i) = instructions {
+        c = c.with_instructions(i);
+    }
+    c
+}
+
+/// A tool error result (`isError: true`) with one text block.
+pub fn tool_error(message: impl Into<String>) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// A tool's arguments, checked against what the tool accepts.
+#[derive(Debug)]
+pub struct Args {
+    map: Map<String, Value>,
+    accepted: &'static [&'static str],
+}
+
+impl Args {
+    /// Refuses any argument the tool does not have, listing those it accepts.
+    pub fn new(args: Option<JsonObject>, accepted: &'static [&'static str]) -> Result<Self, CallToolResult> {
+        let map = args.unwrap_or_default();
+        let mut unknown: Vec<&str> = map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !accepted.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            return Err(tool_error(format!(
+                "unknown argument{} {}; accepted: {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "),
+                accepted_list(accepted)
+            )));
+        }
+        Ok(Args { map, accepted })
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.map.remove(name).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, name: &str, expected: &str, got: &Value) -> CallToolResult {
+        tool_error(format!(
+            "argument `{name}` must be {expected}, got {}; accepted arguments: {}",
+            kind(got),
+            accepted_list(self.accepted)
+        ))
+    }
+
+    pub fn string(&mut self, name: &str) -> Result<Option<String>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(self.wrong(name, "a string", &v)),
+        }
+    }
+
+    pub fn integer(&mut self, name: &str) -> Result<Option<i64>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(v) => match v.as_i64() {
+                Some(i) => Ok(Some(i)),
+                None => Err(self.wrong(name, "an integer", &v)),
+            },
+        }
+    }
+
+    pub fn number(&mut self, name: &str) -> Result<Option<f64>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(n) => Ok(Some(n)),
+                None => Err(self.wrong(name, "a number", &v)),
+            },
+        }
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Result<Option<bool>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(v) => Err(self.wrong(name, "a boolean", &v)),
+        }
+    }
+
+    /// An object of scalar values, sent form-exploded (each entry its own query parameter).
+    pub fn object(&mut self, name: &str) -> Result<Option<BTreeMap<String, String>>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Value::Object(m)) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in m {
+                    let s = match v {
+                        Value::String(s) => s,
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => b.to_string(),
+                        other => {
+                            return Err(tool_error(format!(
+                                "argument `{name}` must be an object of strings, numbers or booleans; `{k}` is {}",
+                                kind(&other)
+                            )));
+                        }
+                    };
+                    out.insert(k, s);
+                }
+                Ok(Some(out))
+            }
+            Some(v) => Err(self.wrong(name, "an object", &v)),
+        }
+    }
+
+    /// The JSON request body (an object).
+    pub fn body(&mut self, name: &str) -> Result<Option<Value>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(v @ Value::Object(_)) => Ok(Some(v)),
+            Some(v) => Err(self.wrong(name, "an object", &v)),
+        }
+    }
+}
+
+/// A required argument.
+pub fn required<T>(value: Option<T>, name: &str, ty: &str, accepted: &[&str]) -> Result<T, CallToolResult> {
+    value.ok_or_else(|| {
+        tool_error(format!(
+            "missing required argument `{name}` ({ty}); accepted arguments: {}",
+            accepted_list(accepted)
+        ))
+    })
+}
+
+/// A `{{VAR}}` the spec binds but the process was not given.
+pub fn unbound(var: &str) -> CallToolResult {
+    tool_error(format!("the bound value `{var}` is not set on the server"))
+}
+
+fn accepted_list(accepted: &[&str]) -> String {
+    if accepted.is_empty() {
+        "none".to_owned()
+    } else {
+        accepted.join(", ")
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The tool result of an upstream call. A JSON object is the structured content; an array is wrapped as
+/// `{"items": [...]}` (with `"totalNumber"` when the upstream sent `Total-Number`), because clients below protocol
+/// 2026-07-28 drop non-object structured content; the same JSON is also given as text. An empty answer (204) is a
+/// short text. Upstream errors and transport failures are tool errors (`isError: true`).
+pub fn respond(result: Result<Response, Error>) -> CallToolResult {
+    match result {
+        Ok(r) => {
+            let value: Option<Value> = match r.body.as_deref().map(|b| serde_json::from_str(b.get())).transpose() {
+                Ok(v) => v,
+                Err(e) => return tool_error(format!("the upstream's response is invalid: {e}")),
+            };
+            let structured = match value {
+                None => {
+                    return CallToolResult::success(vec![ContentBlock::text(format!(
+                        "Done: the upstream answered {} with no content.",
+                        r.status
+                    ))]);
+                }
+                Some(Value::Object(o)) => Value::Object(o),
+                Some(Value::Array(items)) => {
+                    let mut o = Map::new();
+                    o.insert("items".into(), Value::Array(items));
+                    if let Some(n) = r.headers.total_number.as_deref().and_then(|n| n.trim().parse::<u64>().ok()) {
+                        o.insert("totalNumber".into(), Value::from(n));
+                    }
+                    Value::Object(o)
+                }
+                Some(other) => {
+                    let mut o = Map::new();
+                    o.insert("value".into(), other);
+                    Value::Object(o)
+                }
+            };
+            let text = structured.to_string();
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            result.structured_content = Some(structured);
+            result
+        }
+        Err(Error::Status(e)) => {
+            let mut msg = format!("The upstream answered {}", e.status);
+            if let Some(d) = &e.detail {
+                if let Some(c) = &d.code {
+                    msg.push_str(&format!(" ({c})"));
+                }
+                if let Some(m) = &d.message {
+                    msg.push_str(&format!(": {m}"));
+                }
+            }
+            tool_error(msg)
+        }
+        Err(e) => tool_error(e.to_string()),
+    }
+}

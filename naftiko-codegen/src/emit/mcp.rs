@@ -1,0 +1,343 @@
+//! The rmcp MCP adapter module: per MCP exposure, a static tool table, a `ServerHandler`, and one function per tool
+//! that validates the arguments and calls the typed client.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value, json};
+
+use super::client::{binding_field, clients_field, query_type};
+use super::rest::literal;
+use super::{doc_lines, ident};
+use crate::ir::{ArgSource, Capability, ExposedInput, McpAdapter, Param, ParamType, Tool};
+use crate::names;
+
+/// The name of the body argument of POST/PUT/PATCH tools.
+pub const BODY_ARG: &str = "body";
+
+pub fn emit(cap: &Capability) -> TokenStream {
+    let adapters = cap.mcp.iter().map(|a| adapter(cap, a));
+    quote! {
+        //! Generated MCP adapters (rmcp): tool tables, servers and tool functions.
+
+        use std::sync::Arc;
+
+        use rmcp::handler::server::ServerHandler;
+        use rmcp::model::{
+            CallToolRequestParams, CallToolResponse, ErrorData, ListToolsResult, PaginatedRequestParams,
+            ServerConfig, Tool,
+        };
+        use rmcp::service::{RequestContext, RoleServer};
+
+        use super::client::Clients;
+        use super::mcp_runtime::{self as rt, ToolDef};
+
+        #(#adapters)*
+    }
+}
+
+/// The JSON Schema of a tool's arguments: flat, one `type` per property, no `$ref`, `format` or type arrays.
+pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for i in &tool.inputs {
+        let mut p = Map::new();
+        p.insert("type".into(), Value::String(i.ty.as_str().into()));
+        let mut d = i.description.clone().unwrap_or_default();
+        if i.ty == ParamType::Object {
+            if !d.is_empty() {
+                d.push(' ');
+            }
+            d.push_str(
+                "An object of string values; each entry is sent as its own query parameter.",
+            );
+        }
+        if d.is_empty() {
+            d = i.name.clone();
+        }
+        p.insert("description".into(), Value::String(d));
+        props.insert(i.name.clone(), Value::Object(p));
+        if i.required {
+            required.push(Value::String(i.name.clone()));
+        }
+    }
+    if tool.body {
+        let op = cap.operation(tool.call);
+        props.insert(
+            BODY_ARG.into(),
+            json!({
+                "type": "object",
+                "description": format!(
+                    "The JSON request body sent to {} ({} {}).",
+                    cap.apis[tool.call.api].namespace,
+                    op.method.as_str(),
+                    op.path.template
+                ),
+            }),
+        );
+    }
+    let mut schema = Map::new();
+    schema.insert("type".into(), Value::String("object".into()));
+    schema.insert("properties".into(), Value::Object(props));
+    if !required.is_empty() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+    Value::Object(schema).to_string()
+}
+
+fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
+    let base = names::fn_ident(&a.namespace);
+    let prefix = names::const_ident(&a.namespace);
+    let tools_const = format_ident!("{prefix}_TOOLS");
+    let name_const = format_ident!("{prefix}_NAME");
+    let instr_const = format_ident!("{prefix}_INSTRUCTIONS");
+    let port_const = format_ident!("{prefix}_PORT");
+    let server = format_ident!("{}Server", names::type_ident(&a.namespace));
+    let call_fn = format_ident!("{base}_call");
+    let module = ident(&base);
+    let ns = &a.namespace;
+    let instructions = match &a.description {
+        Some(d) => quote!(Some(#d)),
+        None => quote!(None),
+    };
+    let port = match a.port {
+        Some(p) => quote!(Some(#p)),
+        None => quote!(None),
+    };
+    let defs = a.tools.iter().map(|t| {
+        let name = &t.name;
+        let title = opt_str(t.title.as_deref());
+        let description = opt_str(t.description.as_deref());
+        let schema = input_schema(cap, t);
+        let (ro, de, id, ow) = (
+            t.hints.read_only,
+            t.hints.destructive,
+            t.hints.idempotent,
+            t.hints.open_world,
+        );
+        quote! {
+            ToolDef {
+                name: #name,
+                title: #title,
+                description: #description,
+                input_schema: #schema,
+                read_only: #ro,
+                destructive: #de,
+                idempotent: #id,
+                open_world: #ow,
+            },
+        }
+    });
+    let arms = a.tools.iter().map(|t| {
+        let name = &t.name;
+        let f = ident(&t.ident);
+        quote!(#name => #module::#f(clients, args).await,)
+    });
+    let fns = a.tools.iter().map(|t| tool_fn(cap, t));
+    let tools_doc = format!(" The tools of `{ns}`, in spec order.");
+    let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
+    let call_doc = format!(" Calls the `{ns}` tool `name`; `None` when there is no such tool.");
+    let module_doc = format!(" Tool functions of `{ns}`.");
+    quote! {
+        /// The server name announced in `initialize` (the exposure's namespace).
+        pub const #name_const: &str = #ns;
+        /// The instructions announced in `initialize` (the exposure's description).
+        pub const #instr_const: Option<&str> = #instructions;
+        /// The port the spec gives this adapter.
+        pub const #port_const: Option<u16> = #port;
+
+        #[doc = #tools_doc]
+        pub static #tools_const: &[ToolDef] = &[#(#defs)*];
+
+        #[doc = #call_doc]
+        pub async fn #call_fn(
+            clients: &Clients,
+            name: &str,
+            args: Option<rmcp::model::JsonObject>,
+        ) -> Option<rmcp::model::CallToolResult> {
+            let result = match name {
+                #(#arms)*
+                _ => return None,
+            };
+            Some(result.unwrap_or_else(|e| e))
+        }
+
+        #[doc = #server_doc]
+        #[derive(Clone)]
+        pub struct #server {
+            clients: Arc<Clients>,
+            tools: Arc<[Tool]>,
+            config: ServerConfig,
+        }
+
+        impl #server {
+            pub fn new(clients: Arc<Clients>) -> Self {
+                Self {
+                    clients,
+                    tools: rt::tools(#tools_const),
+                    config: rt::server_config(#name_const, env!("CARGO_PKG_VERSION"), #instr_const),
+                }
+            }
+        }
+
+        impl ServerHandler for #server {
+            fn get_info(&self) -> ServerConfig {
+                self.config.clone()
+            }
+
+            async fn list_tools(
+                &self,
+                _request: Option<PaginatedRequestParams>,
+                _context: RequestContext<RoleServer>,
+            ) -> Result<ListToolsResult, ErrorData> {
+                Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
+            }
+
+            fn get_tool(&self, name: &str) -> Option<Tool> {
+                self.tools.iter().find(|t| t.name == name).cloned()
+            }
+
+            async fn call_tool(
+                &self,
+                request: CallToolRequestParams,
+                _context: RequestContext<RoleServer>,
+            ) -> Result<CallToolResponse, ErrorData> {
+                match #call_fn(&self.clients, &request.name, request.arguments).await {
+                    Some(result) => Ok(result.into()),
+                    None => Err(ErrorData::invalid_params(
+                        format!("unknown tool `{}`", request.name.escape_default()),
+                        None,
+                    )),
+                }
+            }
+        }
+
+        #[doc = #module_doc]
+        pub mod #module {
+            use rmcp::model::{CallToolResult, JsonObject};
+
+            use super::super::client::*;
+            use super::super::mcp_runtime as rt;
+
+            #(#fns)*
+        }
+    }
+}
+
+fn opt_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    }
+}
+
+fn local(i: &ExposedInput) -> proc_macro2::Ident {
+    format_ident!("in_{}", i.ident.trim_end_matches('_'))
+}
+
+fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
+    let api = &cap.apis[t.call.api];
+    let op = cap.operation(t.call);
+    let client_field = ident(&clients_field(api));
+    let call = ident(&op.ident);
+    let name = ident(&t.ident);
+    let mut accepted: Vec<&str> = t.inputs.iter().map(|i| i.name.as_str()).collect();
+    if t.body {
+        accepted.push(BODY_ARG);
+    }
+    let mut doc = vec![format!("`{}` → `{}.{}`", t.name, api.namespace, op.name)];
+    if let Some(d) = &t.description {
+        doc.insert(0, String::new());
+        doc.insert(0, d.clone());
+    }
+    let doc = doc_lines(&doc);
+    let mut body = Vec::new();
+    for i in &t.inputs {
+        let f = local(i);
+        let key = &i.name;
+        let getter = format_ident!("{}", i.ty.as_str());
+        let ty = i.ty.as_str();
+        if i.required {
+            body.push(quote!(let #f = rt::required(a.#getter(#key)?, #key, #ty, ACCEPTED)?;));
+        } else {
+            body.push(quote!(let #f = a.#getter(#key)?;));
+        }
+    }
+    if t.body {
+        body.push(quote!(let body = a.body(#BODY_ARG)?;));
+    }
+    let mut args = Vec::new();
+    for p in &op.path_params {
+        args.push(match source(t, p) {
+            (ArgSource::Input(_), Some(i)) => {
+                let f = local(i);
+                quote!(&#f)
+            }
+            (ArgSource::Bound(var), _) => bound(var),
+            (ArgSource::Literal(l), _) => quote!(#l),
+            (ArgSource::Input(n), None) => quote!(#n),
+        });
+    }
+    if !op.query_params.is_empty() {
+        let qt = format_ident!("{}", query_type(op));
+        let fields = op.query_params.iter().map(|p| {
+            let f = ident(&p.ident);
+            let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
+            let v = match source(t, p) {
+                (ArgSource::Input(_), Some(i)) => {
+                    let l = local(i);
+                    let v = if matches!(i.ty, ParamType::String | ParamType::Object) {
+                        quote!(#l.clone())
+                    } else {
+                        quote!(#l)
+                    };
+                    if i.required && !p.required {
+                        quote!(Some(#v))
+                    } else {
+                        v
+                    }
+                }
+                (ArgSource::Bound(var), _) => {
+                    let b = bound(var);
+                    wrap(quote!(#b.to_owned()))
+                }
+                (ArgSource::Literal(l), _) => wrap(literal(p.ty, l)),
+                (ArgSource::Input(n), None) => wrap(quote!(#n.to_owned())),
+            };
+            quote!(#f: #v,)
+        });
+        body.push(quote!(let query = #qt { #(#fields)* };));
+        args.push(quote!(&query));
+    }
+    if t.body {
+        args.push(quote!(body.as_ref()));
+    }
+    let args_check = if accepted.is_empty() {
+        quote!(rt::Args::new(args, ACCEPTED)?;)
+    } else {
+        quote!(let mut a = rt::Args::new(args, ACCEPTED)?;)
+    };
+    quote! {
+        #doc
+        pub async fn #name(c: &Clients, args: Option<JsonObject>) -> Result<CallToolResult, CallToolResult> {
+            const ACCEPTED: &[&str] = &[#(#accepted),*];
+            #args_check
+            #(#body)*
+            Ok(rt::respond(c.#client_field.#call(#(#args),*).await))
+        }
+    }
+}
+
+fn source<'a>(t: &'a Tool, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
+    static UNBOUND: ArgSource = ArgSource::Literal(String::new());
+    let src = t.args.iter().find(|a| a.param == p.name).map(|a| &a.source);
+    let input = match src {
+        Some(ArgSource::Input(n)) => t.inputs.iter().find(|i| &i.name == n),
+        _ => None,
+    };
+    (src.unwrap_or(&UNBOUND), input)
+}
+
+fn bound(var: &str) -> TokenStream {
+    let f = ident(&binding_field(var));
+    quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
+}
