@@ -1,0 +1,68 @@
+"""Drives the gateway's MCP adapter with the official MCP Python SDK and prints what it saw, as JSON.
+
+Usage:
+  mcp_check.py --url http://127.0.0.1:PORT/mcp --mode auto|legacy
+  mcp_check.py --stdio BINARY [ARG ...]            (environment passed through)
+
+The calls it makes are fixed (see CALLS); the Rust test that runs this script checks the report against the spec
+and against what the mock upstream received. Exit code 0 when the session worked, whatever the tool results.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from mcp import Client, StdioServerParameters
+
+CALLS = [
+    # A read tool with query parameters, an object-typed one among them.
+    ("listapplications", {"page": 2, "page_size": 5, "search_params": {"search.name": "x", "mode.name": "like"}}),
+    # A write tool with a body.
+    ("createapplication", {"body": {"name": "py-app", "type": "MachineToMachine"}}),
+    # A tool with two path parameters.
+    ("deleteapplicationrole", {"applicationId": "app-py", "roleId": "role/py"}),
+    # A failing call: the mock answers 404 for this id.
+    ("getapplication", {"id": "missing"}),
+    # An argument error, caught by the gateway.
+    ("getapplication", {"id": 5}),
+]
+
+
+def dump(obj):
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return obj
+
+
+async def run(target, mode):
+    report = {"tools": [], "calls": []}
+    async with Client(target, mode=mode) as client:
+        info = getattr(client, "server_info", None) or getattr(client, "initialize_result", None)
+        report["server"] = dump(info) if info is not None else None
+        tools = await client.list_tools()
+        for t in tools.tools:
+            report["tools"].append(dump(t))
+        for name, args in CALLS:
+            r = await client.call_tool(name, args)
+            report["calls"].append({"name": name, "arguments": args, "result": dump(r)})
+    return report
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url")
+    p.add_argument("--mode", default="auto")
+    p.add_argument("--stdio", nargs=argparse.REMAINDER)
+    a = p.parse_args()
+    if a.stdio:
+        target = StdioServerParameters(command=a.stdio[0], args=a.stdio[1:], env=dict(os.environ))
+    else:
+        target = a.url
+    report = asyncio.run(run(target, a.mode))
+    json.dump(report, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
