@@ -5,10 +5,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use super::client::{binding_field, clients_field, query_type};
-use super::rest::literal;
+use super::args::{Inputs, call_args, local};
+use super::client::clients_field;
 use super::{doc_lines, ident};
-use crate::ir::{ArgSource, Capability, ExposedInput, McpAdapter, Param, ParamType, Tool};
+use crate::ir::{ArgBinding, Capability, ExposedInput, McpAdapter, ParamType, Tool};
 use crate::names;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
@@ -230,10 +230,6 @@ fn opt_str(s: Option<&str>) -> TokenStream {
     }
 }
 
-fn local(i: &ExposedInput) -> proc_macro2::Ident {
-    format_ident!("in_{}", i.ident.trim_end_matches('_'))
-}
-
 fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     let api = &cap.apis[t.call.api];
     let op = cap.operation(t.call);
@@ -265,49 +261,8 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     if t.body {
         body.push(quote!(let body = a.body(#BODY_ARG)?;));
     }
-    let mut args = Vec::new();
-    for p in &op.path_params {
-        args.push(match source(t, p) {
-            (ArgSource::Input(_), Some(i)) => {
-                let f = local(i);
-                quote!(&#f)
-            }
-            (ArgSource::Bound(var), _) => bound(var),
-            (ArgSource::Literal(l), _) => quote!(#l),
-            (ArgSource::Input(n), None) => quote!(#n),
-        });
-    }
-    if !op.query_params.is_empty() {
-        let qt = format_ident!("{}", query_type(op));
-        let fields = op.query_params.iter().map(|p| {
-            let f = ident(&p.ident);
-            let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
-            let v = match source(t, p) {
-                (ArgSource::Input(_), Some(i)) => {
-                    let l = local(i);
-                    let v = if matches!(i.ty, ParamType::String | ParamType::Object) {
-                        quote!(#l.clone())
-                    } else {
-                        quote!(#l)
-                    };
-                    if i.required && !p.required {
-                        quote!(Some(#v))
-                    } else {
-                        v
-                    }
-                }
-                (ArgSource::Bound(var), _) => {
-                    let b = bound(var);
-                    wrap(quote!(#b.to_owned()))
-                }
-                (ArgSource::Literal(l), _) => wrap(literal(p.ty, l)),
-                (ArgSource::Input(n), None) => wrap(quote!(#n.to_owned())),
-            };
-            quote!(#f: #v,)
-        });
-        body.push(quote!(let query = #qt { #(#fields)* };));
-        args.push(quote!(&query));
-    }
+    let (mut args, query) = call_args(t, op);
+    body.push(query);
     if t.body {
         args.push(quote!(body.as_ref()));
     }
@@ -327,17 +282,15 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     }
 }
 
-fn source<'a>(t: &'a Tool, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
-    static UNBOUND: ArgSource = ArgSource::Literal(String::new());
-    let src = t.args.iter().find(|a| a.param == p.name).map(|a| &a.source);
-    let input = match src {
-        Some(ArgSource::Input(n)) => t.inputs.iter().find(|i| &i.name == n),
-        _ => None,
-    };
-    (src.unwrap_or(&UNBOUND), input)
-}
-
-fn bound(var: &str) -> TokenStream {
-    let f = ident(&binding_field(var));
-    quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
+impl Inputs for Tool {
+    fn args(&self) -> &[ArgBinding] {
+        &self.args
+    }
+    fn inputs(&self) -> &[ExposedInput] {
+        &self.inputs
+    }
+    fn place(&self, i: &ExposedInput) -> TokenStream {
+        let l = local(i);
+        quote!(#l)
+    }
 }

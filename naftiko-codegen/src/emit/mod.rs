@@ -2,6 +2,7 @@
 //!
 //! Output is deterministic: it depends only on the IR, whose lists keep the spec's order, never on hash order.
 
+mod args;
 pub mod client;
 pub mod mcp;
 pub mod rest;

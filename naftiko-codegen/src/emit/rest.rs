@@ -3,11 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::client::{binding_field, clients_field, param_rust_type, query_type};
+use super::args::{Inputs, call_args, local};
+use super::client::{clients_field, param_rust_type};
 use super::{doc_lines, ident};
 use crate::ir::{
-    ArgSource, Capability, ExposedInput, InputLocation, Param, ParamType, RestAdapter,
-    RestOperation,
+    ArgBinding, Capability, ExposedInput, InputLocation, ParamType, RestAdapter, RestOperation,
 };
 use crate::names;
 
@@ -239,20 +239,8 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
         prelude.push(quote!(let body = rt::json_body(body)?;));
     }
 
-    let mut args = Vec::new();
-    for p in &called.path_params {
-        args.push(path_arg(op, p));
-    }
-    if !called.query_params.is_empty() {
-        let t = format_ident!("{}", query_type(called));
-        let fields = called.query_params.iter().map(|p| {
-            let f = ident(&p.ident);
-            let v = query_arg(op, p);
-            quote!(#f: #v,)
-        });
-        prelude.push(quote!(let query = #t { #(#fields)* };));
-        args.push(quote!(&query));
-    }
+    let (mut args, query) = call_args(op, called);
+    prelude.push(query);
     if op.body {
         args.push(quote!(body.as_deref()));
     }
@@ -268,93 +256,20 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
     }
 }
 
-fn local(i: &ExposedInput) -> proc_macro2::Ident {
-    format_ident!("in_{}", i.ident.trim_end_matches('_'))
-}
-
-fn source<'a>(op: &'a RestOperation, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
-    let a = op.args.iter().find(|a| a.param == p.name);
-    let src = a.map(|a| &a.source);
-    let input = match src {
-        Some(ArgSource::Input(n)) => op.inputs.iter().find(|i| &i.name == n),
-        _ => None,
-    };
-    // The resolver binds every consumed parameter; a missing binding cannot reach the emitter.
-    (src.unwrap_or(&UNBOUND), input)
-}
-
-static UNBOUND: ArgSource = ArgSource::Literal(String::new());
-
-/// The `&str` expression for a consumed path parameter.
-fn path_arg(op: &RestOperation, p: &Param) -> TokenStream {
-    match source(op, p) {
-        (ArgSource::Input(_), Some(i)) if i.location == InputLocation::Path => {
-            let f = ident(&i.ident);
-            quote!(&path.#f)
-        }
-        (ArgSource::Input(_), Some(i)) => {
-            let f = local(i);
-            quote!(&#f)
-        }
-        (ArgSource::Bound(var), _) => bound(var),
-        (ArgSource::Literal(l), _) => quote!(#l),
-        (ArgSource::Input(n), None) => quote!(#n),
+impl Inputs for RestOperation {
+    fn args(&self) -> &[ArgBinding] {
+        &self.args
     }
-}
-
-fn bound(var: &str) -> TokenStream {
-    let f = ident(&binding_field(var));
-    quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
-}
-
-/// The field expression of a consumed query parameter.
-fn query_arg(op: &RestOperation, p: &Param) -> TokenStream {
-    let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
-    match source(op, p) {
-        (ArgSource::Input(_), Some(i)) if i.location == InputLocation::Path => {
-            let f = ident(&i.ident);
-            wrap(quote!(path.#f.clone()))
-        }
-        (ArgSource::Input(_), Some(i)) => {
-            let f = local(i);
-            let v = if matches!(i.ty, ParamType::String | ParamType::Object) {
-                quote!(#f.clone())
-            } else {
-                quote!(#f)
-            };
-            if i.required && !p.required {
-                quote!(Some(#v))
-            } else {
-                v
-            }
-        }
-        (ArgSource::Bound(var), _) => {
-            let v = bound(var);
-            wrap(quote!(#v.to_owned()))
-        }
-        (ArgSource::Literal(l), _) => wrap(literal(p.ty, l)),
-        (ArgSource::Input(n), None) => wrap(quote!(#n.to_owned())),
+    fn inputs(&self) -> &[ExposedInput] {
+        &self.inputs
     }
-}
-
-/// A literal of a parameter's type (the resolver has checked it parses).
-pub(crate) fn literal(ty: ParamType, l: &str) -> TokenStream {
-    match ty {
-        ParamType::Integer => {
-            let v = proc_macro2::Literal::i64_suffixed(l.parse().unwrap_or_default());
-            quote!(#v)
+    fn place(&self, i: &ExposedInput) -> TokenStream {
+        if i.location == InputLocation::Path {
+            let f = ident(&i.ident);
+            quote!(path.#f)
+        } else {
+            let l = local(i);
+            quote!(#l)
         }
-        ParamType::Number => {
-            let v = proc_macro2::Literal::f64_suffixed(l.parse().unwrap_or_default());
-            quote!(#v)
-        }
-        ParamType::Boolean => {
-            if l == "true" {
-                quote!(true)
-            } else {
-                quote!(false)
-            }
-        }
-        ParamType::String | ParamType::Object => quote!(#l.to_owned()),
     }
 }
