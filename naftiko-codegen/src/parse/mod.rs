@@ -41,8 +41,17 @@ pub fn parse(source: &str) -> Result<Document, Diagnostic> {
 }
 
 fn strip_location_suffix(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].trim_end().to_owned(),
-        None => message.trim_end().to_owned(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    // The library phrases some errors for Rust programmers; say them in the spec's terms.
+    let message = match message.find("; use Option<") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    message
+        .trim_end()
+        .replace("cannot deserialize null into string", "a value is required here (found nothing)")
+        .replace("invalid u32", "expected a whole number")
 }
