@@ -48,8 +48,8 @@ pub struct ServeArgs {
     pub upstream: UpstreamArgs,
 
     /// Bearer token every adapter request must carry (`Authorization: Bearer …`).
-    #[arg(long, env = "GATEWAY_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
+    #[arg(long, env = "GATEWAY_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub auth_token: Option<Secret>,
 
     /// Serve without inbound authentication on a non-loopback address.
     #[arg(long, env = "GATEWAY_ALLOW_UNAUTHENTICATED")]
@@ -72,16 +72,16 @@ pub struct UpstreamArgs {
     pub tenant_id: Option<String>,
 
     /// Management API access token (the spec's `{{LOGTO_TOKEN}}` binding).
-    #[arg(long, env = "LOGTO_TOKEN", hide_env_values = true)]
-    pub logto_token: Option<String>,
+    #[arg(long, env = "LOGTO_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub logto_token: Option<Secret>,
 
     /// Machine-to-machine app id: tokens are fetched from `{endpoint}/oidc/token` and refreshed.
     #[arg(long, env = "LOGTO_M2M_APP_ID")]
     pub m2m_app_id: Option<String>,
 
     /// Machine-to-machine app secret.
-    #[arg(long, env = "LOGTO_M2M_APP_SECRET", hide_env_values = true)]
-    pub m2m_app_secret: Option<String>,
+    #[arg(long, env = "LOGTO_M2M_APP_SECRET", hide_env_values = true, value_parser = secret)]
+    pub m2m_app_secret: Option<Secret>,
 
     /// API resource indicator for M2M tokens [default: https://<tenant>.logto.app/api on Logto Cloud,
     /// https://default.logto.app/api with --logto-endpoint].
@@ -112,6 +112,15 @@ pub struct Config {
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Secrets are held as [`Secret`] from the moment they are parsed, so that no `Debug` output shows them.
+fn secret(s: &str) -> Result<Secret, String> {
+    Ok(Secret::new(s.trim()))
+}
+
+fn nonempty_secret(v: &Option<Secret>) -> Option<&Secret> {
+    v.as_ref().filter(|s| !s.expose().is_empty())
 }
 
 impl UpstreamArgs {
@@ -154,15 +163,18 @@ impl UpstreamArgs {
                 ));
             }
         };
-        let token = nonempty(&self.logto_token);
-        let m2m = (nonempty(&self.m2m_app_id), nonempty(&self.m2m_app_secret));
+        let token = nonempty_secret(&self.logto_token);
+        let m2m = (
+            nonempty(&self.m2m_app_id),
+            nonempty_secret(&self.m2m_app_secret),
+        );
         let auth = match (token, m2m) {
             (Some(_), (Some(_), _) | (_, Some(_))) => {
                 return Err(ConfigError(
                     "both --logto-token (LOGTO_TOKEN) and machine-to-machine credentials (LOGTO_M2M_APP_ID/LOGTO_M2M_APP_SECRET) are set; choose one".into(),
                 ));
             }
-            (Some(t), _) => Auth::Bearer(Secret::new(t)),
+            (Some(t), _) => Auth::Bearer(t.clone()),
             (None, (Some(id), Some(secret))) => {
                 let resource = match (
                     nonempty(&self.m2m_resource),
@@ -176,7 +188,7 @@ impl UpstreamArgs {
                 Auth::ClientCredentials(ClientCredentials {
                     token_url: format!("{base_url}/oidc/token"),
                     client_id: id.to_owned(),
-                    client_secret: Secret::new(secret),
+                    client_secret: secret.clone(),
                     resource: Some(resource),
                     scope: Some("all".into()),
                     refresh_margin: Duration::from_secs(60),
@@ -216,7 +228,7 @@ impl UpstreamArgs {
 impl ServeArgs {
     pub fn validate(&self) -> Result<Config, ConfigError> {
         let transport = self.upstream.transport()?;
-        let auth_token = nonempty(&self.auth_token).map(Secret::new);
+        let auth_token = nonempty_secret(&self.auth_token).cloned();
         if auth_token.is_none() && !self.bind.is_loopback() && !self.allow_unauthenticated {
             return Err(ConfigError(format!(
                 "refusing to serve without inbound authentication on {}: set --auth-token (GATEWAY_AUTH_TOKEN), or --allow-unauthenticated (GATEWAY_ALLOW_UNAUTHENTICATED)",

@@ -134,10 +134,13 @@ pub async fn require_bearer(
     let Some(expected) = token.as_ref() else {
         return next.run(req).await;
     };
+    // The scheme name is case-insensitive (RFC 7235); the token is compared exactly.
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+        .map(|v| v.as_bytes())
+        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
+        .map(|v| &v[7..])
         .unwrap_or_default();
     if bool::from(given.ct_eq(expected.expose().as_bytes())) {
         next.run(req).await

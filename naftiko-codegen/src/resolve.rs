@@ -31,7 +31,7 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         Some(info) => {
             report_extra(&info.value, d);
             let label =
-                req(&info.value.label, "label", "info", info.pos, d).map(|f| f.value.clone());
+                req(&info.value.label, "label", "info", info.pos, d).map(|f| clean_text(&f.value));
             (label, text(&info.value.description))
         }
         None => (None, None),
@@ -129,8 +129,20 @@ fn req<'a, T>(
 
 fn text(f: &Option<Field<String>>) -> Option<String> {
     f.as_ref()
-        .map(|f| f.value.trim().to_owned())
+        .map(|f| clean_text(&f.value))
         .filter(|s| !s.is_empty())
+}
+
+/// Free text (labels, descriptions) as the emitters may use it: line breaks normalised to `\n` (a lone `\r` is not
+/// allowed in a Rust doc comment), other control characters dropped, surrounding white space trimmed.
+fn clean_text(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Reports a field that is part of the format but not implemented yet.

@@ -390,6 +390,9 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(90))
+            // A redirect is the upstream's answer, passed on as is: following it would replay requests (bodies,
+            // tokens) to wherever the upstream points.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
         let tokens = match &config.auth {

@@ -52,6 +52,9 @@ fn strip_location_suffix(message: &str) -> String {
     };
     message
         .trim_end()
-        .replace("cannot deserialize null into string", "a value is required here (found nothing)")
+        .replace(
+            "cannot deserialize null into string",
+            "a value is required here (found nothing)",
+        )
         .replace("invalid u32", "expected a whole number")
 }
