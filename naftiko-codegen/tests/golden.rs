@@ -27,5 +27,8 @@ fn fixtures_generate_their_golden_files() {
         );
         checked += 1;
     }
-    assert!(checked >= 2, "expected at least two fixtures, found {checked}");
+    assert!(
+        checked >= 2,
+        "expected at least two fixtures, found {checked}"
+    );
 }

@@ -52,8 +52,7 @@ const INFERRED: &[(&str, &str)] = &[
     ("deleteresource", "id"),
     ("updateresourceisdefault", "id"),
     ("listresourcescopes", "resourceId"),
-    ("createresourcescope", "resourceId")
-,
+    ("createresourcescope", "resourceId"),
 ];
 
 #[test]
@@ -65,7 +64,14 @@ fn logto_spec_compiles_without_errors() {
     assert_eq!(ir.apis.len(), 1);
     assert_eq!(ir.apis[0].operations.len(), 60);
     assert_eq!(ir.rest.len(), 1);
-    assert_eq!(ir.rest[0].routes.iter().map(|r| r.operations.len()).sum::<usize>(), 60);
+    assert_eq!(
+        ir.rest[0]
+            .routes
+            .iter()
+            .map(|r| r.operations.len())
+            .sum::<usize>(),
+        60
+    );
     assert_eq!(ir.mcp.len(), 1);
     assert_eq!(ir.mcp[0].tools.len(), 60);
 }
@@ -81,11 +87,18 @@ fn logto_spec_warns_exactly_for_inferred_path_parameters() {
             // "path parameter `P` of `logto.OP` is not declared; …"
             let mut ticks = d.message.split('`').skip(1).step_by(2);
             let param = ticks.next().unwrap_or_default().to_owned();
-            let op = ticks.next().unwrap_or_default().trim_start_matches("logto.").to_owned();
+            let op = ticks
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("logto.")
+                .to_owned();
             (op, param)
         })
         .collect();
-    let mut want: Vec<(String, String)> = INFERRED.iter().map(|(o, p)| (o.to_string(), p.to_string())).collect();
+    let mut want: Vec<(String, String)> = INFERRED
+        .iter()
+        .map(|(o, p)| (o.to_string(), p.to_string()))
+        .collect();
     got.sort();
     want.sort();
     assert_eq!(got, want);
@@ -100,9 +113,27 @@ fn logto_spec_dialect_repairs_are_reported_where_they_happen() {
         .sorted()
         .iter()
         .filter(|d| d.code == Code::Dialect)
-        .map(|d| (d.pos.line, d.pos.col, if d.message.contains("rest.name") { "rest" } else { "tools" }))
+        .map(|d| {
+            (
+                d.pos.line,
+                d.pos.col,
+                if d.message.contains("rest.name") {
+                    "rest"
+                } else {
+                    "tools"
+                },
+            )
+        })
         .collect();
-    assert_eq!(dialect, vec![(943, 15, "rest"), (955, 15, "rest"), (1630, 11, "tools"), (1647, 11, "tools")]);
+    assert_eq!(
+        dialect,
+        vec![
+            (943, 15, "rest"),
+            (955, 15, "rest"),
+            (1630, 11, "tools"),
+            (1647, 11, "tools")
+        ]
+    );
     // Those are the only other warnings.
     assert_eq!(c.diagnostics.iter_warnings().count(), 46 + 4);
 }
