@@ -1,0 +1,174 @@
+//! The gateway, started in-process on `127.0.0.1:0`, in front of an upstream (usually the mock).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use logto_gateway::config::{Config, ServeArgs, UpstreamArgs};
+use logto_gateway::generated::runtime::Secret;
+use logto_gateway::server;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// What the in-process gateway is started with: the same knobs as `logto-gateway serve`.
+#[derive(Clone, Debug)]
+pub struct GatewayOptions {
+    /// `--logto-endpoint`
+    pub endpoint: String,
+    /// `--logto-token`
+    pub logto_token: Option<String>,
+    /// `--m2m-app-id`, `--m2m-app-secret`
+    pub m2m: Option<(String, String)>,
+    /// `--auth-token`: inbound authentication.
+    pub auth_token: Option<String>,
+    /// `--max-body-bytes`
+    pub max_body_bytes: usize,
+    /// `--upstream-timeout`, seconds.
+    pub upstream_timeout: f64,
+}
+
+impl GatewayOptions {
+    /// A fixed Logto token (`--logto-token`).
+    pub fn bearer(endpoint: impl Into<String>, token: &str) -> Self {
+        GatewayOptions {
+            endpoint: endpoint.into(),
+            logto_token: Some(token.to_owned()),
+            m2m: None,
+            auth_token: None,
+            max_body_bytes: 1024 * 1024,
+            upstream_timeout: 10.0,
+        }
+    }
+
+    /// Machine-to-machine credentials: tokens from `{endpoint}/oidc/token`.
+    pub fn m2m(endpoint: impl Into<String>, app_id: &str, app_secret: &str) -> Self {
+        GatewayOptions {
+            logto_token: None,
+            m2m: Some((app_id.to_owned(), app_secret.to_owned())),
+            ..GatewayOptions::bearer(endpoint, "")
+        }
+    }
+
+    pub fn auth_token(mut self, token: &str) -> Self {
+        self.auth_token = Some(token.to_owned());
+        self
+    }
+
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+
+    pub fn upstream_timeout(mut self, secs: f64) -> Self {
+        self.upstream_timeout = secs;
+        self
+    }
+
+    /// The `serve` arguments these options stand for. They are parsed (so that options this helper does not know of
+    /// keep their defaults), then every option it knows of is set explicitly, whatever the environment holds.
+    pub fn serve_args(&self) -> ServeArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let mut args = <Cli as clap::Parser>::try_parse_from(["serve", "--rest-port", "0"])
+            .expect("parse the serve defaults")
+            .serve;
+        args.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        args.rest_port = 0;
+        args.upstream = UpstreamArgs {
+            logto_endpoint: Some(self.endpoint.clone()),
+            tenant_id: None,
+            logto_token: self.logto_token.clone().map(Secret::new),
+            m2m_app_id: self.m2m.as_ref().map(|m| m.0.clone()),
+            m2m_app_secret: self.m2m.as_ref().map(|m| Secret::new(m.1.clone())),
+            m2m_resource: None,
+            upstream_timeout: self.upstream_timeout,
+        };
+        args.auth_token = self.auth_token.clone().map(Secret::new);
+        args.allow_unauthenticated = false;
+        args.max_body_bytes = self.max_body_bytes;
+        args
+    }
+
+    /// The validated configuration, as `serve` would build it.
+    pub fn config(&self) -> Config {
+        self.serve_args()
+            .validate()
+            .expect("the test configuration is valid")
+    }
+}
+
+/// A running in-process gateway. Dropping it shuts it down.
+pub struct Gateway {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Gateway {
+    pub async fn start(opts: &GatewayOptions) -> Self {
+        Self::start_with_config(opts.config()).await
+    }
+
+    /// Starts the gateway exactly as `serve` does, on `127.0.0.1:0` instead of `config.rest_addr`.
+    pub async fn start_with_config(config: Config) -> Self {
+        let clients = server::clients(&config).expect("build the upstream clients");
+        let app = server::rest_app(clients, config.auth_token.clone(), config.max_body_bytes);
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the gateway");
+        let addr = listener.local_addr().expect("gateway address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::serve(listener, app, async {
+            let _ = rx.await;
+        }));
+        Gateway {
+            addr,
+            url: format!("http://{addr}"),
+            config,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// `{url}{path_and_query}`
+    pub fn at(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.url)
+    }
+
+    /// Shuts down gracefully and returns what `serve` returned.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.task.take() {
+            Some(t) => tokio::time::timeout(Duration::from_secs(10), t)
+                .await
+                .expect("the gateway stops within 10 s")
+                .expect("the gateway task does not panic"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The HTTP client tests call the gateway with (no proxies, no pooling surprises).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("build the test HTTP client")
+}

@@ -1,0 +1,375 @@
+//! The real `logto-gateway` binary: start-up, every route once, SIGTERM; and configuration errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use e2e_tests::{MockUpstream, Reply, http_client};
+use support::spec::{self, query_matches};
+
+const BIN_TOKEN: &str = "SECRET-binary-logto-token-6b2f";
+
+/// The gateway binary next to this test's directory (`target/<profile>/logto-gateway`), built once per test run:
+/// `cargo build` is a no-op when it is up to date, and a stale binary would test old code.
+fn gateway_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test's path");
+        // target/<profile>/deps/binary-HASH
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().expect("target dir");
+        let bin = profile_dir.join(format!("logto-gateway{}", std::env::consts::EXE_SUFFIX));
+        let mut cmd = Command::new(option_env!("CARGO").unwrap_or("cargo"));
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "logto-gateway",
+            "--bin",
+            "logto-gateway",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build -p logto-gateway failed");
+        assert!(bin.is_file(), "{} exists after the build", bin.display());
+        bin
+    })
+}
+
+/// A `logto-gateway` command with the outer environment's gateway, Logto, logging and proxy variables removed.
+fn gateway_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(gateway_binary());
+    cmd.args(args).stdin(Stdio::null());
+    for (k, _) in std::env::vars_os() {
+        let Some(k) = k.to_str() else { continue };
+        let upper = k.to_ascii_uppercase();
+        if upper.starts_with("LOGTO_")
+            || upper.starts_with("GATEWAY_")
+            || upper == "RUST_LOG"
+            || upper.ends_with("_PROXY")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Whether `serve` has this flag (per `serve --help`).
+fn serve_accepts(flag: &str) -> bool {
+    let out = gateway_command(&["serve", "--help"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).contains(flag)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > within {
+            let _ = child.kill();
+            panic!("the gateway did not exit within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Kills the child if a test fails half-way.
+struct Guard(Option<Child>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_serves_every_route_and_stops_on_sigterm() {
+    let bin = gateway_binary();
+    let mock = MockUpstream::start().await;
+    let port = free_port();
+    let stderr_path =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gateway-stderr-{port}.log"));
+    let stderr = std::fs::File::create(&stderr_path).unwrap();
+    let port_arg = port.to_string();
+    let mcp_port_arg = free_port().to_string();
+    let mock_url = mock.url();
+    let mut args = vec![
+        "serve",
+        "--logto-endpoint",
+        &mock_url,
+        "--rest-port",
+        &port_arg,
+    ];
+    // Other adapters get free ports too, so that nothing else on the machine is in the way.
+    if serve_accepts("--mcp-port") {
+        args.extend(["--mcp-port", &mcp_port_arg]);
+    }
+    let child = gateway_command(&args)
+        .env("LOGTO_TOKEN", BIN_TOKEN)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
+    let mut guard = Guard(Some(child));
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let base = format!("http://{addr}");
+    let client = http_client();
+
+    // Ready when /healthz answers.
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            assert_eq!(r.status().as_u16(), 200);
+            break;
+        }
+        if let Some(s) = guard.0.as_mut().unwrap().try_wait().unwrap() {
+            panic!(
+                "the gateway exited early ({s}): {}",
+                std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the gateway did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+
+    // Every route once.
+    let spec = spec::load();
+    let cases = spec.cases();
+    assert_eq!(cases.len(), 60);
+    let mut failures = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let body = format!(r#"{{"route":{i}, "op" : "{}"}}"#, case.exposed.name);
+        let reply = if case.method == "DELETE" {
+            Reply::empty(204)
+        } else {
+            Reply::json(200, body).header("Total-Number", &i.to_string())
+        };
+        mock.set_default(reply.clone());
+        let mut req = client.request(
+            reqwest::Method::from_bytes(case.method.as_bytes()).unwrap(),
+            format!("{base}{}", case.request_target),
+        );
+        if let Some(b) = &case.body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.clone());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let total = resp
+            .headers()
+            .get("total-number")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let got_body = resp.bytes().await.unwrap();
+        let got = mock.take_requests();
+        let name = &case.exposed.name;
+        if status != reply.status || got_body != reply.body {
+            failures.push(format!(
+                "{name}: {status} {:?}",
+                String::from_utf8_lossy(&got_body)
+            ));
+        }
+        if reply.status == 200 && total != Some(i.to_string()) {
+            failures.push(format!("{name}: Total-Number {total:?}"));
+        }
+        match got.as_slice() {
+            [r] => {
+                if r.method != case.consumed.method.to_ascii_uppercase()
+                    || r.path != case.upstream_path
+                    || query_matches(&case.upstream_query, &r.query_pairs()).is_err()
+                    || r.authorization() != Some(format!("Bearer {BIN_TOKEN}"))
+                    || r.body != case.body.clone().unwrap_or_default().as_bytes()
+                {
+                    failures.push(format!("{name}: upstream got {r:?}"));
+                }
+            }
+            other => failures.push(format!("{name}: upstream got {} requests", other.len())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // SIGTERM: a clean exit.
+    let pid = guard.0.as_ref().unwrap().id();
+    let kill = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(kill.success());
+    let mut child = guard.0.take().unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "nothing listens after the exit"
+    );
+
+    let log = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(log.contains("listening"), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(
+        log.matches("logto_gateway::request").count() >= 60,
+        "one request line per call: {log}"
+    );
+    assert!(
+        !log.contains(BIN_TOKEN),
+        "the Logto token shows in the log: {log}"
+    );
+    let _ = std::fs::remove_file(&stderr_path);
+}
+
+/// Runs `serve` with a configuration error; returns the exit code and stderr.
+fn config_error(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    // The port is held: a gateway that got as far as listening would fail differently (exit 1).
+    let held = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port().to_string();
+    let mut all = vec!["serve", "--rest-port", &port];
+    all.extend_from_slice(args);
+    let mut cmd = gateway_command(&all);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    drop(held);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn configuration_errors_exit_2_with_one_line_naming_flag_and_variable() {
+    let m2m = [
+        ("LOGTO_M2M_APP_ID", "app"),
+        ("LOGTO_M2M_APP_SECRET", "SECRET-binary-m2m-secret-1"),
+    ];
+    type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "no endpoint nor tenant",
+            vec![],
+            vec![("LOGTO_TOKEN", BIN_TOKEN)],
+            vec![
+                "--logto-endpoint",
+                "LOGTO_ENDPOINT",
+                "--tenant-id",
+                "LOGTO_TENANT_ID",
+            ],
+        ),
+        (
+            "token and M2M credentials (env)",
+            vec!["--logto-endpoint", "http://127.0.0.1:1"],
+            [("LOGTO_TOKEN", BIN_TOKEN)]
+                .into_iter()
+                .chain(m2m)
+                .collect(),
+            vec!["--logto-token", "LOGTO_TOKEN", "LOGTO_M2M_APP_ID"],
+        ),
+        (
+            "token and M2M credentials (flags)",
+            vec![
+                "--tenant-id",
+                "t1",
+                "--logto-token",
+                BIN_TOKEN,
+                "--m2m-app-id",
+                "app",
+                "--m2m-app-secret",
+                "SECRET-binary-m2m-secret-1",
+            ],
+            vec![],
+            vec!["--logto-token", "LOGTO_TOKEN", "LOGTO_M2M_APP_SECRET"],
+        ),
+        (
+            "no credentials",
+            vec!["--logto-endpoint", "http://127.0.0.1:1"],
+            vec![],
+            vec!["--logto-token", "LOGTO_TOKEN", "--m2m-app-id"],
+        ),
+        (
+            "bad timeout",
+            vec![
+                "--logto-endpoint",
+                "http://127.0.0.1:1",
+                "--upstream-timeout",
+                "0",
+            ],
+            vec![("LOGTO_TOKEN", BIN_TOKEN)],
+            vec!["--upstream-timeout", "GATEWAY_UPSTREAM_TIMEOUT"],
+        ),
+        (
+            "bad tenant",
+            vec!["--tenant-id", "evil.com/x"],
+            vec![("LOGTO_TOKEN", BIN_TOKEN)],
+            vec!["--tenant-id", "LOGTO_TENANT_ID"],
+        ),
+        (
+            "public bind without inbound auth",
+            vec![
+                "--logto-endpoint",
+                "http://127.0.0.1:1",
+                "--bind",
+                "0.0.0.0",
+            ],
+            vec![("LOGTO_TOKEN", BIN_TOKEN)],
+            vec!["--auth-token", "GATEWAY_AUTH_TOKEN"],
+        ),
+    ];
+    for (what, args, env, needles) in cases {
+        let (code, stderr) = config_error(&args, &env);
+        assert_eq!(code, Some(2), "{what}: exit code; stderr: {stderr}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{what}: one line, got {stderr:?}");
+        for n in needles {
+            assert!(lines[0].contains(n), "{what}: `{n}` in {:?}", lines[0]);
+        }
+        assert!(!stderr.contains("listening"), "{what}: {stderr}");
+        assert!(
+            !stderr.contains(BIN_TOKEN),
+            "{what}: the token shows: {stderr}"
+        );
+        assert!(
+            !stderr.contains("SECRET-binary-m2m"),
+            "{what}: the secret shows: {stderr}"
+        );
+    }
+}
