@@ -114,6 +114,34 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// An allowed origin as browsers send it: `scheme://host:port`. Without a port, the scheme's default port is meant
+/// (as in a browser's `Origin`), never "any port"; `:*` says any port.
+fn normalize_origin(o: &str) -> Option<String> {
+    if o == "null" {
+        return Some(o.to_owned());
+    }
+    let (scheme, rest) = o.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let rest = rest.trim_end_matches('/');
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        return None;
+    }
+    // `[v6]`, `[v6]:port`, `host`, `host:port`, `host:*`.
+    let has_port = match rest.rfind(']') {
+        Some(i) => rest[i + 1..].starts_with(':'),
+        None => rest.contains(':'),
+    };
+    Some(if has_port {
+        format!("{scheme}://{rest}")
+    } else {
+        format!("{scheme}://{rest}:{default_port}")
+    })
+}
+
 /// Secrets are held as [`Secret`] from the moment they are parsed, so that no `Debug` output shows them.
 fn secret(s: &str) -> Result<Secret, String> {
     Ok(Secret::new(s.trim()))
@@ -253,18 +281,19 @@ impl ServeArgs {
                 .map(|h| h.trim().to_owned())
                 .filter(|h| !h.is_empty()),
         );
+        let mut origins = Vec::new();
         for o in &self.mcp_allowed_origins {
-            if !(o == "null" || o.starts_with("http://") || o.starts_with("https://")) {
-                return Err(ConfigError(format!(
-                    "--mcp-allowed-origin (GATEWAY_MCP_ALLOWED_ORIGINS): `{o}` must be `http(s)://host[:port]` or `null`"
-                )));
-            }
+            origins.push(normalize_origin(o.trim()).ok_or_else(|| {
+                ConfigError(format!(
+                    "--mcp-allowed-origin (GATEWAY_MCP_ALLOWED_ORIGINS): `{o}` must be `http(s)://host[:port]` (`:*` for any port) or `null`"
+                ))
+            })?);
         }
         Ok(Config {
             rest_addr: SocketAddr::new(self.bind, self.rest_port),
             mcp_addr: SocketAddr::new(self.bind, self.mcp_port),
             mcp_allowed_hosts: hosts,
-            mcp_allowed_origins: self.mcp_allowed_origins.clone(),
+            mcp_allowed_origins: origins,
             transport,
             auth_token,
             max_body_bytes: self.max_body_bytes,

@@ -99,6 +99,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             allowed_hosts: config.mcp_allowed_hosts.clone(),
             allowed_origins: config.mcp_allowed_origins.clone(),
             max_body_bytes: config.max_body_bytes,
+            shutdown_grace: std::time::Duration::from_secs(10),
         },
         shutdown.child_token(),
     );

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -70,11 +70,16 @@ pub struct McpSettings {
     pub allowed_hosts: Vec<String>,
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    /// How long after shutdown begins open streams are ended; tool calls in flight finish first.
+    pub shutdown_grace: Duration,
 }
 
 /// The MCP application: streamable HTTP at `/mcp`, stateless (any replica answers any request), JSON responses,
-/// behind the same inbound authentication as REST; `Host` and `Origin` checked against allow-lists. Cancelling
-/// `shutdown` ends open streams, so that a graceful shutdown does not wait on them.
+/// behind the same inbound authentication as REST; `Host` and `Origin` checked against allow-lists.
+///
+/// When `shutdown` is cancelled, tool calls in flight finish (the server stops accepting connections meanwhile);
+/// open streams are ended `settings.shutdown_grace` later, so that a graceful shutdown never hangs on them. Must be
+/// called within a Tokio runtime.
 pub fn mcp_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
@@ -84,10 +89,20 @@ pub fn mcp_app(
     use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
     use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 
+    let streams = tokio_util::sync::CancellationToken::new();
+    {
+        let streams = streams.clone();
+        let grace = settings.shutdown_grace;
+        tokio::spawn(async move {
+            shutdown.cancelled().await;
+            tokio::time::sleep(grace).await;
+            streams.cancel();
+        });
+    }
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
-        .with_cancellation_token(shutdown)
+        .with_cancellation_token(streams)
         .with_allowed_hosts(settings.allowed_hosts.clone())
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()

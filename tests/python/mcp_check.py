@@ -2,10 +2,15 @@
 
 Usage:
   mcp_check.py --url http://127.0.0.1:PORT/mcp --mode auto|legacy
-  mcp_check.py --stdio BINARY [ARG ...]            (environment passed through)
+  mcp_check.py [--mode auto|legacy] --stdio BINARY [ARG ...]    (environment passed through)
 
 The calls it makes are fixed (see CALLS); the Rust test that runs this script checks the report against the spec
 and against what the mock upstream received. Exit code 0 when the session worked, whatever the tool results.
+
+The report holds the mode, the negotiated protocol version (`Client.protocol_version`: "2026-07-28" via
+`server/discover` in mode "auto", "2025-11-25" via the `initialize` handshake in mode "legacy"), server info,
+instructions, capabilities, the tools, and per call either "result" (the CallToolResult) or "error"
+({"code", "message"} of a JSON-RPC error).
 """
 
 import argparse
@@ -15,6 +20,7 @@ import os
 import sys
 
 from mcp import Client, StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 CALLS = [
     # A read tool with query parameters, an object-typed one among them.
@@ -27,6 +33,8 @@ CALLS = [
     ("getapplication", {"id": "missing"}),
     # An argument error, caught by the gateway.
     ("getapplication", {"id": 5}),
+    # An unknown tool: a JSON-RPC error, reported as "error".
+    ("nosuchtool", {}),
 ]
 
 
@@ -37,16 +45,27 @@ def dump(obj):
 
 
 async def run(target, mode):
-    report = {"tools": [], "calls": []}
+    report = {"mode": mode, "tools": [], "calls": []}
     async with Client(target, mode=mode) as client:
-        info = getattr(client, "server_info", None) or getattr(client, "initialize_result", None)
+        # The negotiated protocol version: 2026-07-28 via `server/discover` (mode "auto"), 2025-11-25 via the
+        # `initialize` handshake (mode "legacy").
+        report["protocol_version"] = client.protocol_version
+        info = client.server_info
         report["server"] = dump(info) if info is not None else None
+        report["instructions"] = client.instructions
+        report["capabilities"] = dump(client.server_capabilities)
         tools = await client.list_tools()
         for t in tools.tools:
             report["tools"].append(dump(t))
+        report["next_cursor"] = getattr(tools, "next_cursor", None)
         for name, args in CALLS:
-            r = await client.call_tool(name, args)
-            report["calls"].append({"name": name, "arguments": args, "result": dump(r)})
+            try:
+                r = await client.call_tool(name, args)
+                report["calls"].append({"name": name, "arguments": args, "result": dump(r)})
+            except MCPError as e:  # a JSON-RPC error (e.g. an unknown tool) is reported, not fatal
+                report["calls"].append(
+                    {"name": name, "arguments": args, "error": {"code": e.code, "message": e.message}}
+                )
     return report
 
 

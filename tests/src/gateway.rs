@@ -1,14 +1,16 @@
-//! The gateway, started in-process on `127.0.0.1:0`, in front of an upstream (usually the mock).
+//! The gateway (REST or MCP adapter), started in-process on `127.0.0.1:0`, in front of an upstream (usually the
+//! mock).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use logto_gateway::config::{Config, ServeArgs, UpstreamArgs};
 use logto_gateway::generated::runtime::Secret;
-use logto_gateway::server;
+use logto_gateway::server::{self, McpSettings};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// What the in-process gateway is started with: the same knobs as `logto-gateway serve`.
 #[derive(Clone, Debug)]
@@ -25,6 +27,10 @@ pub struct GatewayOptions {
     pub max_body_bytes: usize,
     /// `--upstream-timeout`, seconds.
     pub upstream_timeout: f64,
+    /// `--mcp-allowed-host` (loopback names are always allowed).
+    pub mcp_allowed_hosts: Vec<String>,
+    /// `--mcp-allowed-origin`
+    pub mcp_allowed_origins: Vec<String>,
 }
 
 impl GatewayOptions {
@@ -37,6 +43,8 @@ impl GatewayOptions {
             auth_token: None,
             max_body_bytes: 1024 * 1024,
             upstream_timeout: 10.0,
+            mcp_allowed_hosts: Vec::new(),
+            mcp_allowed_origins: Vec::new(),
         }
     }
 
@@ -64,6 +72,18 @@ impl GatewayOptions {
         self
     }
 
+    /// One more `--mcp-allowed-host`.
+    pub fn mcp_allowed_host(mut self, host: &str) -> Self {
+        self.mcp_allowed_hosts.push(host.to_owned());
+        self
+    }
+
+    /// One more `--mcp-allowed-origin`.
+    pub fn mcp_allowed_origin(mut self, origin: &str) -> Self {
+        self.mcp_allowed_origins.push(origin.to_owned());
+        self
+    }
+
     /// The `serve` arguments these options stand for. They are parsed (so that options this helper does not know of
     /// keep their defaults), then every option it knows of is set explicitly, whatever the environment holds.
     pub fn serve_args(&self) -> ServeArgs {
@@ -77,6 +97,9 @@ impl GatewayOptions {
             .serve;
         args.bind = IpAddr::V4(Ipv4Addr::LOCALHOST);
         args.rest_port = 0;
+        args.mcp_port = 0;
+        args.mcp_allowed_hosts = self.mcp_allowed_hosts.clone();
+        args.mcp_allowed_origins = self.mcp_allowed_origins.clone();
         args.upstream = UpstreamArgs {
             logto_endpoint: Some(self.endpoint.clone()),
             tenant_id: None,
@@ -161,6 +184,85 @@ impl Drop for Gateway {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// A running in-process MCP adapter (`server::mcp_app`, streamable HTTP at `/mcp`). Dropping it shuts it down.
+pub struct McpGateway {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub config: Config,
+    /// Cancelled to shut down, as `serve` does on SIGTERM: it ends the adapter's open streams and starts the
+    /// graceful shutdown of the server.
+    pub shutdown: CancellationToken,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl McpGateway {
+    pub async fn start(opts: &GatewayOptions) -> Self {
+        Self::start_with_config(opts.config()).await
+    }
+
+    /// Starts the MCP adapter exactly as `serve` does, on `127.0.0.1:0` instead of `config.mcp_addr`.
+    pub async fn start_with_config(config: Config) -> Self {
+        let clients = server::clients(&config).expect("build the upstream clients");
+        let shutdown = CancellationToken::new();
+        let app = server::mcp_app(
+            clients,
+            config.auth_token.clone(),
+            &McpSettings {
+                allowed_hosts: config.mcp_allowed_hosts.clone(),
+                allowed_origins: config.mcp_allowed_origins.clone(),
+                max_body_bytes: config.max_body_bytes,
+                shutdown_grace: Duration::from_secs(10),
+            },
+            shutdown.child_token(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the MCP adapter");
+        let addr = listener.local_addr().expect("MCP adapter address");
+        let task = tokio::spawn(server::serve(
+            listener,
+            app,
+            shutdown.clone().cancelled_owned(),
+        ));
+        McpGateway {
+            addr,
+            url: format!("http://{addr}"),
+            config,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/mcp`
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.url)
+    }
+
+    /// Cancels the shutdown token and waits up to `within` for `serve` to return; `None` when it did not.
+    pub async fn stop_within(mut self, within: Duration) -> Option<std::io::Result<()>> {
+        self.shutdown.cancel();
+        let task = self.task.take()?;
+        match tokio::time::timeout(within, task).await {
+            Ok(r) => Some(r.expect("the MCP adapter task does not panic")),
+            Err(_) => None,
+        }
+    }
+
+    /// Shuts down gracefully (within 10 s) and returns what `serve` returned.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.stop_within(Duration::from_secs(10))
+            .await
+            .expect("the MCP adapter stops within 10 s")
+    }
+}
+
+impl Drop for McpGateway {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
     }
 }
 

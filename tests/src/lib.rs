@@ -7,5 +7,5 @@ pub mod logs;
 pub mod mock;
 pub mod raw;
 
-pub use gateway::{Gateway, GatewayOptions, http_client};
+pub use gateway::{Gateway, GatewayOptions, McpGateway, http_client};
 pub use mock::{MockUpstream, Recorded, Reply};

@@ -127,6 +127,8 @@ pub struct Reply {
     /// Waits this long before answering.
     pub delay: Option<Duration>,
     pub fault: Option<Fault>,
+    /// Answers with the request's own body instead of `body`.
+    pub echo: bool,
 }
 
 impl Reply {
@@ -138,6 +140,7 @@ impl Reply {
             body: Bytes::from(body.into()),
             delay: None,
             fault: None,
+            echo: false,
         }
     }
 
@@ -149,6 +152,7 @@ impl Reply {
             body: Bytes::new(),
             delay: None,
             fault: None,
+            echo: false,
         }
     }
 
@@ -160,6 +164,15 @@ impl Reply {
             body: body.into(),
             delay: None,
             fault: None,
+            echo: false,
+        }
+    }
+
+    /// A JSON answer (`Content-Type: application/json`) whose body is the request's body, byte for byte.
+    pub fn echo(status: u16) -> Self {
+        Reply {
+            echo: true,
+            ..Reply::json(status, "")
         }
     }
 
@@ -410,6 +423,10 @@ async fn handle(State(state): State<Shared>, req: Request) -> Response {
             s.default.clone()
         }
     };
+    let mut reply = reply;
+    if reply.echo {
+        reply.body = rec.body.clone();
+    }
     if let Some(d) = reply.delay {
         tokio::time::sleep(d).await;
     }

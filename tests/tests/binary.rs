@@ -4,69 +4,15 @@
 mod support;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use e2e_tests::{MockUpstream, Reply, http_client};
+use support::bin::{gateway_binary, gateway_command};
 use support::spec::{self, query_matches};
 
 const BIN_TOKEN: &str = "SECRET-binary-logto-token-6b2f";
-
-/// The gateway binary next to this test's directory (`target/<profile>/logto-gateway`), built once per test run:
-/// `cargo build` is a no-op when it is up to date, and a stale binary would test old code.
-fn gateway_binary() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test's path");
-        // target/<profile>/deps/binary-HASH
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>")
-            .to_path_buf();
-        let target_dir = profile_dir.parent().expect("target dir");
-        let bin = profile_dir.join(format!("logto-gateway{}", std::env::consts::EXE_SUFFIX));
-        let mut cmd = Command::new(option_env!("CARGO").unwrap_or("cargo"));
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "logto-gateway",
-            "--bin",
-            "logto-gateway",
-        ])
-        .arg("--target-dir")
-        .arg(target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build -p logto-gateway failed");
-        assert!(bin.is_file(), "{} exists after the build", bin.display());
-        bin
-    })
-}
-
-/// A `logto-gateway` command with the outer environment's gateway, Logto, logging and proxy variables removed.
-fn gateway_command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(gateway_binary());
-    cmd.args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let Some(k) = k.to_str() else { continue };
-        let upper = k.to_ascii_uppercase();
-        if upper.starts_with("LOGTO_")
-            || upper.starts_with("GATEWAY_")
-            || upper == "RUST_LOG"
-            || upper.ends_with("_PROXY")
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
 
 /// Whether `serve` has this flag (per `serve --help`).
 fn serve_accepts(flag: &str) -> bool {

@@ -40,6 +40,8 @@ pub struct Param {
     pub name: String,
     pub location: String,
     pub ty: String,
+    pub required: bool,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,11 +62,59 @@ pub struct ExposedOp {
     pub with: BTreeMap<String, String>,
 }
 
+/// A declared input of an MCP tool (`tools[].inputParameters[]`).
+#[derive(Debug, Clone)]
+pub struct ToolInput {
+    pub name: String,
+    /// `string` when absent.
+    pub ty: String,
+    pub description: Option<String>,
+    /// `required: true` written in the spec.
+    pub required: bool,
+}
+
+/// A tool's annotations: the spec's `hints`, with the format's defaults for those absent (`readOnly: false`,
+/// `destructive: true`, `idempotent: false`, `openWorld: true`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hints {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+/// One exposed MCP tool (`exposes[type=mcp].tools[]`).
+#[derive(Debug, Clone)]
+pub struct ExposedTool {
+    /// The exposure's namespace.
+    pub namespace: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `label`, the tool's title.
+    pub label: Option<String>,
+    pub hints: Hints,
+    /// `namespace.operation`
+    pub call: String,
+    pub with: BTreeMap<String, String>,
+    pub inputs: Vec<ToolInput>,
+}
+
+/// One exposed MCP server (`exposes[type=mcp]`).
+#[derive(Debug, Clone)]
+pub struct McpExposure {
+    pub namespace: String,
+    pub description: Option<String>,
+    pub port: Option<u16>,
+}
+
 #[derive(Debug)]
 pub struct Spec {
     /// By `namespace.operation`.
     pub consumed: BTreeMap<String, ConsumedOp>,
     pub exposed_rest: Vec<ExposedOp>,
+    pub mcp: Vec<McpExposure>,
+    /// Every tool of every MCP exposure, in spec order.
+    pub tools: Vec<ExposedTool>,
     pub repairs: usize,
 }
 
@@ -115,6 +165,8 @@ pub fn load() -> Spec {
                         name: s(p, "name").expect("parameter name"),
                         location: s(p, "in").expect("parameter in"),
                         ty: s(p, "type").unwrap_or_else(|| "string".into()),
+                        required: p.get("required").and_then(Value::as_bool) == Some(true),
+                        description: s(p, "description"),
                     })
                     .collect();
                 let method = s(op, "method").unwrap_or_else(|| "GET".into());
@@ -147,25 +199,7 @@ pub fn load() -> Spec {
                     op.get("inputParameters").is_none(),
                     "operation-level exposed inputs are outside what this test derives ({path})"
                 );
-                let with = match op.get("with") {
-                    None | Some(Value::Null) => BTreeMap::new(),
-                    Some(Value::Mapping(m)) => m
-                        .iter()
-                        .map(|(k, v)| {
-                            (
-                                k.as_str().expect("with key").to_owned(),
-                                match v {
-                                    Value::String(s) => s.clone(),
-                                    other => serde_yaml::to_string(other)
-                                        .expect("with value")
-                                        .trim()
-                                        .to_owned(),
-                                },
-                            )
-                        })
-                        .collect(),
-                    Some(other) => panic!("with: is not a mapping: {other:?}"),
-                };
+                let with = with_of(op);
                 exposed_rest.push(ExposedOp {
                     name: s(op, "name").expect("exposed operation name"),
                     method: s(op, "method").unwrap_or_else(|| "GET".into()),
@@ -176,10 +210,90 @@ pub fn load() -> Spec {
             }
         }
     }
+    let mut mcp = Vec::new();
+    let mut tools = Vec::new();
+    for exp in seq(cap, "exposes") {
+        if s(exp, "type").as_deref() != Some("mcp") {
+            continue;
+        }
+        let namespace = s(exp, "namespace").expect("mcp namespace");
+        for key in ["resources", "prompts"] {
+            assert!(
+                exp.get(key).is_none(),
+                "MCP {key} are outside what this test derives"
+            );
+        }
+        mcp.push(McpExposure {
+            namespace: namespace.clone(),
+            description: s(exp, "description"),
+            port: s(exp, "port").map(|p| p.parse().expect("a port")),
+        });
+        for tool in seq(exp, "tools") {
+            let name = s(tool, "name").expect("tool name");
+            let hint = |key: &str, default: bool| -> bool {
+                match tool.get("hints").and_then(|h| h.get(key)) {
+                    None => default,
+                    Some(v) => v
+                        .as_bool()
+                        .unwrap_or_else(|| panic!("{name}: hints.{key} is a boolean")),
+                }
+            };
+            let hints = Hints {
+                read_only: hint("readOnly", false),
+                destructive: hint("destructive", true),
+                idempotent: hint("idempotent", false),
+                open_world: hint("openWorld", true),
+            };
+            let inputs = seq(tool, "inputParameters")
+                .iter()
+                .map(|p| ToolInput {
+                    name: s(p, "name").expect("tool input name"),
+                    ty: s(p, "type").unwrap_or_else(|| "string".into()),
+                    description: s(p, "description"),
+                    required: p.get("required").and_then(Value::as_bool) == Some(true),
+                })
+                .collect();
+            tools.push(ExposedTool {
+                namespace: namespace.clone(),
+                description: s(tool, "description"),
+                label: s(tool, "label"),
+                hints,
+                call: s(tool, "call").expect("tool call"),
+                with: with_of(tool),
+                inputs,
+                name,
+            });
+        }
+    }
     Spec {
         consumed,
         exposed_rest,
+        mcp,
+        tools,
         repairs,
+    }
+}
+
+/// An operation's or tool's `with:` mapping, values as text.
+fn with_of(op: &Value) -> BTreeMap<String, String> {
+    match op.get("with") {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Mapping(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().expect("with key").to_owned(),
+                    match v {
+                        Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .expect("with value")
+                            .trim()
+                            .to_owned(),
+                    },
+                )
+            })
+            .collect(),
+        Some(other) => panic!("with: is not a mapping: {other:?}"),
     }
 }
 
@@ -367,4 +481,328 @@ pub fn query_matches(expected: &[QueryPart], got: &[(String, String)]) -> Result
         return Err(format!("unexpected extra pairs {:?}", &got[i..]));
     }
     Ok(())
+}
+
+/// What feeds an MCP tool argument (README rule 14: declared inputs, then unbound path parameters, then unbound
+/// query parameters, then `body`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    Declared,
+    PathParam,
+    QueryParam,
+    Body,
+}
+
+/// One argument an MCP tool must accept, as the spec says.
+#[derive(Debug, Clone)]
+pub struct ToolArg {
+    pub name: String,
+    /// The JSON Schema type: `string`, `integer`, `number`, `boolean` or `object`.
+    pub ty: String,
+    pub required: bool,
+    /// The spec's description, when it gives one.
+    pub description: Option<String>,
+    pub kind: ArgKind,
+}
+
+/// One call of an MCP tool with every argument given, and what the upstream must see for it.
+#[derive(Debug, Clone)]
+pub struct ToolCase {
+    pub tool: ExposedTool,
+    pub consumed: ConsumedOp,
+    /// The consumed operation's method, upper-case.
+    pub method: String,
+    /// The tool's arguments, in rule-14 order.
+    pub args: Vec<ToolArg>,
+    /// A valid call: every argument given.
+    pub arguments: serde_json::Map<String, serde_json::Value>,
+    /// The exact bytes the upstream must receive (`POST`/`PUT`/`PATCH`).
+    pub body: Option<Vec<u8>>,
+    pub upstream_path: String,
+    pub upstream_query: Vec<QueryPart>,
+}
+
+/// The value sent for a string argument: it needs encoding in a path segment and in a query.
+pub fn tool_string_value(arg: &str, index: usize) -> String {
+    format!("v/{arg} {index}?é&x=#")
+}
+
+/// The entries sent for an object (form-exploded) argument.
+pub fn tool_object_value(index: usize) -> serde_json::Value {
+    serde_json::json!({
+        "search.name": format!("x {index}"),
+        "mode.name": "like",
+        "a&b": "c=d#",
+    })
+}
+
+/// A JSON object body with nesting, escapes, non-ASCII text and varied numbers. Its keys are in sorted order, so
+/// that its compact serialisation does not depend on how a JSON map orders keys.
+pub fn tool_body(tool: &str, index: usize) -> serde_json::Value {
+    serde_json::json!({
+        "a": [1, 2.5, -3, 12_345_678_901_234_567_890u64, 1e300, index],
+        "b": {"nested": null, "t": true, "x": []},
+        "name": format!("tool {tool} \"q\" é\n☃ \\ </script>"),
+        "op": tool,
+        "zz": "",
+    })
+}
+
+/// What the upstream must receive for one tool call.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// Upper-case.
+    pub method: String,
+    /// Still percent-encoded, as the upstream receives it.
+    pub path: String,
+    pub query: Vec<QueryPart>,
+    /// The exact bytes of the body, when the call gives one.
+    pub body: Option<Vec<u8>>,
+}
+
+impl ExposedTool {
+    /// Where a consumed parameter comes from: `Ok(argument)` (an input, by `with:` or by name) or `Err(literal)`.
+    fn source(&self, param: &str) -> Result<String, String> {
+        let Some(v) = self.with.get(param) else {
+            return Ok(param.to_owned());
+        };
+        let ns_prefix = format!("{}.", self.namespace);
+        match v
+            .strip_prefix("tools.")
+            .or_else(|| v.strip_prefix(ns_prefix.as_str()))
+        {
+            Some(input) => {
+                assert!(
+                    self.inputs.iter().any(|i| i.name == input),
+                    "{}: `with: {param}: {v}` names a declared input",
+                    self.name
+                );
+                Ok(input.to_owned())
+            }
+            None => {
+                assert!(
+                    !v.starts_with("{{") && !v.starts_with("rest.") && !v.starts_with('$'),
+                    "{}: with value `{v}` is outside what this test derives",
+                    self.name
+                );
+                Err(v.clone())
+            }
+        }
+    }
+}
+
+impl Spec {
+    /// A tool by name.
+    pub fn tool(&self, name: &str) -> &ExposedTool {
+        self.tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no tool `{name}` in the spec"))
+    }
+
+    /// The consumed operation a tool calls.
+    pub fn tool_operation(&self, t: &ExposedTool) -> ConsumedOp {
+        let consumed = self
+            .consumed
+            .get(&t.call)
+            .unwrap_or_else(|| panic!("{}: `call: {}` names a consumed operation", t.name, t.call))
+            .clone();
+        for p in &consumed.params {
+            assert!(
+                p.location == "query" || p.location == "path",
+                "{}: a parameter `in: {}` is outside what this test derives",
+                t.name,
+                p.location
+            );
+        }
+        let path_params = placeholders(&consumed.path);
+        for k in t.with.keys() {
+            assert!(
+                path_params.contains(k)
+                    || consumed
+                        .params
+                        .iter()
+                        .any(|p| p.location == "query" && &p.name == k),
+                "{}: `with` key `{k}` is a parameter of `{}`",
+                t.name,
+                t.call
+            );
+        }
+        consumed
+    }
+
+    /// The arguments a tool must accept (README rules 12 and 14).
+    pub fn tool_args(&self, t: &ExposedTool) -> Vec<ToolArg> {
+        let consumed = self.tool_operation(t);
+        let method = consumed.method.to_ascii_uppercase();
+        let path_params = placeholders(&consumed.path);
+        let query_params: Vec<&Param> = consumed
+            .params
+            .iter()
+            .filter(|p| p.location == "query")
+            .collect();
+        let declared = |name: &str| t.inputs.iter().any(|i| i.name == name);
+        let mut args: Vec<ToolArg> = Vec::new();
+        for input in &t.inputs {
+            let feeds_path = path_params
+                .iter()
+                .any(|p| t.source(p).as_deref() == Ok(input.name.as_str()));
+            let feeds_query = query_params
+                .iter()
+                .any(|p| t.source(&p.name).as_deref() == Ok(input.name.as_str()));
+            assert!(
+                feeds_path || feeds_query,
+                "{}: declared input `{}` feeds no parameter (outside what this test derives)",
+                t.name,
+                input.name
+            );
+            if feeds_path {
+                assert_eq!(
+                    input.ty, "string",
+                    "{}: `{}` feeds a path parameter",
+                    t.name, input.name
+                );
+            }
+            args.push(ToolArg {
+                name: input.name.clone(),
+                ty: input.ty.clone(),
+                required: feeds_path || input.required,
+                description: input.description.clone(),
+                kind: ArgKind::Declared,
+            });
+        }
+        for p in &path_params {
+            if let Ok(name) = t.source(p)
+                && !declared(&name)
+                && !args.iter().any(|a| a.name == name)
+            {
+                let param = consumed.params.iter().find(|q| &q.name == p);
+                args.push(ToolArg {
+                    description: param.and_then(|q| q.description.clone()),
+                    name,
+                    ty: "string".into(),
+                    required: true,
+                    kind: ArgKind::PathParam,
+                });
+            }
+        }
+        for p in &query_params {
+            if let Ok(name) = t.source(&p.name)
+                && !declared(&name)
+            {
+                args.push(ToolArg {
+                    name,
+                    ty: p.ty.clone(),
+                    required: false,
+                    description: p.description.clone(),
+                    kind: ArgKind::QueryParam,
+                });
+            }
+        }
+        if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+            args.push(ToolArg {
+                name: "body".into(),
+                ty: "object".into(),
+                required: false,
+                description: None,
+                kind: ArgKind::Body,
+            });
+        }
+        args
+    }
+
+    /// What the upstream must receive when a tool is called with `arguments` (valid ones: every required argument
+    /// given, each of its type).
+    pub fn tool_upstream(
+        &self,
+        t: &ExposedTool,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> Upstream {
+        let consumed = self.tool_operation(t);
+        let text_of = |v: &serde_json::Value| -> String {
+            match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }
+        };
+        let mut path = consumed.path.clone();
+        for p in placeholders(&consumed.path) {
+            let value = match t.source(&p) {
+                Ok(arg) => text_of(
+                    arguments
+                        .get(&arg)
+                        .unwrap_or_else(|| panic!("{}: the call gives `{arg}`", t.name)),
+                ),
+                Err(literal) => literal,
+            };
+            let encoded = encode_segment(&value);
+            path = path
+                .replace(&format!("{{{{{p}}}}}"), &encoded)
+                .replace(&format!("{{{p}}}"), &encoded);
+        }
+        let mut query = Vec::new();
+        for p in consumed.params.iter().filter(|p| p.location == "query") {
+            match t.source(&p.name) {
+                Err(literal) => query.push(QueryPart::Pair(p.name.clone(), literal)),
+                Ok(arg) => match arguments.get(&arg) {
+                    None | Some(serde_json::Value::Null) => {}
+                    Some(serde_json::Value::Object(m)) => query.push(QueryPart::Exploded(
+                        m.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
+                    )),
+                    Some(v) => query.push(QueryPart::Pair(p.name.clone(), text_of(v))),
+                },
+            }
+        }
+        let method = consumed.method.to_ascii_uppercase();
+        let body = matches!(method.as_str(), "POST" | "PUT" | "PATCH")
+            .then(|| arguments.get("body"))
+            .flatten()
+            .map(|b| serde_json::to_vec(b).expect("a JSON body"));
+        Upstream {
+            method,
+            path,
+            query,
+            body,
+        }
+    }
+
+    /// The tool, its arguments and one valid call of it, every argument given (values derived from `index`).
+    pub fn tool_case(&self, t: &ExposedTool, index: usize) -> ToolCase {
+        let consumed = self.tool_operation(t);
+        let args = self.tool_args(t);
+        let mut arguments = serde_json::Map::new();
+        for (position, a) in args.iter().enumerate() {
+            // Numbers differ between the arguments of one tool, so that swapped bindings show.
+            let n = (index * 100 + position + 1) as i64;
+            let v = match (a.kind, a.ty.as_str()) {
+                (ArgKind::Body, _) => tool_body(&t.name, index),
+                (_, "string") => serde_json::Value::from(tool_string_value(&a.name, index)),
+                (_, "integer") => serde_json::Value::from(n),
+                (_, "number") => serde_json::Value::from(n as f64 + 0.5),
+                (_, "boolean") => serde_json::Value::from(true),
+                (_, "object") => tool_object_value(index),
+                (_, other) => panic!("{}: argument type `{other}`", t.name),
+            };
+            arguments.insert(a.name.clone(), v);
+        }
+        let up = self.tool_upstream(t, &arguments);
+        ToolCase {
+            tool: t.clone(),
+            consumed,
+            method: up.method,
+            args,
+            arguments,
+            body: up.body,
+            upstream_path: up.path,
+            upstream_query: up.query,
+        }
+    }
+
+    pub fn tool_cases(&self) -> Vec<ToolCase> {
+        self.tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.tool_case(t, i + 1))
+            .collect()
+    }
 }

@@ -1,0 +1,342 @@
+//! The MCP adapter driven by the official MCP Python SDK (`tests/python/mcp_check.py`, installed into `tests/.venv`
+//! by `bash tests/python/install.sh`): over streamable HTTP in both of the SDK's modes (`auto`: `server/discover`,
+//! protocol 2026-07-28; `legacy`: the `initialize` handshake, 2025-11-25), and over stdio with the real binary.
+//! The script's report is checked against the spec (read with a plain YAML parser) and against what the mock
+//! upstream received.
+//!
+//! Without `tests/.venv/bin/python` these tests fail in CI (`CI=true`) or with `MCP_PYTHON_REQUIRED=1`, and are
+//! skipped (with a message) otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Recorded, Reply};
+use serde_json::{Value, json};
+use support::bin::{gateway_binary, is_gateway_env};
+use support::mcp::{is_error, text, tool_differences};
+use support::spec::{self, Spec, query_matches};
+
+const TOKEN: &str = "logto-token-python-4e8b17";
+const APPS: &str = r#"[{"id":"app-1","name":"One","type":"SPA"}, {"id":"app-2","name":"Dé \"two\"","type":"MachineToMachine"}]"#;
+const TOTAL: u64 = 42;
+const NOT_FOUND: &str =
+    r#"{"code":"entity.not_found","message":"The application with ID `missing` was not found."}"#;
+const MODERN: &str = "2026-07-28";
+const LEGACY: &str = "2025-11-25";
+
+fn truthy(var: &str) -> bool {
+    std::env::var(var)
+        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+        .unwrap_or(false)
+}
+
+/// The venv's Python, or `None` (skip) when it is missing outside CI.
+fn python() -> Option<PathBuf> {
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    if py.is_file() {
+        return Some(py);
+    }
+    let why = format!(
+        "{} is missing: run `bash tests/python/install.sh` (installs the MCP Python SDK)",
+        py.display()
+    );
+    if truthy("CI") || truthy("MCP_PYTHON_REQUIRED") {
+        panic!("{why} (required: CI or MCP_PYTHON_REQUIRED is set)");
+    }
+    eprintln!("SKIPPED: {why}; set MCP_PYTHON_REQUIRED=1 to make this a failure");
+    None
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("python/mcp_check.py")
+}
+
+/// The mock upstream, answering the script's calls.
+async fn mock() -> MockUpstream {
+    let mock = MockUpstream::start().await;
+    mock.on(
+        Some("GET"),
+        "/api/applications",
+        Reply::json(200, APPS).header("Total-Number", &TOTAL.to_string()),
+    );
+    mock.on(Some("POST"), "/api/applications", Reply::echo(201));
+    mock.on(
+        Some("DELETE"),
+        "/api/applications/app-py/roles/role%2Fpy",
+        Reply::empty(204),
+    );
+    mock.on(
+        Some("GET"),
+        "/api/applications/missing",
+        Reply::json(404, NOT_FOUND),
+    );
+    mock
+}
+
+/// Runs the script with `args`, with the gateway's and proxies' variables removed from its environment and `env`
+/// added; returns its JSON report.
+async fn run_script(py: &Path, args: &[String], env: &[(&str, &str)]) -> Value {
+    let mut cmd = tokio::process::Command::new(py);
+    cmd.arg(script())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, _) in std::env::vars_os() {
+        if let Some(k) = k.to_str()
+            && is_gateway_env(k)
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("mcp_check.py finishes within 60 s")
+        .expect("run mcp_check.py");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "mcp_check.py {args:?} failed ({}):\n{stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains(TOKEN),
+        "the Logto token shows on stderr: {stderr}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "mcp_check.py printed no JSON report ({e}): {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The report's entry for the `n`th call of the script, checked to be `tool`.
+fn nth_call<'a>(report: &'a Value, n: usize, tool: &str) -> &'a Value {
+    let c = &report["calls"][n];
+    assert_eq!(c["name"], tool, "call {n}: {c}");
+    c
+}
+
+/// Checks a report against the spec and the upstream's record.
+fn check(what: &str, spec: &Spec, report: &Value, upstream: &[Recorded], version: &str) {
+    // The session.
+    assert_eq!(
+        report["protocol_version"], version,
+        "{what}: negotiated protocol version"
+    );
+    let exposure = &spec.mcp[0];
+    assert_eq!(
+        report["server"]["name"],
+        json!(exposure.namespace),
+        "{what}: server name"
+    );
+    if let Some(d) = &exposure.description {
+        assert_eq!(report["instructions"], json!(d), "{what}: instructions");
+    }
+    assert!(
+        report["capabilities"]["tools"].is_object(),
+        "{what}: the tools capability: {}",
+        report["capabilities"]
+    );
+
+    // The tools: all of them, in spec order, with the spec's annotations (hints with defaults) and input schemas.
+    let tools = report["tools"].as_array().expect("tools");
+    assert_eq!(tools.len(), 60, "{what}: tools");
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let spec_names: Vec<&str> = spec.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, spec_names, "{what}: tools in spec order");
+    let mut failures = Vec::new();
+    for (t, listed) in spec.tools.iter().zip(tools) {
+        for d in tool_differences(t, &spec.tool_args(t), listed) {
+            failures.push(format!("{}: {d}", t.name));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{what}: {} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // The calls' results.
+    let calls = report["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), 6, "{what}: the script's calls: {calls:?}");
+    let list = &nth_call(report, 0, "listapplications")["result"];
+    assert!(!is_error(list), "{what}: {list}");
+    let items: Value = serde_json::from_str(APPS).unwrap();
+    let want = json!({"items": items, "totalNumber": TOTAL});
+    assert_eq!(list["structuredContent"], want, "{what}: the array result");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text(list)).ok(),
+        Some(want),
+        "{what}: the text is the same JSON"
+    );
+
+    let create = nth_call(report, 1, "createapplication");
+    let result = &create["result"];
+    assert!(!is_error(result), "{what}: {result}");
+    assert_eq!(
+        result["structuredContent"], create["arguments"]["body"],
+        "{what}: the echoed object"
+    );
+
+    let delete = &nth_call(report, 2, "deleteapplicationrole")["result"];
+    assert!(!is_error(delete), "{what}: {delete}");
+    assert!(
+        delete.get("structuredContent").is_none(),
+        "{what}: {delete}"
+    );
+    assert!(text(delete).contains("204"), "{what}: {delete}");
+
+    let missing = &nth_call(report, 3, "getapplication")["result"];
+    assert!(
+        is_error(missing),
+        "{what}: the 404 is a tool error: {missing}"
+    );
+    let t = text(missing);
+    for needle in [
+        "404",
+        "entity.not_found",
+        "The application with ID `missing` was not found.",
+    ] {
+        assert!(t.contains(needle), "{what}: `{needle}` in {t:?}");
+    }
+
+    let bad = &nth_call(report, 4, "getapplication")["result"];
+    assert!(
+        is_error(bad),
+        "{what}: the argument error is a tool error: {bad}"
+    );
+    assert!(text(bad).contains("`id`"), "{what}: {bad}");
+
+    let unknown = nth_call(report, 5, "nosuchtool");
+    assert_eq!(
+        unknown["error"]["code"], -32602,
+        "{what}: an unknown tool is a JSON-RPC invalid-params error: {unknown}"
+    );
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nosuchtool"),
+        "{what}: {unknown}"
+    );
+
+    // What the upstream received: one request for each of the first four calls, derived from the spec.
+    assert_eq!(
+        upstream.len(),
+        4,
+        "{what}: upstream requests: {:#?}",
+        upstream
+            .iter()
+            .map(|r| format!("{} {} {:?}", r.method, r.path, r.query))
+            .collect::<Vec<_>>()
+    );
+    for (n, r) in upstream.iter().enumerate() {
+        let call = &calls[n];
+        let tool = spec.tool(call["name"].as_str().unwrap());
+        let args = call["arguments"].as_object().unwrap();
+        let want = spec.tool_upstream(tool, args);
+        let w = format!("{what}: {} {}", tool.name, call["arguments"]);
+        assert_eq!(r.method, want.method, "{w}: method");
+        assert_eq!(r.path, want.path, "{w}: path");
+        query_matches(&want.query, &r.query_pairs())
+            .unwrap_or_else(|e| panic!("{w}: query {:?}: {e}", r.query));
+        if want.query.is_empty() {
+            assert_eq!(r.query, None, "{w}: no query");
+        }
+        assert_eq!(
+            r.header_all("authorization"),
+            [format!("Bearer {TOKEN}")],
+            "{w}: Authorization"
+        );
+        match &want.body {
+            Some(b) => assert_eq!(
+                r.body_text(),
+                String::from_utf8_lossy(b),
+                "{w}: the body, byte for byte"
+            ),
+            None => assert!(r.body.is_empty(), "{w}: no body"),
+        }
+    }
+    // The derivation is not vacuous: the list call has an exploded object and the create call a body.
+    let first = spec.tool_upstream(
+        spec.tool("listapplications"),
+        calls[0]["arguments"].as_object().unwrap(),
+    );
+    assert!(
+        first
+            .query
+            .iter()
+            .any(|q| matches!(q, spec::QueryPart::Exploded(e) if e.len() == 2)),
+        "{what}: {first:?}"
+    );
+    assert_eq!(upstream[2].path, "/api/applications/app-py/roles/role%2Fpy");
+}
+
+async fn over_http(mode: &str, version: &str) {
+    let Some(py) = python() else { return };
+    let spec = spec::load();
+    assert_eq!(spec.repairs, 4, "dialect repairs");
+    let mock = mock().await;
+    let gw = McpGateway::start(&GatewayOptions::bearer(mock.url(), TOKEN)).await;
+    let report = run_script(
+        &py,
+        &["--url".into(), gw.mcp_url(), "--mode".into(), mode.into()],
+        &[],
+    )
+    .await;
+    assert_eq!(report["mode"], mode);
+    check(
+        &format!("HTTP, mode {mode}"),
+        &spec,
+        &report,
+        &mock.take_requests(),
+        version,
+    );
+    gw.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_auto_mode_over_http_negotiates_2026_07_28() {
+    over_http("auto", MODERN).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_legacy_mode_over_http_negotiates_2025_11_25() {
+    over_http("legacy", LEGACY).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_sdk_over_stdio_with_the_binary() {
+    let Some(py) = python() else { return };
+    let spec = spec::load();
+    let bin = gateway_binary();
+    let mock = mock().await;
+    let report = run_script(
+        &py,
+        &[
+            "--mode".into(),
+            "auto".into(),
+            "--stdio".into(),
+            bin.display().to_string(),
+            "mcp-stdio".into(),
+            "--logto-endpoint".into(),
+            mock.url(),
+        ],
+        &[("LOGTO_TOKEN", TOKEN)],
+    )
+    .await;
+    assert_eq!(report["mode"], "auto");
+    check("stdio", &spec, &report, &mock.take_requests(), MODERN);
+}
