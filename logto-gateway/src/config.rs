@@ -55,6 +55,10 @@ pub struct ServeArgs {
     #[arg(long, env = "GATEWAY_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
 
+    /// Worker threads, each with its own runtime, listeners and upstream connections [default: one per CPU].
+    #[arg(long, env = "GATEWAY_WORKERS")]
+    pub workers: Option<usize>,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -101,6 +105,7 @@ pub struct ConfigError(pub String);
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub workers: usize,
     pub rest_addr: SocketAddr,
     pub mcp_addr: SocketAddr,
     pub mcp_allowed_hosts: Vec<String>,
@@ -289,7 +294,24 @@ impl ServeArgs {
                 ))
             })?);
         }
+        let workers = match self.workers {
+            Some(0) => {
+                return Err(ConfigError(
+                    "--workers (GATEWAY_WORKERS) must be at least 1".into(),
+                ));
+            }
+            Some(n) if n > 1024 => {
+                return Err(ConfigError(
+                    "--workers (GATEWAY_WORKERS) must be at most 1024".into(),
+                ));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+        };
         Ok(Config {
+            workers,
             rest_addr: SocketAddr::new(self.bind, self.rest_port),
             mcp_addr: SocketAddr::new(self.bind, self.mcp_port),
             mcp_allowed_hosts: hosts,

@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use logto_gateway::config::{ServeArgs, UpstreamArgs};
+use logto_gateway::generated::runtime::{Secret, Transport};
 use logto_gateway::server::{self, McpSettings};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -30,28 +32,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rmcp=error")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("logto-gateway: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::McpStdio(args) => runtime.block_on(mcp_stdio(args)),
+        Command::Serve(args) => serve(args),
+        Command::McpStdio(args) => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(mcp_stdio(args)),
+            Err(e) => {
+                eprintln!("logto-gateway: cannot start the runtime: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
-async fn serve(args: ServeArgs) -> ExitCode {
+/// `serve`: one thread per worker, each with a single-threaded runtime, its own listeners (`SO_REUSEPORT`) and its
+/// own upstream connection pool, so that a request is handled start to end on one thread; the token cache is shared.
+fn serve(args: ServeArgs) -> ExitCode {
     let config = match args.validate() {
         Ok(c) => c,
         Err(e) => {
@@ -59,71 +62,133 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let clients = match server::clients(&config) {
-        Ok(c) => c,
+    let transport = match Transport::new(config.transport.clone()) {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("logto-gateway: {e}");
             return ExitCode::from(2);
         }
     };
-    let rest_listener = match tokio::net::TcpListener::bind(config.rest_addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!(
-                "logto-gateway: cannot listen on {} (REST): {e}",
-                config.rest_addr
-            );
+    let listeners = |addr, what| {
+        server::reuseport_listeners(addr, config.workers)
+            .map_err(|e| format!("cannot listen on {addr} ({what}): {e}"))
+    };
+    let (rest, mcp) = match (
+        listeners(config.rest_addr, "REST"),
+        listeners(config.mcp_addr, "MCP"),
+    ) {
+        (Ok(r), Ok(m)) => (r, m),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("logto-gateway: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mcp_listener = match tokio::net::TcpListener::bind(config.mcp_addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!(
-                "logto-gateway: cannot listen on {} (MCP): {e}",
-                config.mcp_addr
-            );
-            return ExitCode::FAILURE;
-        }
+    let shutdown = CancellationToken::new();
+    let settings = McpSettings {
+        allowed_hosts: config.mcp_allowed_hosts.clone(),
+        allowed_origins: config.mcp_allowed_origins.clone(),
+        max_body_bytes: config.max_body_bytes,
+        shutdown_grace: std::time::Duration::from_secs(10),
     };
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let rest = server::rest_app(
-        clients.clone(),
-        config.auth_token.clone(),
-        config.max_body_bytes,
-    );
-    let mcp = server::mcp_app(
-        clients,
-        config.auth_token.clone(),
-        &McpSettings {
-            allowed_hosts: config.mcp_allowed_hosts.clone(),
-            allowed_origins: config.mcp_allowed_origins.clone(),
+    let mut workers = Vec::new();
+    for (i, (rest, mcp)) in rest.into_iter().zip(mcp).enumerate() {
+        let worker = Worker {
+            transport: transport.clone(),
+            auth_token: config.auth_token.clone(),
             max_body_bytes: config.max_body_bytes,
-            shutdown_grace: std::time::Duration::from_secs(10),
-        },
-        shutdown.child_token(),
-    );
+            settings: settings.clone(),
+            shutdown: shutdown.clone(),
+        };
+        match std::thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .spawn(move || worker.run(rest, mcp))
+        {
+            Ok(h) => workers.push(h),
+            Err(e) => {
+                eprintln!("logto-gateway: cannot start a worker thread: {e}");
+                shutdown.cancel();
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     tracing::info!(
         rest = %config.rest_addr,
         mcp = %format!("http://{}/mcp", config.mcp_addr),
         upstream = %config.transport.base_url,
+        workers = config.workers,
         "listening"
     );
-    let signal = shutdown.clone();
-    tokio::spawn(async move {
-        server::shutdown_signal().await;
-        signal.cancel();
-    });
-    let (r, m) = tokio::join!(
-        server::serve(rest_listener, rest, shutdown.clone().cancelled_owned()),
-        server::serve(mcp_listener, mcp, shutdown.clone().cancelled_owned()),
-    );
-    match r.and(m) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("logto-gateway: {e}");
-            ExitCode::FAILURE
+    // The main thread waits for a signal, then for the workers to finish what is in flight.
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    match signals {
+        Ok(rt) => rt.block_on(async {
+            tokio::select! {
+                () = server::shutdown_signal() => {}
+                () = shutdown.cancelled() => {}
+            }
+        }),
+        Err(e) => eprintln!("logto-gateway: cannot wait for signals: {e}"),
+    }
+    shutdown.cancel();
+    let mut code = ExitCode::SUCCESS;
+    for h in workers {
+        match h.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                eprintln!("logto-gateway: {e}");
+                code = ExitCode::FAILURE;
+            }
+            Err(_) => code = ExitCode::FAILURE,
         }
+    }
+    code
+}
+
+/// What one worker thread needs.
+struct Worker {
+    transport: Transport,
+    auth_token: Option<Secret>,
+    max_body_bytes: usize,
+    settings: McpSettings,
+    shutdown: CancellationToken,
+}
+
+impl Worker {
+    fn run(self, rest: std::net::TcpListener, mcp: std::net::TcpListener) -> Result<(), String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
+        let shutdown = self.shutdown.clone();
+        let result = rt.block_on(async move {
+            let transport = self.transport.with_own_pool().map_err(|e| e.to_string())?;
+            let clients = server::clients_from(transport);
+            let rest = tokio::net::TcpListener::from_std(rest).map_err(|e| e.to_string())?;
+            let mcp = tokio::net::TcpListener::from_std(mcp).map_err(|e| e.to_string())?;
+            let rest_app = server::rest_app(
+                clients.clone(),
+                self.auth_token.clone(),
+                self.max_body_bytes,
+            );
+            let mcp_app = server::mcp_app(
+                clients,
+                self.auth_token,
+                &self.settings,
+                self.shutdown.clone(),
+            );
+            let (r, m) = tokio::join!(
+                server::serve(rest, rest_app, self.shutdown.clone().cancelled_owned()),
+                server::serve(mcp, mcp_app, self.shutdown.clone().cancelled_owned()),
+            );
+            r.and(m).map_err(|e| e.to_string())
+        });
+        if result.is_err() {
+            // One worker failing stops them all.
+            shutdown.cancel();
+        }
+        result
     }
 }
 

@@ -31,18 +31,45 @@ pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtim
 pub fn clients_for(
     transport: &TransportConfig,
 ) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
-    let auth = transport.auth.clone();
-    let transport = Transport::new(transport.clone())?;
+    Ok(clients_from(Transport::new(transport.clone())?))
+}
+
+/// The upstream clients over `transport`, with the spec's bound values.
+pub fn clients_from(transport: Transport) -> Arc<Clients> {
     let mut bindings = Bindings::from_env();
     // The spec binds the bearer token as `{{LOGTO_TOKEN}}`; the flag of the same name may supply it too.
-    bindings.logto_token = match &auth {
+    bindings.logto_token = match transport.auth() {
         Auth::Bearer(t) => Some(t.clone()),
         _ => None,
     };
-    Ok(Arc::new(Clients {
+    Arc::new(Clients {
         logto: LogtoClient::new(transport),
         bindings,
-    }))
+    })
+}
+
+/// `n` listening sockets on the same address (`SO_REUSEPORT`: the kernel spreads connections over them), one per
+/// worker thread. With port 0, the first socket's port is used for all.
+pub fn reuseport_listeners(
+    addr: std::net::SocketAddr,
+    n: usize,
+) -> std::io::Result<Vec<std::net::TcpListener>> {
+    use socket2::{Domain, Socket, Type};
+    let mut addr = addr;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        #[cfg(unix)]
+        socket.set_reuse_port(true)?;
+        socket.set_nonblocking(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(1024)?;
+        let listener: std::net::TcpListener = socket.into();
+        addr = listener.local_addr()?;
+        out.push(listener);
+    }
+    Ok(out)
 }
 
 /// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, JSON 404s.
@@ -107,8 +134,10 @@ pub fn mcp_app(
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
+    // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
+    let server = LogtoMcpServer::new(clients);
     let service = StreamableHttpService::new(
-        move || Ok(LogtoMcpServer::new(clients.clone())),
+        move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
     );

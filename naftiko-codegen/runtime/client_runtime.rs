@@ -212,7 +212,11 @@ pub struct Transport {
     http: reqwest::Client,
     base: reqwest::Url,
     auth: Auth,
+    /// `Bearer <token>` for a fixed token, built once.
+    bearer: Option<reqwest::header::HeaderValue>,
     tokens: Option<Arc<TokenSource>>,
+    timeout: Duration,
+    connect_timeout: Duration,
     max_response_bytes: usize,
 }
 
@@ -383,16 +387,7 @@ impl Transport {
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(Error::Config(format!("base URL `{}` is not an http(s) URL", config.base_url)));
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
-            // A redirect is the upstream's answer, passed on as is: following it would replay requests (bodies,
-            // tokens) to wherever the upstream points.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(e.to_string()))?;
+        let http = Self::http(config.timeout, config.connect_timeout)?;
         let tokens = match &config.auth {
             Auth::ClientCredentials(c) => Some(Arc::new(TokenSource {
                 creds: c.clone(),
@@ -401,13 +396,52 @@ impl Transport {
             })),
             _ => None,
         };
+        let bearer = match &config.auth {
+            Auth::Bearer(t) => {
+                let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
+                    .map_err(|_| Error::Config("the bearer token is not a valid header value".into()))?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            _ => None,
+        };
         Ok(Transport {
             http,
             base,
             auth: config.auth,
+            bearer,
             tokens,
+            timeout: config.timeout,
+            connect_timeout: config.connect_timeout,
             max_response_bytes: config.max_response_bytes,
         })
+    }
+
+    fn http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(90))
+            // A redirect is the upstream's answer, passed on as is: following it would replay requests (bodies,
+            // tokens) to wherever the upstream points.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))
+    }
+
+    /// A transport with this one's configuration and token cache but a connection pool of its own: for servers
+    /// that run one runtime per core, so that each keeps its upstream connections on its own thread.
+    pub fn with_own_pool(&self) -> Result<Self, Error> {
+        Ok(Transport {
+            http: Self::http(self.timeout, self.connect_timeout)?,
+            ..self.clone()
+        })
+    }
+
+    /// How requests authenticate to the upstream.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     pub fn base_url(&self) -> &reqwest::Url {
@@ -468,9 +502,9 @@ impl Transport {
     ) -> Result<reqwest::Response, Error> {
         let mut req = self.http.request(method.clone(), url.clone());
         let mut used = None;
-        match (&self.auth, &self.tokens) {
-            (Auth::Bearer(token), _) => req = req.bearer_auth(token.expose()),
-            (Auth::ClientCredentials(_), Some(tokens)) => {
+        match (&self.bearer, &self.tokens) {
+            (Some(bearer), _) => req = req.header(reqwest::header::AUTHORIZATION, bearer.clone()),
+            (None, Some(tokens)) => {
                 let token = tokens.token(&self.http).await?;
                 req = req.bearer_auth(token.expose());
                 used = Some(token);

@@ -1,4 +1,6 @@
-//! Project tasks: `cargo xtask regen [--check]`.
+//! Project tasks: `cargo xtask regen [--check]`, `cargo xtask vendor-client DIR`, `cargo xtask bench [--peers]`.
+
+pub mod bench;
 
 use std::path::{Path, PathBuf};
 

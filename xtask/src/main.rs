@@ -19,6 +19,25 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Measure the gateway against the upstream direct and, with --peers, nginx, rmcp-openapi-server and FastMCP;
+    /// writes a Markdown report to stdout and target/bench/report.md.
+    Bench {
+        /// Also run the peers (installed into target/bench/peers/ when missing: apt, pip, cargo).
+        #[arg(long)]
+        peers: bool,
+        /// Also measure the gateway crate's release build times (clean, and after a regen).
+        #[arg(long)]
+        compile: bool,
+        /// Seconds per measured window.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// Connection counts to measure at.
+        #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
+        connections: Vec<u32>,
+        /// Runs per figure.
+        #[arg(long, default_value_t = 2)]
+        repeats: u32,
+    },
     /// Write the generated Logto client, with its runtime, as a standalone crate.
     VendorClient {
         /// The crate's directory (created if missing).
@@ -33,6 +52,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::root();
     match cli.command {
+        Command::Bench {
+            peers,
+            compile,
+            duration,
+            connections,
+            repeats,
+        } => {
+            let options = xtask::bench::Options {
+                peers,
+                compile,
+                duration: std::time::Duration::from_secs(duration.max(1)),
+                connections,
+                repeats: repeats.max(1),
+            };
+            match xtask::bench::run(&root, &options) {
+                Ok(report) => {
+                    println!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("bench: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::VendorClient { dir, name } => match xtask::vendor_client(&root, &dir, &name) {
             Ok(written) => {
                 for f in written {

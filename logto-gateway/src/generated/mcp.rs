@@ -754,28 +754,33 @@ pub async fn logto_mcp_call(
     Some(result.unwrap_or_else(|e| e))
 }
 /// The `logto-mcp` MCP server: 60 tools.
+///
+/// [`new`](Self::new) builds the tool table once; clones share it, so a server per session or per request (as
+/// a stateless streamable HTTP service makes) costs a few reference counts.
 #[derive(Clone)]
 pub struct LogtoMcpServer {
     clients: Arc<Clients>,
     tools: Arc<[Tool]>,
-    config: ServerConfig,
+    config: Arc<ServerConfig>,
 }
 impl LogtoMcpServer {
     pub fn new(clients: Arc<Clients>) -> Self {
         Self {
             clients,
             tools: rt::tools(LOGTO_MCP_TOOLS),
-            config: rt::server_config(
-                LOGTO_MCP_NAME,
-                env!("CARGO_PKG_VERSION"),
-                LOGTO_MCP_INSTRUCTIONS,
+            config: Arc::new(
+                rt::server_config(
+                    LOGTO_MCP_NAME,
+                    env!("CARGO_PKG_VERSION"),
+                    LOGTO_MCP_INSTRUCTIONS,
+                ),
             ),
         }
     }
 }
 impl ServerHandler for LogtoMcpServer {
     fn get_info(&self) -> ServerConfig {
-        self.config.clone()
+        ServerConfig::clone(&self.config)
     }
     async fn list_tools(
         &self,

@@ -162,11 +162,14 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
         }
 
         #[doc = #server_doc]
+        ///
+        /// [`new`](Self::new) builds the tool table once; clones share it, so a server per session or per request (as
+        /// a stateless streamable HTTP service makes) costs a few reference counts.
         #[derive(Clone)]
         pub struct #server {
             clients: Arc<Clients>,
             tools: Arc<[Tool]>,
-            config: ServerConfig,
+            config: Arc<ServerConfig>,
         }
 
         impl #server {
@@ -174,14 +177,14 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
                 Self {
                     clients,
                     tools: rt::tools(#tools_const),
-                    config: rt::server_config(#name_const, env!("CARGO_PKG_VERSION"), #instr_const),
+                    config: Arc::new(rt::server_config(#name_const, env!("CARGO_PKG_VERSION"), #instr_const)),
                 }
             }
         }
 
         impl ServerHandler for #server {
             fn get_info(&self) -> ServerConfig {
-                self.config.clone()
+                ServerConfig::clone(&self.config)
             }
 
             async fn list_tools(

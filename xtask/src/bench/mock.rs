@@ -1,0 +1,101 @@
+//! The mock Logto upstream of the bench: fixed answers, served from memory, so that it is never the bottleneck (its
+//! own figure is measured and reported).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// One Logto application, about 1 KB of JSON.
+pub fn application(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "tenantId": "default",
+        "id": id,
+        "name": "Bench application",
+        "secret": "internal-secret-not-a-real-one-0123456789abcdef",
+        "description": "An application object of the size Logto returns, served by the bench's mock upstream.",
+        "type": "MachineToMachine",
+        "oidcClientMetadata": {
+            "redirectUris": ["https://app.example.com/callback", "https://app.example.com/silent-callback"],
+            "postLogoutRedirectUris": ["https://app.example.com/"]
+        },
+        "customClientMetadata": {
+            "corsAllowedOrigins": ["https://app.example.com"],
+            "idTokenTtl": 3600,
+            "refreshTokenTtlInDays": 14,
+            "alwaysIssueRefreshToken": false,
+            "rotateRefreshToken": true
+        },
+        "protectedAppMetadata": null,
+        "customData": {"team": "platform", "costCenter": "cc-1042", "tier": "gold"},
+        "isThirdParty": false,
+        "isAdmin": false,
+        "createdAt": 1_735_689_600_000_u64
+    })
+}
+
+/// The answers, rendered once.
+#[derive(Clone)]
+struct Answers {
+    one: Bytes,
+    list: Bytes,
+}
+
+fn json(status: StatusCode, body: Bytes) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The mock's routes.
+fn app() -> Router {
+    let one = Bytes::from(application("app1").to_string());
+    let items: Vec<serde_json::Value> = (0..20).map(|i| application(&format!("app{i}"))).collect();
+    let list = Bytes::from(serde_json::Value::Array(items).to_string());
+    let answers = Answers { one, list };
+    Router::new()
+        .route(
+            "/api/applications/{id}",
+            get({
+                let a = answers.clone();
+                move || async move { json(StatusCode::OK, a.one.clone()) }
+            }),
+        )
+        .route(
+            "/api/applications",
+            get({
+                let a = answers.clone();
+                move || async move {
+                    let mut r = json(StatusCode::OK, a.list.clone());
+                    r.headers_mut()
+                        .insert("total-number", HeaderValue::from_static("20"));
+                    r
+                }
+            })
+            .post(|body: Bytes| async move { json(StatusCode::OK, body) }),
+        )
+}
+
+/// Serves the mock on `127.0.0.1:port` until the process is killed.
+pub fn serve(port: u16) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, app())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}

@@ -1,0 +1,203 @@
+//! Child processes of the bench: each is registered, killed when its guard drops, and killed on Ctrl-C; and what
+//! `/proc` tells about a process tree (CPU time, resident memory).
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, Once};
+use std::time::{Duration, Instant};
+
+static REGISTRY: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static HANDLER: Once = Once::new();
+
+/// Kills every registered process (and its descendants) when the bench is interrupted.
+pub fn install_interrupt_handler() {
+    HANDLER.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            eprintln!("\nbench: interrupted, stopping every process it started");
+            let pids: Vec<u32> = REGISTRY.lock().map(|r| r.clone()).unwrap_or_default();
+            for pid in pids {
+                kill_tree(pid);
+            }
+            std::process::exit(130);
+        });
+    });
+}
+
+/// A started process; dropping it kills it and its descendants.
+pub struct Proc {
+    pub name: String,
+    pub child: Child,
+    pub started: Instant,
+}
+
+impl Proc {
+    pub fn spawn(name: &str, cmd: &mut Command) -> Result<Proc, String> {
+        let started = Instant::now();
+        let child = cmd
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        if let Ok(mut r) = REGISTRY.lock() {
+            r.push(child.id());
+        }
+        Ok(Proc {
+            name: name.to_owned(),
+            child,
+            started,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails when the process has already exited.
+    pub fn check_alive(&mut self) -> Result<(), String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Err(format!("{} exited early ({status})", self.name)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pid = self.child.id();
+        kill_tree(pid);
+        let _ = self.child.wait();
+        if let Ok(mut r) = REGISTRY.lock() {
+            r.retain(|p| *p != pid);
+        }
+    }
+}
+
+/// Sends SIGTERM to `pid` and its descendants, then SIGKILL to those still there after a moment.
+pub fn kill_tree(pid: u32) {
+    let mut pids = descendants(pid);
+    pids.push(pid);
+    for p in &pids {
+        let _ = Command::new("kill")
+            .args(["-TERM", &p.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline && pids.iter().any(|p| alive(*p)) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for p in pids.iter().filter(|p| alive(**p)) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &p.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie is gone for our purposes.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| stat_fields(&s).first().is_some_and(|state| *state != "Z"))
+        .unwrap_or(false)
+}
+
+/// The fields of `/proc/PID/stat` after the command name (field 3, the state, is index 0).
+fn stat_fields(stat: &str) -> Vec<&str> {
+    match stat.rfind(')') {
+        Some(i) => stat[i + 1..].split_whitespace().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Every descendant of `pid`, from the parent links in `/proc`.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut parent_of: Vec<(u32, u32)> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            if let Ok(stat) = std::fs::read_to_string(e.path().join("stat"))
+                && let Some(ppid) = stat_fields(&stat)
+                    .get(1)
+                    .and_then(|s| s.parse::<u32>().ok())
+            {
+                parent_of.push((p, ppid));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (child, _) in parent_of.iter().filter(|(_, pp)| *pp == p) {
+            out.push(*child);
+            frontier.push(*child);
+        }
+    }
+    out
+}
+
+/// CPU time (user + system) of a process tree, in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let ticks = ticks_per_second();
+    let mut pids = descendants(pid);
+    pids.push(pid);
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+        .map(|s| {
+            let f = stat_fields(&s);
+            // utime and stime are fields 14 and 15: indexes 11 and 12 here.
+            let u: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            let st: f64 = f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            (u + st) / ticks
+        })
+        .sum()
+}
+
+fn ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Resident memory of a process tree, in KiB: `(current VmRSS, peak VmHWM)`, summed over the tree.
+pub fn rss_kib(pid: u32) -> (u64, u64) {
+    let mut pids = descendants(pid);
+    pids.push(pid);
+    let mut rss = 0;
+    let mut hwm = 0;
+    for p in pids {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            for line in status.lines() {
+                let value = |l: &str| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                if line.starts_with("VmRSS:") {
+                    rss += value(line);
+                } else if line.starts_with("VmHWM:") {
+                    hwm += value(line);
+                }
+            }
+        }
+    }
+    (rss, hwm)
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// Size of a file in bytes.
+pub fn file_size(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|m| m.len())
+}
