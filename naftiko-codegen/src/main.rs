@@ -30,9 +30,15 @@ enum Command {
         /// Output directory (created if missing; files are only touched when they change).
         #[arg(long)]
         out: PathBuf,
-        /// Leave out the typed client module.
+        /// Leave out the typed client module (and with it the adapters, which call through it).
         #[arg(long)]
         no_client: bool,
+        /// Leave out the REST adapters.
+        #[arg(long)]
+        no_rest: bool,
+        /// Leave out the MCP adapters.
+        #[arg(long)]
+        no_mcp: bool,
     },
 }
 
