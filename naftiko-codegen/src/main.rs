@@ -69,10 +69,14 @@ fn main() -> ExitCode {
             spec,
             out,
             no_client,
+            no_rest,
+            no_mcp,
         } => {
             let config = naftiko_codegen::Config::new(&spec)
                 .out_dir(&out)
-                .client(!no_client);
+                .client(!no_client)
+                .rest(!no_rest)
+                .mcp(!no_mcp);
             match config.generate() {
                 Ok(output) => {
                     eprint!("{}", output.rendered);
