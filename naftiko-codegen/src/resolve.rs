@@ -58,6 +58,7 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
     let mut r = Resolver {
         d,
         binds: Vec::new(),
+        op_indexes: Vec::new(),
     };
     let cap = r.capability(&cap.value, cap.pos)?;
     Some(Capability {
@@ -70,6 +71,8 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
 struct Resolver<'d> {
     d: &'d mut Diagnostics,
     binds: Vec<BoundKey>,
+    /// Per consumed API, operation name → index: `call:` lookups stay O(log n).
+    op_indexes: Vec<BTreeMap<String, usize>>,
 }
 
 /// Reports unknown and repeated keys of an object. Repeated keys that a dialect repair consumes are filtered out by
@@ -621,6 +624,7 @@ impl Resolver<'_> {
         };
         let ns_name = namespace.map(|n| n.value.clone()).unwrap_or_default();
         let mut operations: Vec<Operation> = Vec::new();
+        let mut op_index: BTreeMap<String, usize> = BTreeMap::new();
         for r in items(&c.resources) {
             let r_pos = model::pos_of(r);
             let r = &r.value;
@@ -643,8 +647,8 @@ impl Resolver<'_> {
             for o in items(&r.operations) {
                 let o_pos = model::pos_of(o);
                 if let Some(op) = self.operation(&o.value, o_pos, &ns_name, path.as_ref()) {
-                    if let Some(first) = operations.iter().find(|x| x.name == op.name) {
-                        let first = first.pos;
+                    if let Some(&first) = op_index.get(&op.name) {
+                        let first: Pos = operations[first].pos;
                         self.d.error(
                             Code::DuplicateName,
                             o.value.name.as_ref().map(|n| n.pos).unwrap_or(o_pos),
@@ -655,6 +659,7 @@ impl Resolver<'_> {
                         );
                         continue;
                     }
+                    op_index.insert(op.name.clone(), operations.len());
                     operations.push(op);
                 }
             }
@@ -1011,6 +1016,8 @@ impl Resolver<'_> {
         not_here(&e.transport, "transport", what, self.d);
         let port = req(&e.port, "port", "rest exposure", at, self.d).and_then(|p| port(p, self.d));
         let mut routes: Vec<RestRoute> = Vec::new();
+        // Normalised path → index in `routes`.
+        let mut route_index: BTreeMap<String, usize> = BTreeMap::new();
         for r in items(&e.resources) {
             let r_pos = model::pos_of(r);
             let r = &r.value;
@@ -1046,6 +1053,7 @@ impl Resolver<'_> {
                 );
             }
             let path_pos = r.path.as_ref().map(|p| p.pos).unwrap_or(r_pos);
+            let normalized = path.normalized();
             let mut resource_inputs = placeholder_inputs(&path, path_pos);
             self.declared_inputs(items(&r.input_parameters), &path, &mut resource_inputs);
             for o in items(&r.operations) {
@@ -1060,15 +1068,15 @@ impl Resolver<'_> {
                 ) else {
                     continue;
                 };
-                match routes
-                    .iter_mut()
-                    .find(|rt| rt.path.normalized() == path.normalized())
-                {
-                    Some(rt) => rt.operations.push(op),
-                    None => routes.push(RestRoute {
-                        path: path.clone(),
-                        operations: vec![op],
-                    }),
+                match route_index.get(&normalized) {
+                    Some(&i) => routes[i].operations.push(op),
+                    None => {
+                        route_index.insert(normalized.clone(), routes.len());
+                        routes.push(RestRoute {
+                            path: path.clone(),
+                            operations: vec![op],
+                        });
+                    }
                 }
             }
         }
@@ -1162,6 +1170,22 @@ impl Resolver<'_> {
         }
     }
 
+    fn op_index(&mut self, apis: &[ConsumedApi], api: usize) -> &BTreeMap<String, usize> {
+        if self.op_indexes.len() != apis.len() {
+            self.op_indexes = apis
+                .iter()
+                .map(|a| {
+                    a.operations
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| (o.name.clone(), i))
+                        .collect()
+                })
+                .collect();
+        }
+        &self.op_indexes[api]
+    }
+
     fn lookup_call(&mut self, call: &Field<String>, apis: &[ConsumedApi]) -> Option<OpRef> {
         let Some((ns, op)) = call.value.split_once('.') else {
             self.d.error(
@@ -1188,7 +1212,7 @@ impl Resolver<'_> {
             );
             return None;
         };
-        let Some(opi) = apis[api].operations.iter().position(|o| o.name == op) else {
+        let Some(opi) = self.op_index(apis, api).get(op).copied() else {
             let near = names::closest(op, apis[api].operations.iter().map(|o| o.name.as_str()))
                 .map(|n| format!("; did you mean `{ns}.{n}`?"))
                 .unwrap_or_default();
