@@ -15,6 +15,12 @@ pub fn parse(source: &str) -> Result<Document, Diagnostic> {
     // repeated key (see `resolve`), and every other repetition becomes a diagnostic with both positions.
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
     options.with_snippet = false;
+    // The parser's budget guards against hostile documents (alias bombs, deep nesting); its node and event caps are
+    // raised so that specs of many thousand operations still read. Alias and depth limits stay as they are.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 8_000_000;
+    budget.max_events = 32_000_000;
+    options.budget = Some(budget);
     match serde_saphyr::from_str_with_options::<Document>(source, options) {
         Ok(doc) => Ok(doc),
         Err(err) => {
