@@ -40,6 +40,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 use serde_yaml::Value as Yaml;
+use support::spec::{placeholders, repair};
+
+mod support;
 
 const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
 const DOC_PATH: &str = concat!(
@@ -67,29 +70,6 @@ const UNSATISFIABLE_QUERY: [&str; 1] = ["listapplications.isThirdParty"];
 
 // ---------------------------------------------------------------------------------------------------------------
 // The spec, read with a plain YAML parser.
-
-/// A line that directly follows a line ending in `with:` at the same indentation is indented under it: the spec
-/// writes `with:` / `name: rest.name` at one level, meaning `with: {name: rest.name}`.
-fn repair(text: &str) -> (String, usize) {
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut repairs = 0;
-    let mut prev: Option<&str> = None;
-    for line in text.lines() {
-        if let Some(p) = prev
-            && p.trim_end().ends_with("with:")
-            && !line.trim().is_empty()
-            && indent(line) == indent(p)
-        {
-            out.push_str("  ");
-            repairs += 1;
-        }
-        out.push_str(line);
-        out.push('\n');
-        prev = Some(line);
-    }
-    (out, repairs)
-}
 
 fn ystr(v: &Yaml, key: &str) -> Option<String> {
     match v.get(key)? {
@@ -204,14 +184,6 @@ fn load_spec() -> Vec<Op> {
         }
     }
     ops
-}
-
-/// `{x}` placeholders of a path, in order.
-fn placeholders(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-        .map(|s| s.trim_matches(|c| c == '{' || c == '}').to_owned())
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
