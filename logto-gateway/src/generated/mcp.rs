@@ -840,13 +840,13 @@ pub mod logto_mcp {
         let in_page_size = a.integer("page_size")?;
         let in_search_params = a.object("search_params")?;
         let query = ListapplicationsQuery {
-            types: in_types.clone(),
-            exclude_role_id: in_exclude_role_id.clone(),
-            exclude_organization_id: in_exclude_organization_id.clone(),
-            is_third_party: in_is_third_party.clone(),
+            types: in_types,
+            exclude_role_id: in_exclude_role_id,
+            exclude_organization_id: in_exclude_organization_id,
+            is_third_party: in_is_third_party,
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listapplications(&query).await))
     }
@@ -950,7 +950,7 @@ pub mod logto_mcp {
         let query = ListapplicationrolesQuery {
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listapplicationroles(&in_application_id, &query).await))
     }
@@ -1673,7 +1673,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_target = a.string("target")?;
         let query = ListconnectorsQuery {
-            target: in_target.clone(),
+            target: in_target,
         };
         Ok(rt::respond(c.logto.listconnectors(&query).await))
     }
@@ -1793,7 +1793,7 @@ pub mod logto_mcp {
         let in_page = a.integer("page")?;
         let in_page_size = a.integer("page_size")?;
         let query = ListresourcesQuery {
-            include_scopes: in_include_scopes.clone(),
+            include_scopes: in_include_scopes,
             page: in_page,
             page_size: in_page_size,
         };
@@ -1882,7 +1882,7 @@ pub mod logto_mcp {
         let query = ListresourcescopesQuery {
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listresourcescopes(&in_resource_id, &query).await))
     }

@@ -284,13 +284,13 @@ pub mod logto_rest {
             }
         }
         let query = ListapplicationsQuery {
-            types: in_types.clone(),
-            exclude_role_id: in_exclude_role_id.clone(),
-            exclude_organization_id: in_exclude_organization_id.clone(),
-            is_third_party: in_is_third_party.clone(),
+            types: in_types,
+            exclude_role_id: in_exclude_role_id,
+            exclude_organization_id: in_exclude_organization_id,
+            is_third_party: in_is_third_party,
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listapplications(&query).await))
     }
@@ -420,7 +420,7 @@ pub mod logto_rest {
         let query = ListapplicationrolesQuery {
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listapplicationroles(&path.application_id, &query).await))
     }
@@ -1261,7 +1261,7 @@ pub mod logto_rest {
             }
         }
         let query = ListconnectorsQuery {
-            target: in_target.clone(),
+            target: in_target,
         };
         Ok(rt::respond(c.logto.listconnectors(&query).await))
     }
@@ -1431,7 +1431,7 @@ pub mod logto_rest {
             }
         }
         let query = ListresourcesQuery {
-            include_scopes: in_include_scopes.clone(),
+            include_scopes: in_include_scopes,
             page: in_page,
             page_size: in_page_size,
         };
@@ -1556,7 +1556,7 @@ pub mod logto_rest {
         let query = ListresourcescopesQuery {
             page: in_page,
             page_size: in_page_size,
-            search_params: in_search_params.clone(),
+            search_params: in_search_params,
         };
         Ok(rt::respond(c.logto.listresourcescopes(&path.resource_id, &query).await))
     }

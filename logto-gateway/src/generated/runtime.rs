@@ -213,6 +213,8 @@ impl TransportConfig {
 pub struct Transport {
     http: reqwest::Client,
     base: reqwest::Url,
+    /// The base URL's path without its trailing `/`, prefixed to every request path.
+    base_path: String,
     auth: Auth,
     /// `Bearer <token>` for a fixed token, built once.
     bearer: Option<reqwest::header::HeaderValue>,
@@ -409,6 +411,7 @@ impl Transport {
         };
         Ok(Transport {
             http,
+            base_path: base.path().trim_end_matches('/').to_owned(),
             base,
             auth: config.auth,
             bearer,
@@ -459,8 +462,9 @@ impl Transport {
         body: Option<&B>,
     ) -> Result<Response, Error> {
         let mut url = self.base.clone();
-        let base_path = url.path().trim_end_matches('/').to_owned();
-        let full_path = format!("{base_path}{path}");
+        let mut full_path = String::with_capacity(self.base_path.len() + path.len());
+        full_path.push_str(&self.base_path);
+        full_path.push_str(path);
         url.set_path(&full_path);
         // `set_path` must not have reinterpreted anything: the path is sent exactly as built.
         if url.path() != full_path {

@@ -67,7 +67,13 @@ pub(crate) fn call_args(e: &impl Inputs, op: &Operation) -> (Vec<TokenStream>, T
         let v = match source(e, p) {
             (ArgSource::Input(_), Some(i)) => {
                 let place = e.place(i);
-                let v = if matches!(i.ty, ParamType::String | ParamType::Object) {
+                // An input that feeds this parameter only is moved; one that feeds several is cloned.
+                let uses = e
+                    .args()
+                    .iter()
+                    .filter(|a| matches!(&a.source, ArgSource::Input(n) if *n == i.name))
+                    .count();
+                let v = if uses > 1 && matches!(i.ty, ParamType::String | ParamType::Object) {
                     quote!(#place.clone())
                 } else {
                     quote!(#place)
