@@ -4,4 +4,5 @@
 pub mod config;
 #[rustfmt::skip]
 pub mod generated;
+pub mod mcp_direct;
 pub mod server;

@@ -21,6 +21,7 @@ use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::logto_rest_router;
 use crate::generated::rest_runtime::Problem;
 use crate::generated::runtime::{Auth, Secret, Transport, TransportConfig};
+use crate::mcp_direct::{DirectCalls, direct_tool_call};
 
 /// Builds the upstream clients from a validated configuration.
 pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
@@ -134,6 +135,11 @@ pub fn mcp_app(
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
+    let direct = Arc::new(DirectCalls::new(
+        clients.clone(),
+        &settings.allowed_hosts,
+        settings.max_body_bytes,
+    ));
     // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
     let server = LogtoMcpServer::new(clients);
     let service = StreamableHttpService::new(
@@ -143,6 +149,8 @@ pub fn mcp_app(
     );
     Router::new()
         .route_service("/mcp", service)
+        // Plain `tools/call` requests are answered without a per-request rmcp service; see `mcp_direct`.
+        .route_layer(middleware::from_fn_with_state(direct, direct_tool_call))
         .route_layer(middleware::from_fn_with_state(
             Arc::new(auth_token),
             require_bearer,

@@ -944,16 +944,21 @@ async fn hosts_outside_the_allow_list_are_403() {
         mock.take_requests().is_empty(),
         "refused calls never reach the upstream"
     );
-    for host in [
+    let allowed = [
         format!("127.0.0.1:{port}"),
         format!("localhost:{port}"),
         "localhost".to_owned(),
         "gw.example.com".to_owned(),
         format!("gw.example.com:{port}"),
-    ] {
-        let (status, text) = raw_post(&gw, INITIALIZE, &[("host", &host)]).await;
-        assert_eq!(status, 200, "Host {host}: {text}");
+        "GW.Example.COM".to_owned(),
+    ];
+    for host in &allowed {
+        for body in [INITIALIZE, call_body] {
+            let (status, text) = raw_post(&gw, body, &[("host", host)]).await;
+            assert_eq!(status, 200, "Host {host}: {text}");
+        }
     }
+    assert_eq!(mock.take_requests().len(), allowed.len());
     gw.stop().await.unwrap();
 }
 
@@ -1131,5 +1136,128 @@ async fn an_allowed_origin_without_a_port_does_not_allow_other_ports() {
         let (status, text) = raw_post(&gw, INITIALIZE, &[("origin", origin)]).await;
         assert_eq!(status, 403, "Origin {origin}: {text}");
     }
+    gw.stop().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The direct `tools/call` path
+
+/// A POST to `/mcp`: status, `Content-Type` and the body's bytes.
+async fn post_bytes(gw: &McpGateway, body: &str, accept: &str) -> (u16, String, Vec<u8>) {
+    let resp = http_client()
+        .post(gw.mcp_url())
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, resp.bytes().await.unwrap().to_vec())
+}
+
+/// Plain `tools/call` requests are answered by the gateway without an rmcp service per request; the same request
+/// in a form only rmcp takes (a weighted `Accept`) must get the very same answer, byte for byte: results, arrays,
+/// empty answers, tool errors of every kind, unknown tools, string and numeric ids, absent or null arguments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
+    let mock = MockUpstream::start().await;
+    let gw = McpGateway::start(&GatewayOptions::bearer(mock.url(), TOKEN)).await;
+    mock.on(
+        Some("GET"),
+        "/api/applications/app1",
+        Reply::json(
+            200,
+            r#"{"id":"app1","name":"Demo \"app\" ✓","customData":{"a":[1,2.5,null,true]}}"#,
+        ),
+    );
+    mock.on(
+        Some("GET"),
+        "/api/applications",
+        Reply::json(200, r#"[{"id":"a"},{"id":"b"}]"#).header("Total-Number", "42"),
+    );
+    mock.on(Some("DELETE"), "/api/applications/gone", Reply::empty(204));
+    mock.on(
+        Some("GET"),
+        "/api/applications/missing",
+        Reply::json(
+            404,
+            r#"{"code":"entity.not_found","message":"No such entity."}"#,
+        ),
+    );
+    mock.on(
+        Some("GET"),
+        "/api/applications/html",
+        Reply::raw(200, "text/html", "<html>not json</html>"),
+    );
+    let call = |id: &str, name: &str, args: &str| {
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{name}"{args}}}}}"#
+        )
+    };
+    let cases = [
+        call("1", "getapplication", r#","arguments":{"id":"app1"}"#),
+        call(
+            r#""req-α""#,
+            "getapplication",
+            r#","arguments":{"id":"app1"}"#,
+        ),
+        call(
+            "9007199254740993",
+            "listapplications",
+            r#","arguments":{"page":2}"#,
+        ),
+        call("3", "deleteapplication", r#","arguments":{"id":"gone"}"#),
+        call("4", "getapplication", r#","arguments":{"id":"missing"}"#),
+        call("5", "getapplication", r#","arguments":{"id":"html"}"#),
+        call("6", "getapplication", r#","arguments":{}"#),
+        call("7", "getapplication", r#","arguments":{"id":7}"#),
+        call(
+            "8",
+            "getapplication",
+            r#","arguments":{"id":"a","extra":1}"#,
+        ),
+        call("9", "getapplication", r#","arguments":{"id":".."}"#),
+        call("10", "getadminconsoleconfig", ""),
+        call("11", "getadminconsoleconfig", r#","arguments":null"#),
+        call("12", "nosuchtool", r#","arguments":{}"#),
+    ];
+    for body in &cases {
+        let direct = post_bytes(&gw, body, "application/json, text/event-stream").await;
+        let via_rmcp = post_bytes(&gw, body, "application/json;q=0.9, text/event-stream").await;
+        assert_eq!(
+            (direct.0, &direct.1),
+            (via_rmcp.0, &via_rmcp.1),
+            "status and type for {body}"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&direct.2),
+            String::from_utf8_lossy(&via_rmcp.2),
+            "body for {body}"
+        );
+        let answer: Value = serde_json::from_slice(&direct.2).unwrap();
+        assert_eq!(answer["jsonrpc"], "2.0", "{answer}");
+        assert!(
+            answer.get("result").is_some() || answer.get("error").is_some(),
+            "{answer}"
+        );
+    }
+    let list: Value = serde_json::from_slice(
+        &post_bytes(&gw, &cases[2], "application/json, text/event-stream")
+            .await
+            .2,
+    )
+    .unwrap();
+    assert_eq!(list["id"], json!(9007199254740993u64));
+    assert_eq!(list["result"]["structuredContent"]["totalNumber"], 42);
+    // The 8 cases that name a known tool with valid arguments reached the upstream once per form, plus the last call.
+    let reached = mock.take_requests().len();
+    assert_eq!(reached, 2 * 8 + 1, "upstream requests: {reached}");
     gw.stop().await.unwrap();
 }

@@ -1,0 +1,354 @@
+//! `tools/call` over stateless streamable HTTP, answered directly.
+//!
+//! In stateless mode, rmcp's HTTP service builds a service, a transport and two tasks for every request. For the
+//! request that matters for throughput, a plain `tools/call`, this layer calls the generated tool function itself
+//! and writes the JSON-RPC response with rmcp's own types, so that the answer is the one rmcp would give, byte for
+//! byte (a test compares the two).
+//!
+//! The layer only answers what it can answer exactly like rmcp. Everything else goes to rmcp untouched: other
+//! methods, batches, notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header
+//! or `_meta`, protocol versions without `initialize` (2026-07-28 on, whose lifecycle differs), bodies without a
+//! `Content-Length` or over the limit, and any media type, `Accept` or JSON that is not in the plainest form. A
+//! request whose body was read is passed on with the same bytes.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::{
+    CallToolResponse, JsonObject, JsonRpcResponse, JsonRpcVersion2_0, ProtocolVersion, RequestId,
+    ServerJsonRpcMessage, ServerResult,
+};
+use serde::Deserialize;
+
+use crate::generated::client::Clients;
+use crate::generated::mcp::logto_mcp_call;
+
+/// What the direct path needs: the clients, and the same Host allow-list and body limit as rmcp's service.
+#[derive(Debug)]
+pub struct DirectCalls {
+    clients: Arc<Clients>,
+    allowed_hosts: Vec<AllowedHost>,
+    max_body_bytes: usize,
+}
+
+/// An allowed `Host`: a host name (lower case, IPv6 without brackets) and, optionally, a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AllowedHost {
+    host: String,
+    port: Option<u16>,
+}
+
+impl DirectCalls {
+    /// `allowed_hosts` as given to rmcp (`host` or `host:port`); an empty list allows every host, as in rmcp.
+    pub fn new(clients: Arc<Clients>, allowed_hosts: &[String], max_body_bytes: usize) -> Self {
+        let allowed_hosts = allowed_hosts
+            .iter()
+            .filter_map(|a| {
+                let a = a.trim();
+                if a.is_empty() {
+                    return None;
+                }
+                Some(match a.parse::<axum::http::uri::Authority>() {
+                    Ok(auth) => AllowedHost {
+                        host: normalize_host(auth.host()),
+                        port: auth.port_u16(),
+                    },
+                    Err(_) => AllowedHost {
+                        host: normalize_host(a),
+                        port: None,
+                    },
+                })
+            })
+            .collect();
+        DirectCalls {
+            clients,
+            allowed_hosts,
+            max_body_bytes,
+        }
+    }
+
+    /// Whether the request's headers are in the form this layer answers exactly like rmcp.
+    fn takes(&self, method: &Method, headers: &HeaderMap) -> bool {
+        method == Method::POST
+            && self.host_allowed(headers)
+            && !headers.contains_key(header::ORIGIN)
+            && accepts_json_and_sse(headers)
+            && is_json(headers)
+            && legacy_protocol(headers)
+            && !headers
+                .keys()
+                .any(|k| k.as_str().starts_with("mcp-") && k != "mcp-protocol-version")
+            && headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok())
+                .is_some_and(|n| n <= self.max_body_bytes)
+    }
+
+    fn host_allowed(&self, headers: &HeaderMap) -> bool {
+        let Some(host) = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+        else {
+            return false;
+        };
+        if self.allowed_hosts.is_empty() {
+            return true;
+        }
+        let name = normalize_host(host.host());
+        let port = host.port_u16();
+        self.allowed_hosts
+            .iter()
+            .any(|a| a.host == name && a.port.is_none_or(|p| port == Some(p)))
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    host.trim_matches('[')
+        .trim_matches(']')
+        .to_ascii_lowercase()
+}
+
+/// `Accept` lists `application/json` and `text/event-stream`, every entry a bare media type (no parameters, so no
+/// weights to interpret).
+fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
+    let (mut json, mut sse) = (false, false);
+    for value in headers.get_all(header::ACCEPT) {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        for entry in value.split(',') {
+            let entry = entry.trim();
+            if entry.contains(';') || entry.contains('"') {
+                return false;
+            }
+            json |= entry.eq_ignore_ascii_case("application/json");
+            sse |= entry.eq_ignore_ascii_case("text/event-stream");
+        }
+    }
+    json && sse
+}
+
+/// `Content-Type: application/json`, optionally with `charset=utf-8`.
+fn is_json(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let mut parts = value.split(';').map(str::trim);
+    parts
+        .next()
+        .is_some_and(|t| t.eq_ignore_ascii_case("application/json"))
+        && parts.all(|p| p.eq_ignore_ascii_case("charset=utf-8"))
+}
+
+/// No `MCP-Protocol-Version` (rmcp assumes 2025-03-26), or one known version that still has `initialize`.
+fn legacy_protocol(headers: &HeaderMap) -> bool {
+    let mut values = headers.get_all("mcp-protocol-version").iter();
+    match (values.next(), values.next()) {
+        (None, _) => true,
+        (Some(v), None) => v.to_str().is_ok_and(|v| {
+            ProtocolVersion::KNOWN_VERSIONS
+                .iter()
+                .any(|k| k.as_str() == v && k.has_initialize())
+        }),
+        _ => false,
+    }
+}
+
+/// A `tools/call` request in its plainest form; anything more (`_meta`, a task, unknown keys) fails to parse and
+/// goes to rmcp.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolCall {
+    #[serde(rename = "jsonrpc")]
+    _jsonrpc: JsonRpcVersion2_0,
+    id: RequestId,
+    method: CallMethod,
+    params: ToolCallParams,
+}
+
+#[derive(Deserialize)]
+enum CallMethod {
+    #[serde(rename = "tools/call")]
+    ToolsCall,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolCallParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<JsonObject>,
+}
+
+/// The middleware: answers a plain `tools/call` of a known tool, passes everything else on to rmcp.
+pub async fn direct_tool_call(
+    State(direct): State<Arc<DirectCalls>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !direct.takes(req.method(), req.headers()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, direct.max_body_bytes).await {
+        Ok(b) => b,
+        // The declared length was within the limit, so the body broke off or lied about its length.
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("Bad Request: cannot read the request body: {e}"),
+            )
+                .into_response();
+        }
+    };
+    let call = match serde_json::from_slice::<ToolCall>(&bytes) {
+        Ok(ToolCall {
+            method: CallMethod::ToolsCall,
+            id,
+            params,
+            ..
+        }) => Some((id, params)),
+        Err(_) => None,
+    };
+    let Some((id, params)) = call else {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    };
+    let Some(result) = logto_mcp_call(&direct.clients, &params.name, params.arguments).await else {
+        // An unknown tool: rmcp gives the JSON-RPC error (no tool was called).
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    };
+    // As rmcp answers a peer on a protocol version with `initialize`.
+    let mut result = ServerResult::from(CallToolResponse::from(result));
+    result.strip_result_type_for_legacy_peer();
+    result.strip_non_object_output_for_legacy_peer();
+    let message = ServerJsonRpcMessage::Response(JsonRpcResponse {
+        jsonrpc: JsonRpcVersion2_0,
+        id,
+        result,
+    });
+    match serde_json::to_vec(&message) {
+        Ok(body) => {
+            let mut resp = Response::new(Body::from(body));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal Server Error: cannot serialize the response: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn accept_must_be_plain_and_list_both() {
+        assert!(accepts_json_and_sse(&headers(&[(
+            "accept",
+            "application/json, text/event-stream"
+        )])));
+        assert!(accepts_json_and_sse(&headers(&[
+            ("accept", "application/json"),
+            ("accept", "text/event-stream")
+        ])));
+        assert!(!accepts_json_and_sse(&headers(&[(
+            "accept",
+            "application/json"
+        )])));
+        assert!(!accepts_json_and_sse(&headers(&[(
+            "accept",
+            "application/json, text/event-stream;q=0"
+        )])));
+        assert!(!accepts_json_and_sse(&headers(&[])));
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        assert!(is_json(&headers(&[("content-type", "application/json")])));
+        assert!(is_json(&headers(&[(
+            "content-type",
+            "Application/JSON; charset=UTF-8"
+        )])));
+        assert!(!is_json(&headers(&[(
+            "content-type",
+            "application/json; x=1"
+        )])));
+        assert!(!is_json(&headers(&[("content-type", "text/plain")])));
+        assert!(!is_json(&headers(&[])));
+    }
+
+    #[test]
+    fn only_protocol_versions_with_initialize() {
+        assert!(legacy_protocol(&headers(&[])));
+        assert!(legacy_protocol(&headers(&[(
+            "mcp-protocol-version",
+            "2025-11-25"
+        )])));
+        assert!(legacy_protocol(&headers(&[(
+            "mcp-protocol-version",
+            "2025-03-26"
+        )])));
+        assert!(!legacy_protocol(&headers(&[(
+            "mcp-protocol-version",
+            "2026-07-28"
+        )])));
+        assert!(!legacy_protocol(&headers(&[(
+            "mcp-protocol-version",
+            "1999-01-01"
+        )])));
+    }
+
+    #[test]
+    fn hosts_match_as_in_rmcp() {
+        let clients = crate::server::clients_for(&crate::generated::runtime::TransportConfig::new(
+            "http://127.0.0.1:9",
+            crate::generated::runtime::Auth::None,
+        ))
+        .unwrap();
+        let d = DirectCalls::new(
+            clients,
+            &["localhost".into(), "127.0.0.1:8080".into(), "::1".into()],
+            1024,
+        );
+        let ok = |h: &str| d.host_allowed(&headers(&[("host", h)]));
+        assert!(ok("localhost"));
+        assert!(ok("LOCALHOST:9090"));
+        assert!(ok("127.0.0.1:8080"));
+        assert!(!ok("127.0.0.1:8081"));
+        assert!(!ok("127.0.0.1"));
+        assert!(ok("[::1]:9090"));
+        assert!(!ok("evil.example"));
+        assert!(!d.host_allowed(&headers(&[])));
+    }
+}
