@@ -9,6 +9,9 @@ use logto_gateway::server::{self, McpSettings};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "logto-gateway",

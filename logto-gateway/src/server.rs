@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::serve::ListenerExt;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
@@ -142,13 +142,19 @@ pub fn mcp_app(
     ));
     // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
     let server = LogtoMcpServer::new(clients);
-    let service = StreamableHttpService::new(
+    // Shared behind an `Arc`: axum clones a route's service for every request, and a clone of rmcp's service copies
+    // its configuration, allow-lists included.
+    let service = Arc::new(StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
-    );
+    ));
+    let mcp = any(move |req: Request| {
+        let service = Arc::clone(&service);
+        async move { service.handle(req).await }
+    });
     Router::new()
-        .route_service("/mcp", service)
+        .route("/mcp", mcp)
         // Plain `tools/call` requests are answered without a per-request rmcp service; see `mcp_direct`.
         .route_layer(middleware::from_fn_with_state(direct, direct_tool_call))
         .route_layer(middleware::from_fn_with_state(
@@ -211,6 +217,9 @@ pub async fn require_bearer(
 
 /// One log line per request: method, route (the template, never the values), status, latency.
 async fn log_request(req: Request, next: Next) -> Response {
+    if !tracing::enabled!(target: "logto_gateway::request", tracing::Level::INFO) {
+        return next.run(req).await;
+    }
     let start = Instant::now();
     let method = req.method().clone();
     let route = req

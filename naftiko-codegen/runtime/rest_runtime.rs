@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::value::RawValue;
 
-use super::runtime::{Error, ResponseHeaders, StatusError};
+use super::runtime::{Error, JsonBody, ResponseHeaders, StatusError};
 
 /// An error answered by the gateway itself, as JSON `{"code": "...", "message": "..."}` (the shape Logto uses).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,12 +199,11 @@ pub fn problem_for(e: &Error) -> Problem {
     }
 }
 
-fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<Box<RawValue>>) -> Response {
+fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<JsonBody>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut resp = match body {
         Some(b) if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED => {
-            let s: Box<str> = b.into();
-            let mut r = Response::new(Body::from(String::from(s)));
+            let mut r = Response::new(Body::from(b.into_bytes()));
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             r

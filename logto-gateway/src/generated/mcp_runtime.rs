@@ -227,7 +227,7 @@ fn kind(v: &Value) -> &'static str {
 pub fn respond(result: Result<Response, Error>) -> CallToolResult {
     match result {
         Ok(r) => {
-            let value: Option<Value> = match r.body.as_deref().map(|b| serde_json::from_str(b.get())).transpose() {
+            let value: Option<Value> = match r.body.as_ref().map(|b| serde_json::from_slice(b.as_bytes())).transpose() {
                 Ok(v) => v,
                 Err(e) => return tool_error(format!("the upstream's response is invalid: {e}")),
             };

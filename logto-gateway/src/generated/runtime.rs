@@ -4,7 +4,7 @@
 //!
 //! This file is part of the compiler (`naftiko-codegen/runtime/client_runtime.rs`) and is written next to every
 //! generated client as `runtime.rs`, so that a generated client is a self-contained module depending only on
-//! `reqwest`, `serde`, `serde_json` (with `raw_value`), `percent-encoding`, `thiserror`, `bytes` and `tokio` (`sync`).
+//! `reqwest`, `serde`, `serde_json`, `percent-encoding`, `thiserror`, `bytes` and `tokio` (`sync`).
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::value::RawValue;
 
 pub use reqwest::Method;
 
@@ -258,7 +257,7 @@ pub struct StatusError {
     pub detail: Option<ErrorBody>,
     pub headers: ResponseHeaders,
     /// The raw body, when it was JSON.
-    pub body: Option<Box<RawValue>>,
+    pub body: Option<JsonBody>,
 }
 
 impl fmt::Display for StatusError {
@@ -310,17 +309,53 @@ pub struct Response {
     pub status: u16,
     pub headers: ResponseHeaders,
     /// The JSON body, validated and kept verbatim; `None` for an empty body (204).
-    pub body: Option<Box<RawValue>>,
+    pub body: Option<JsonBody>,
 }
 
 impl Response {
     /// The body parsed into `T` (`serde_json::Value` for any JSON).
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         self.body
-            .as_deref()
-            .map(|b| serde_json::from_str(b.get()))
+            .as_ref()
+            .map(|b| serde_json::from_slice(b.as_bytes()))
             .transpose()
             .map_err(|e| Error::InvalidResponse(format!("body does not have the expected shape: {e}")))
+    }
+}
+
+/// One JSON value as the upstream sent it: validated (UTF-8, a single JSON value), kept verbatim and shared without
+/// copying.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonBody(Bytes);
+
+impl JsonBody {
+    /// Checks that `bytes` hold exactly one JSON value (surrounding whitespace allowed).
+    pub fn new(bytes: Bytes) -> Result<Self, serde_json::Error> {
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            <serde_json::Error as serde::de::Error>::custom(format!("not UTF-8: {e}"))
+        })?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text)?;
+        Ok(JsonBody(bytes))
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        // Checked to be UTF-8 when built.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("JsonBody").field(&self.get()).finish()
     }
 }
 
@@ -545,20 +580,26 @@ impl Transport {
                 self.max_response_bytes
             )));
         }
-        let mut buf: Vec<u8> = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
-            if buf.len() + chunk.len() > self.max_response_bytes {
-                return Err(Error::InvalidResponse(format!(
-                    "body larger than {} bytes",
-                    self.max_response_bytes
-                )));
+        // A declared length is what hyper reads, no more: the body comes in one piece, without a copy.
+        let buf: Bytes = if resp.content_length().is_some() {
+            resp.bytes().await.map_err(transport_error)?
+        } else {
+            let mut buf = bytes::BytesMut::new();
+            while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+                if buf.len() + chunk.len() > self.max_response_bytes {
+                    return Err(Error::InvalidResponse(format!(
+                        "body larger than {} bytes",
+                        self.max_response_bytes
+                    )));
+                }
+                buf.extend_from_slice(&chunk);
             }
-            buf.extend_from_slice(&chunk);
-        }
+            buf.freeze()
+        };
         let body = if buf.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
-            match serde_json::from_slice::<Box<RawValue>>(&buf) {
+            match JsonBody::new(buf) {
                 Ok(v) => Some(v),
                 Err(e) if (200..300).contains(&status) => {
                     return Err(Error::InvalidResponse(format!(
@@ -572,8 +613,8 @@ impl Transport {
             Ok(Response { status, headers, body })
         } else {
             let detail = body
-                .as_deref()
-                .and_then(|b| serde_json::from_str::<ErrorBody>(b.get()).ok())
+                .as_ref()
+                .and_then(|b| serde_json::from_slice::<ErrorBody>(b.as_bytes()).ok())
                 .filter(|e| e.code.is_some() || e.message.is_some());
             Err(Error::Status(Box::new(StatusError {
                 status,
