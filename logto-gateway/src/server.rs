@@ -3,16 +3,15 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
-use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -21,6 +20,7 @@ use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::logto_rest_router;
 use crate::generated::rest_runtime::Problem;
 use crate::generated::runtime::{Auth, Secret, Transport, TransportConfig};
+use crate::layers::{LogRequestsLayer, RequireBearerLayer};
 use crate::mcp_direct::{DirectCalls, direct_tool_call};
 
 /// Builds the upstream clients from a validated configuration.
@@ -81,15 +81,12 @@ pub fn rest_app(
 ) -> Router {
     let adapter = logto_rest_router(clients)
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .route_layer(middleware::from_fn_with_state(
-            Arc::new(auth_token),
-            require_bearer,
-        ));
+        .route_layer(RequireBearerLayer::new(auth_token));
     Router::new()
         .route("/healthz", get(healthz))
         .merge(adapter)
         .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
+        .layer(LogRequestsLayer)
 }
 
 /// MCP adapter settings.
@@ -157,13 +154,10 @@ pub fn mcp_app(
         .route("/mcp", mcp)
         // Plain `tools/call` requests are answered without a per-request rmcp service; see `mcp_direct`.
         .route_layer(middleware::from_fn_with_state(direct, direct_tool_call))
-        .route_layer(middleware::from_fn_with_state(
-            Arc::new(auth_token),
-            require_bearer,
-        ))
+        .route_layer(RequireBearerLayer::new(auth_token))
         .route("/healthz", get(healthz))
         .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
+        .layer(LogRequestsLayer)
 }
 
 async fn healthz() -> Response {
@@ -181,61 +175,6 @@ fn json(status: StatusCode, body: &'static str) -> Response {
         HeaderValue::from_static("application/json"),
     );
     r
-}
-
-/// Requires `Authorization: Bearer <token>` when a token is configured; compares in constant time.
-pub async fn require_bearer(
-    State(token): State<Arc<Option<Secret>>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let Some(expected) = token.as_ref() else {
-        return next.run(req).await;
-    };
-    // The scheme name is case-insensitive (RFC 7235); the token is compared exactly.
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
-        .map(|v| &v[7..])
-        .unwrap_or_default();
-    if bool::from(given.ct_eq(expected.expose().as_bytes())) {
-        next.run(req).await
-    } else {
-        let mut r = Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "gateway.unauthorized",
-            "missing or wrong `Authorization: Bearer` token",
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        r
-    }
-}
-
-/// One log line per request: method, route (the template, never the values), status, latency.
-async fn log_request(req: Request, next: Next) -> Response {
-    if !tracing::enabled!(target: "logto_gateway::request", tracing::Level::INFO) {
-        return next.run(req).await;
-    }
-    let start = Instant::now();
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
-    let resp = next.run(req).await;
-    tracing::info!(
-        target: "logto_gateway::request",
-        %method,
-        route,
-        status = resp.status().as_u16(),
-        latency_us = start.elapsed().as_micros() as u64,
-    );
-    resp
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.

@@ -251,7 +251,9 @@ pub fn respond(result: Result<Response, Error>) -> CallToolResult {
                     Value::Object(o)
                 }
             };
-            let text = structured.to_string();
+            // `to_string` writes straight into the buffer (`Display` goes through `fmt::Write`); a `Value` always
+            // serialises.
+            let text = serde_json::to_string(&structured).unwrap_or_default();
             let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
             result.structured_content = Some(structured);
             result
