@@ -124,7 +124,7 @@ bytes = "1"
 percent-encoding = "2.3"
 reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "http2"] }}
 serde = {{ version = "1", features = ["derive"] }}
-serde_json = {{ version = "1", features = ["raw_value"] }}
+serde_json = "1"
 thiserror = "2"
 tokio = {{ version = "1", features = ["sync"] }}
 "#
