@@ -1,22 +1,22 @@
 //! `tools/call` over stateless streamable HTTP, answered directly.
 //!
 //! In stateless mode, rmcp's HTTP service builds a service, a transport and two tasks for every request. For the
-//! request that matters for throughput, a plain `tools/call`, this layer calls the generated tool function itself
+//! request that matters for throughput, a plain `tools/call`, the gateway calls the generated tool function itself
 //! and writes the JSON-RPC response with rmcp's own types, so that the answer is the one rmcp would give, byte for
 //! byte (a test compares the two).
 //!
-//! The layer only answers what it can answer exactly like rmcp. Everything else goes to rmcp untouched: other
+//! It only answers what it can answer exactly like rmcp. Everything else goes to rmcp untouched: other
 //! methods, batches, notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header
 //! or `_meta`, protocol versions without `initialize` (2026-07-28 on, whose lifecycle differs), bodies without a
 //! `Content-Length` or over the limit, and any media type, `Accept` or JSON that is not in the plainest form. A
 //! request whose body was read is passed on with the same bytes.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
     CallToolResponse, JsonObject, JsonRpcResponse, JsonRpcVersion2_0, ProtocolVersion, RequestId,
@@ -190,47 +190,49 @@ struct ToolCallParams {
     arguments: Option<JsonObject>,
 }
 
-/// The middleware: answers a plain `tools/call` of a known tool, passes everything else on to rmcp.
-pub async fn direct_tool_call(
-    State(direct): State<Arc<DirectCalls>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    if !direct.takes(req.method(), req.headers()) {
-        return next.run(req).await;
-    }
-    let (parts, body) = req.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, direct.max_body_bytes).await {
-        Ok(b) => b,
-        // The declared length was within the limit, so the body broke off or lied about its length.
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("Bad Request: cannot read the request body: {e}"),
-            )
-                .into_response();
+impl DirectCalls {
+    /// Answers a plain `tools/call` of a known tool; passes everything else to `rmcp` (with the body's bytes when
+    /// they were read).
+    pub async fn handle<F, Fut>(&self, req: Request, rmcp: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
+        if !self.takes(req.method(), req.headers()) {
+            return rmcp(req).await;
         }
-    };
-    let call = match serde_json::from_slice::<ToolCall>(&bytes) {
-        Ok(ToolCall {
+        let (parts, body) = req.into_parts();
+        let bytes: Bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
+            Ok(b) => b,
+            // The declared length was within the limit, so the body broke off or lied about its length.
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("Bad Request: cannot read the request body: {e}"),
+                )
+                    .into_response();
+            }
+        };
+        let Ok(ToolCall {
             method: CallMethod::ToolsCall,
             id,
             params,
             ..
-        }) => Some((id, params)),
-        Err(_) => None,
-    };
-    let Some((id, params)) = call else {
-        return next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
-    };
-    let Some(result) = logto_mcp_call(&direct.clients, &params.name, params.arguments).await else {
-        // An unknown tool: rmcp gives the JSON-RPC error (no tool was called).
-        return next
-            .run(Request::from_parts(parts, Body::from(bytes)))
-            .await;
-    };
+        }) = serde_json::from_slice::<ToolCall>(&bytes)
+        else {
+            return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
+        };
+        let Some(result) = logto_mcp_call(&self.clients, &params.name, params.arguments).await
+        else {
+            // An unknown tool: rmcp gives the JSON-RPC error (no tool was called).
+            return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
+        };
+        answer(id, result)
+    }
+}
+
+/// The JSON-RPC response to a tool call, as rmcp writes it.
+fn answer(id: RequestId, result: rmcp::model::CallToolResult) -> Response {
     // As rmcp answers a peer on a protocol version with `initialize`.
     let mut result = ServerResult::from(CallToolResponse::from(result));
     result.strip_result_type_for_legacy_peer();

@@ -8,7 +8,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
@@ -21,7 +20,7 @@ use crate::generated::rest::logto_rest_router;
 use crate::generated::rest_runtime::Problem;
 use crate::generated::runtime::{Auth, Secret, Transport, TransportConfig};
 use crate::layers::{LogRequestsLayer, RequireBearerLayer};
-use crate::mcp_direct::{DirectCalls, direct_tool_call};
+use crate::mcp_direct::DirectCalls;
 
 /// Builds the upstream clients from a validated configuration.
 pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
@@ -146,14 +145,21 @@ pub fn mcp_app(
         Arc::new(LocalSessionManager::default()),
         config,
     ));
+    // Plain `tools/call` requests are answered without a per-request rmcp service (see `mcp_direct`); everything
+    // else goes to rmcp.
     let mcp = any(move |req: Request| {
+        let direct = Arc::clone(&direct);
         let service = Arc::clone(&service);
-        async move { service.handle(req).await }
+        async move {
+            direct
+                .handle(req, |req| async move {
+                    service.handle(req).await.into_response()
+                })
+                .await
+        }
     });
     Router::new()
         .route("/mcp", mcp)
-        // Plain `tools/call` requests are answered without a per-request rmcp service; see `mcp_direct`.
-        .route_layer(middleware::from_fn_with_state(direct, direct_tool_call))
         .route_layer(RequireBearerLayer::new(auth_token))
         .route("/healthz", get(healthz))
         .fallback(not_found)
