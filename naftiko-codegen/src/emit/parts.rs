@@ -201,13 +201,18 @@ pub(crate) fn print_files<'p, 'a: 'p>(
             .filter_map(|_| thread::Builder::new().spawn_scoped(s, work).ok())
             .collect();
         let mut done = work();
+        let mut panicked = false;
+        // Every helper is joined, so that none is left for the scope to report.
         for h in helpers {
-            done.extend(
-                h.join()
-                    .map_err(|_| "internal error: a formatting thread panicked".to_owned())?,
-            );
+            match h.join() {
+                Ok(d) => done.extend(d),
+                Err(_) => panicked = true,
+            }
         }
-        Ok::<_, String>(done)
+        if panicked {
+            return Err("internal error: a formatting thread panicked".to_owned());
+        }
+        Ok(done)
     })?;
 
     let mut texts: Vec<Option<Result<String, String>>> = parts.iter().map(|_| None).collect();
