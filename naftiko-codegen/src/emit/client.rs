@@ -3,6 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{Auth, Capability, ConsumedApi, Operation, ParamType, TemplatePart, ValueSource};
 use crate::names;
@@ -38,8 +39,16 @@ pub fn binding_field(var: &str) -> String {
     names::fn_ident(&var.to_lowercase())
 }
 
-pub fn emit(cap: &Capability) -> TokenStream {
-    let apis = cap.apis.iter().map(api);
+/// Adds the parts of the client module to `file`.
+pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
+    file.items(move || header(cap));
+    for a in &cap.apis {
+        api(a, file);
+    }
+}
+
+/// The module's documentation and imports, the bindings and the clients.
+fn header(cap: &Capability) -> TokenStream {
     let bindings = bindings(cap);
     let clients = clients(cap);
     let mut doc = vec![format!("Typed clients for {}.", cap.label)];
@@ -56,7 +65,6 @@ pub fn emit(cap: &Capability) -> TokenStream {
 
         #bindings
         #clients
-        #(#apis)*
     }
 }
 
@@ -113,7 +121,38 @@ fn clients(cap: &Capability) -> TokenStream {
     }
 }
 
-fn api(api: &ConsumedApi) -> TokenStream {
+/// The constants, client type and query types of `api`.
+fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
+    file.items(move || api_items(api));
+    file.block(
+        Block::Impl,
+        &api.operations,
+        move |methods| {
+            let client = format_ident!("{}", client_type(api));
+            quote! {
+                impl #client {
+                    pub fn new(transport: Transport) -> Self {
+                        Self { transport }
+                    }
+
+                    pub fn transport(&self) -> &Transport {
+                        &self.transport
+                    }
+
+                    #methods
+                }
+            }
+        },
+        method,
+    );
+    file.items_of(
+        api.operations.iter().filter(|o| !o.query_params.is_empty()),
+        query_struct,
+    );
+}
+
+/// The constants of `api` and its client type.
+fn api_items(api: &ConsumedApi) -> TokenStream {
     let ns = &api.namespace;
     let client = format_ident!("{}", client_type(api));
     let prefix = names::const_ident(ns);
@@ -153,12 +192,6 @@ fn api(api: &ConsumedApi) -> TokenStream {
     let client_doc = doc_lines(&client_doc);
     let base_doc =
         format!(" Base URI of `{ns}`; `[name]` placeholders are filled in from configuration.");
-    let methods = api.operations.iter().map(method);
-    let structs = api
-        .operations
-        .iter()
-        .filter(|o| !o.query_params.is_empty())
-        .map(query_struct);
     quote! {
         #[doc = #base_doc]
         pub const #base_const: &str = #base;
@@ -171,20 +204,6 @@ fn api(api: &ConsumedApi) -> TokenStream {
         pub struct #client {
             transport: Transport,
         }
-
-        impl #client {
-            pub fn new(transport: Transport) -> Self {
-                Self { transport }
-            }
-
-            pub fn transport(&self) -> &Transport {
-                &self.transport
-            }
-
-            #(#methods)*
-        }
-
-        #(#structs)*
     }
 }
 

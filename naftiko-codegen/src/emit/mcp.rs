@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{Inputs, call_args, local};
 use super::client::clients_field;
+use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{ArgBinding, Capability, ExposedInput, McpAdapter, ParamType, Tool};
 use crate::names;
@@ -14,8 +15,23 @@ use crate::names;
 /// The name of the body argument of POST/PUT/PATCH tools.
 pub const BODY_ARG: &str = "body";
 
-pub fn emit(cap: &Capability) -> TokenStream {
-    let adapters = cap.mcp.iter().map(|a| adapter(cap, a));
+/// Adds the parts of the MCP adapter module to `file`.
+pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
+    file.items(header);
+    for a in &cap.mcp {
+        file.items(move || tool_table(cap, a));
+        file.items(move || server(a));
+        file.block(
+            Block::Mod,
+            &a.tools,
+            move |fns| tools_module(a, fns),
+            move |t| tool_fn(cap, t),
+        );
+    }
+}
+
+/// The module's documentation and imports.
+fn header() -> TokenStream {
     quote! {
         //! Generated MCP adapters (rmcp): tool tables, servers and tool functions.
 
@@ -30,8 +46,6 @@ pub fn emit(cap: &Capability) -> TokenStream {
 
         use super::client::Clients;
         use super::mcp_runtime::{self as rt, ToolDef};
-
-        #(#adapters)*
     }
 }
 
@@ -84,16 +98,13 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     Value::Object(schema).to_string()
 }
 
-fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
-    let base = names::fn_ident(&a.namespace);
+/// The constants of `a` and its tool table.
+fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     let prefix = names::const_ident(&a.namespace);
     let tools_const = format_ident!("{prefix}_TOOLS");
     let name_const = format_ident!("{prefix}_NAME");
     let instr_const = format_ident!("{prefix}_INSTRUCTIONS");
     let port_const = format_ident!("{prefix}_PORT");
-    let server = format_ident!("{}Server", names::type_ident(&a.namespace));
-    let call_fn = format_ident!("{base}_call");
-    let module = ident(&base);
     let ns = &a.namespace;
     let instructions = match &a.description {
         Some(d) => quote!(Some(#d)),
@@ -127,16 +138,7 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
             },
         }
     });
-    let arms = a.tools.iter().map(|t| {
-        let name = &t.name;
-        let f = ident(&t.ident);
-        quote!(#name => #module::#f(clients, args).await,)
-    });
-    let fns = a.tools.iter().map(|t| tool_fn(cap, t));
     let tools_doc = format!(" The tools of `{ns}`, in spec order.");
-    let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
-    let call_doc = format!(" Calls the `{ns}` tool `name`; `None` when there is no such tool.");
-    let module_doc = format!(" Tool functions of `{ns}`.");
     quote! {
         /// The server name announced in `initialize` (the exposure's namespace).
         pub const #name_const: &str = #ns;
@@ -147,7 +149,28 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
 
         #[doc = #tools_doc]
         pub static #tools_const: &[ToolDef] = &[#(#defs)*];
+    }
+}
 
+/// The tool dispatch function of `a` and its server.
+fn server(a: &McpAdapter) -> TokenStream {
+    let base = names::fn_ident(&a.namespace);
+    let prefix = names::const_ident(&a.namespace);
+    let tools_const = format_ident!("{prefix}_TOOLS");
+    let name_const = format_ident!("{prefix}_NAME");
+    let instr_const = format_ident!("{prefix}_INSTRUCTIONS");
+    let server = format_ident!("{}Server", names::type_ident(&a.namespace));
+    let call_fn = format_ident!("{base}_call");
+    let module = ident(&base);
+    let ns = &a.namespace;
+    let arms = a.tools.iter().map(|t| {
+        let name = &t.name;
+        let f = ident(&t.ident);
+        quote!(#name => #module::#f(clients, args).await,)
+    });
+    let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
+    let call_doc = format!(" Calls the `{ns}` tool `name`; `None` when there is no such tool.");
+    quote! {
         #[doc = #call_doc]
         pub async fn #call_fn(
             clients: &Clients,
@@ -213,7 +236,14 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
                 }
             }
         }
+    }
+}
 
+/// The module of `a`'s tool functions, around `fns`.
+fn tools_module(a: &McpAdapter, fns: TokenStream) -> TokenStream {
+    let module = ident(&names::fn_ident(&a.namespace));
+    let module_doc = format!(" Tool functions of `{}`.", a.namespace);
+    quote! {
         #[doc = #module_doc]
         pub mod #module {
             use rmcp::model::{CallToolResult, JsonObject};
@@ -221,7 +251,7 @@ fn adapter(cap: &Capability, a: &McpAdapter) -> TokenStream {
             use super::super::client::*;
             use super::super::mcp_runtime as rt;
 
-            #(#fns)*
+            #fns
         }
     }
 }

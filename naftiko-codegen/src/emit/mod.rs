@@ -5,11 +5,13 @@
 mod args;
 pub mod client;
 pub mod mcp;
+mod parts;
 pub mod rest;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use self::parts::Parts;
 use crate::ir::Capability;
 
 /// The hand-written runtime support every generated client sends through.
@@ -54,13 +56,33 @@ pub fn preamble(spec_display: &str) -> String {
 }
 
 /// Emits every file for `cap`. `spec_display` is the spec's path as the preamble names it.
+///
+/// The files are formatted in parts on every available core; the bytes do not depend on how many there are.
 pub fn emit(
     cap: &Capability,
     spec_display: &str,
     modules: Modules,
 ) -> Result<Vec<GeneratedFile>, String> {
+    emit_with(
+        cap,
+        spec_display,
+        modules,
+        parts::CHUNK,
+        parts::default_threads(),
+    )
+}
+
+/// [`emit`], with lists split in runs of `chunk` and formatted on up to `threads` threads.
+fn emit_with(
+    cap: &Capability,
+    spec_display: &str,
+    modules: Modules,
+    chunk: usize,
+    threads: usize,
+) -> Result<Vec<GeneratedFile>, String> {
     let pre = preamble(spec_display);
     let mut files = Vec::new();
+    let mut emitted: Vec<(&str, Parts<'_>)> = Vec::new();
     let mut mods = vec!["runtime"];
     files.push(GeneratedFile {
         name: "runtime.rs".into(),
@@ -68,10 +90,9 @@ pub fn emit(
     });
     if modules.client {
         mods.push("client");
-        files.push(GeneratedFile {
-            name: "client.rs".into(),
-            contents: format!("{pre}\n{}", pretty(client::emit(cap))?),
-        });
+        let mut file = Parts::new(chunk);
+        client::emit(cap, &mut file);
+        emitted.push(("client.rs", file));
     }
     if modules.client && modules.rest && !cap.rest.is_empty() {
         mods.push("rest_runtime");
@@ -80,10 +101,9 @@ pub fn emit(
             contents: format!("{pre}\n{REST_RUNTIME}"),
         });
         mods.push("rest");
-        files.push(GeneratedFile {
-            name: "rest.rs".into(),
-            contents: format!("{pre}\n{}", pretty(rest::emit(cap))?),
-        });
+        let mut file = Parts::new(chunk);
+        rest::emit(cap, &mut file);
+        emitted.push(("rest.rs", file));
     }
     if modules.client && modules.mcp && !cap.mcp.is_empty() {
         mods.push("mcp_runtime");
@@ -92,34 +112,33 @@ pub fn emit(
             contents: format!("{pre}\n{MCP_RUNTIME}"),
         });
         mods.push("mcp");
-        files.push(GeneratedFile {
-            name: "mcp.rs".into(),
-            contents: format!("{pre}\n{}", pretty(mcp::emit(cap))?),
-        });
+        let mut file = Parts::new(chunk);
+        mcp::emit(cap, &mut file);
+        emitted.push(("mcp.rs", file));
     }
     mods.sort_unstable();
-    let mod_decls = mods.iter().map(|m| {
-        let m = ident(m);
-        quote!(pub mod #m;)
-    });
     let label = format!(" Generated from the Naftiko capability “{}”.", cap.label);
-    let root = quote! {
-        #![doc = #label]
-        #(#mod_decls)*
-    };
-    files.push(GeneratedFile {
-        name: "mod.rs".into(),
-        contents: format!("{pre}\n{}", pretty(root)?),
+    let mut root = Parts::new(chunk);
+    root.items(move || {
+        let mod_decls = mods.iter().map(|m| {
+            let m = ident(m);
+            quote!(pub mod #m;)
+        });
+        quote! {
+            #![doc = #label]
+            #(#mod_decls)*
+        }
     });
+    emitted.push(("mod.rs", root));
+    let texts = parts::print_files(emitted.iter().map(|(_, p)| p), threads)?;
+    for ((name, _), text) in emitted.into_iter().zip(texts) {
+        files.push(GeneratedFile {
+            name: name.into(),
+            contents: format!("{pre}\n{text}"),
+        });
+    }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
-}
-
-/// Formats a token stream as a Rust file. A failure here is a bug in an emitter, reported rather than panicked on.
-fn pretty(tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|e| format!("internal error: emitted code does not parse: {e}"))?;
-    Ok(prettyplease::unparse(&file))
 }
 
 /// An identifier token; raw (`r#type`) when the name is a keyword that may be raw.
@@ -138,4 +157,120 @@ pub(crate) fn doc_lines(lines: &[String]) -> TokenStream {
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::fmt::Write;
+
+    use super::*;
+
+    /// A spec of `n` operations whose names, paths and descriptions grow in length, so that lines break at every
+    /// place a width allows.
+    fn growing_spec(n: usize) -> String {
+        let mut s = String::from(
+            "naftiko: 1.0.0-alpha2\ninfo:\n  label: Growing\n  description: Growing names.\ncapability:\n  consumes:\n    - type: http\n      namespace: api\n      baseUri: https://api.example.com\n      authentication:\n        type: bearer\n        token: '{{TOKEN}}'\n      resources:\n",
+        );
+        // Tool names have at most 64 characters.
+        let name = |i: usize| format!("op{i}{}", "x".repeat(i % 56));
+        for i in 0..n {
+            let _ = write!(
+                s,
+                "        - name: res{i}\n          path: /api/{}/{{id}}\n          operations:\n            - name: {}\n              method: {}\n              description: Operation {i} {}.\n              inputParameters:\n                - name: id\n                  in: path\n                - name: {}\n                  in: query\n                  type: integer\n",
+                "p".repeat(i),
+                name(i),
+                if i % 2 == 0 { "GET" } else { "PATCH" },
+                "word ".repeat(i).trim_end(),
+                "q".repeat(i + 1),
+            );
+        }
+        s.push_str("  exposes:\n    - type: rest\n      port: 8080\n      namespace: api-rest\n      resources:\n");
+        for i in 0..n {
+            let _ = write!(
+                s,
+                "        - path: /api/{}/{{id}}\n          operations:\n            - method: {}\n              name: {}\n              call: api.{}\n",
+                "p".repeat(i),
+                if i % 2 == 0 { "GET" } else { "PATCH" },
+                name(i),
+                name(i),
+            );
+        }
+        s.push_str("    - type: mcp\n      port: 9090\n      namespace: api-mcp\n      tools:\n");
+        for i in 0..n {
+            let _ = write!(
+                s,
+                "        - name: {}\n          description: Tool {i}.\n          call: api.{}\n",
+                name(i),
+                name(i),
+            );
+        }
+        s.push_str("  binds:\n    - namespace: env\n      keys:\n        TOKEN: TOKEN\n");
+        s
+    }
+
+    fn specs() -> Vec<(String, String)> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut specs: Vec<(String, String)> = [
+            "spec/logto.naftiko.yaml",
+            "naftiko-codegen/tests/fixtures/kitchen-sink/spec.yaml",
+            "naftiko-codegen/tests/fixtures/minimal/spec.yaml",
+        ]
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(format!("{root}/{p}")).unwrap();
+            (p.to_string(), text)
+        })
+        .collect();
+        specs.push(("growing".into(), growing_spec(70)));
+        specs
+    }
+
+    /// Printing in parts, in runs of any length, on any number of threads, gives the bytes of printing each file
+    /// at once.
+    #[test]
+    fn parts_print_as_the_whole_file() {
+        for (name, text) in specs() {
+            let compiled = crate::compile(&text);
+            let cap = compiled.ir.unwrap_or_else(|| {
+                panic!(
+                    "{name} does not compile:\n{}",
+                    compiled.diagnostics.render(&name, Some(&text))
+                )
+            });
+            type Emitter = for<'a> fn(&'a Capability, &mut Parts<'a>);
+            let emitters: [(&str, Emitter); 3] = [
+                ("client.rs", client::emit),
+                ("rest.rs", rest::emit),
+                ("mcp.rs", mcp::emit),
+            ];
+            let mut whole = Vec::new();
+            for (file, emit) in emitters {
+                let mut parts = Parts::new(usize::MAX);
+                emit(&cap, &mut parts);
+                let text = parts.print_whole().unwrap();
+                whole.push((file, format!("{}\n{text}", preamble(&name))));
+            }
+            for (chunk, threads) in [(1, 1), (1, 3), (2, 2), (3, 1), (parts::CHUNK, 4)] {
+                let files = emit_with(&cap, &name, Modules::default(), chunk, threads).unwrap();
+                for (file, expected) in &whole {
+                    let Some(got) = files.iter().find(|f| f.name == *file) else {
+                        // A module without adapters is not emitted.
+                        let none = if *file == "rest.rs" {
+                            &cap.rest.is_empty()
+                        } else {
+                            &cap.mcp.is_empty()
+                        };
+                        assert!(*file != "client.rs" && *none, "{name}: {file} is missing");
+                        continue;
+                    };
+                    assert!(
+                        got.contents == *expected,
+                        "{name}: {file} printed in runs of {chunk} on {threads} threads differs"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -5,14 +5,23 @@ use quote::{format_ident, quote};
 
 use super::args::{Inputs, call_args, local};
 use super::client::{clients_field, param_rust_type};
+use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{
     ArgBinding, Capability, ExposedInput, InputLocation, ParamType, RestAdapter, RestOperation,
 };
 use crate::names;
 
-pub fn emit(cap: &Capability) -> TokenStream {
-    let adapters = cap.rest.iter().map(|a| adapter(cap, a));
+/// Adds the parts of the REST adapter module to `file`.
+pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
+    file.items(move || header(cap));
+    for a in &cap.rest {
+        adapter(cap, a, file);
+    }
+}
+
+/// The module's documentation and imports.
+fn header(cap: &Capability) -> TokenStream {
     let mut methods: Vec<&str> = cap
         .rest
         .iter()
@@ -35,12 +44,21 @@ pub fn emit(cap: &Capability) -> TokenStream {
         use axum::routing::{#(#methods),*};
 
         use super::client::Clients;
-
-        #(#adapters)*
     }
 }
 
-fn adapter(cap: &Capability, a: &RestAdapter) -> TokenStream {
+fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, file: &mut Parts<'a>) {
+    file.items(move || router(a));
+    file.block(
+        Block::Mod,
+        a.routes.iter().flat_map(|r| &r.operations),
+        move |handlers| handlers_module(a, handlers),
+        move |op| handler(cap, op),
+    );
+}
+
+/// The constants of `a` and its router constructor.
+fn router(a: &RestAdapter) -> TokenStream {
     let prefix = names::const_ident(&a.namespace);
     let port_const = format_ident!("{prefix}_PORT");
     let routes_const = format_ident!("{prefix}_ROUTES");
@@ -70,11 +88,6 @@ fn adapter(cap: &Capability, a: &RestAdapter) -> TokenStream {
         }
         routes.push(quote!(.route(#path, #(#chain)*)));
     }
-    let handlers = a
-        .routes
-        .iter()
-        .flat_map(|r| r.operations.iter())
-        .map(|op| handler(cap, op));
     let mut doc = vec![format!(
         "The `{}` REST adapter: {} routes.",
         a.namespace,
@@ -85,6 +98,25 @@ fn adapter(cap: &Capability, a: &RestAdapter) -> TokenStream {
         doc.push(d.clone());
     }
     let router_doc = doc_lines(&doc);
+    quote! {
+        #[doc = #port_doc]
+        pub const #port_const: u16 = #port;
+
+        #[doc = #routes_doc]
+        pub const #routes_const: &[(&str, &str)] = &[#(#table),*];
+
+        #router_doc
+        pub fn #router_fn(clients: Arc<Clients>) -> Router {
+            Router::new()
+                #(#routes)*
+                .with_state(clients)
+        }
+    }
+}
+
+/// The module of `a`'s handlers, around `handlers`.
+fn handlers_module(a: &RestAdapter, handlers: TokenStream) -> TokenStream {
+    let module = ident(&names::fn_ident(&a.namespace));
     let module_doc = format!(" Handlers of `{}`.", a.namespace);
     let ops = || a.routes.iter().flat_map(|r| r.operations.iter());
     let body_imports = if ops().any(|o| o.body) {
@@ -105,19 +137,6 @@ fn adapter(cap: &Capability, a: &RestAdapter) -> TokenStream {
         quote!()
     };
     quote! {
-        #[doc = #port_doc]
-        pub const #port_const: u16 = #port;
-
-        #[doc = #routes_doc]
-        pub const #routes_const: &[(&str, &str)] = &[#(#table),*];
-
-        #router_doc
-        pub fn #router_fn(clients: Arc<Clients>) -> Router {
-            Router::new()
-                #(#routes)*
-                .with_state(clients)
-        }
-
         #[doc = #module_doc]
         pub mod #module {
             use std::sync::Arc;
@@ -130,7 +149,7 @@ fn adapter(cap: &Capability, a: &RestAdapter) -> TokenStream {
             use super::super::client::*;
             use super::super::rest_runtime as rt;
 
-            #(#handlers)*
+            #handlers
         }
     }
 }
