@@ -166,12 +166,6 @@ fn print(part: &Part<'_>) -> Result<String, String> {
 
 /// The number of threads to print on by default: one per available core.
 pub(crate) fn default_threads() -> usize {
-    if let Some(n) = std::env::var("TMP_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        return n;
-    }
     thread::available_parallelism().map_or(1, NonZero::get)
 }
 
