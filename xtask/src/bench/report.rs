@@ -109,7 +109,7 @@ fn ratio_table(out: &mut String, results: &Results, section: &str, ours: &str) {
         v
     };
     let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        (Some(a), Some(b)) if b > 0.0 => significant(a / b),
         _ => "–".into(),
     };
     for p in &peers {
@@ -170,7 +170,7 @@ pub fn markdown(o: &Options, results: &Results) -> String {
     let _ = writeln!(out, "\n## Resources\n");
     let _ = writeln!(
         out,
-        "| server | start-up ms (to first good answer) | idle RSS MiB | peak RSS MiB (after all loads) | binary |"
+        "| server | start-up ms (to first good answer; gateway and nginx: median of 5 starts) | idle RSS MiB | peak RSS MiB (after all loads) | binary |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for s in &results.servers {
@@ -216,4 +216,25 @@ pub fn markdown(o: &Options, results: &Results) -> String {
         let _ = writeln!(out, "\n{n}");
     }
     out
+}
+
+/// A ratio with three significant digits (`0.58`, `204`, `0.0123`), so that small ratios do not read as zero.
+fn significant(x: f64) -> String {
+    if !x.is_finite() || x <= 0.0 {
+        return format!("{x}");
+    }
+    let digits = (2 - x.log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ratios_keep_three_significant_digits() {
+        assert_eq!(super::significant(0.5812), "0.581");
+        assert_eq!(super::significant(204.31), "204");
+        assert_eq!(super::significant(66.56), "66.6");
+        assert_eq!(super::significant(0.012345), "0.0123");
+        assert_eq!(super::significant(1.0), "1.00");
+    }
 }
