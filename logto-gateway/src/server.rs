@@ -84,6 +84,7 @@ pub fn rest_app(
     Router::new()
         .route("/healthz", get(healthz))
         .merge(adapter)
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(LogRequestsLayer)
 }
@@ -168,6 +169,15 @@ pub fn mcp_app(
 
 async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+/// A route that exists without this method: JSON like every other error, with the `Allow` header axum adds.
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "gateway.method_not_allowed",
+        "this route does not take that method (see `Allow`)",
+    )
 }
 
 async fn not_found() -> Problem {

@@ -1050,6 +1050,12 @@ async fn inbound_auth_is_required_when_configured() {
     assert_eq!(resp.status().as_u16(), 200);
     let resp = client.get(gw.at("/no/such/route")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 404);
+    // A wrong method is answered 405 with `Allow` before authentication, like an unknown path: routes and their
+    // methods are the spec's, not a secret. Nothing reaches the upstream.
+    let resp = client.put(gw.at("/api/applications")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    assert!(resp.headers().get("allow").is_some());
+    assert_eq!(mock.api_requests().len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1107,6 +1113,19 @@ async fn wrong_method_is_405_with_allow() {
         let mut want = allowed.to_vec();
         want.sort();
         assert_eq!(got, want, "{method} {path}: Allow: {allow}");
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap()),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], "gateway.method_not_allowed", "{body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
     }
     assert_eq!(mock.api_requests().len(), 0);
 }
