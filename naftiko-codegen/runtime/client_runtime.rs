@@ -254,8 +254,10 @@ pub struct StatusError {
     /// The upstream's `{code, message, data}` error body, when it sent one.
     pub detail: Option<ErrorBody>,
     pub headers: ResponseHeaders,
-    /// The raw body, when it was JSON.
+    /// The body, when it was JSON.
     pub body: Option<JsonBody>,
+    /// The body, when it was not JSON (its type is `headers.content_type`).
+    pub raw: Option<Bytes>,
 }
 
 impl fmt::Display for StatusError {
@@ -579,7 +581,7 @@ impl Transport {
             )));
         }
         // A declared length is what hyper reads, no more: the body comes in one piece, without a copy.
-        let buf: Bytes = if resp.content_length().is_some() {
+        let mut buf: Bytes = if resp.content_length().is_some() {
             resp.bytes().await.map_err(transport_error)?
         } else {
             let mut buf = bytes::BytesMut::new();
@@ -594,33 +596,40 @@ impl Transport {
             }
             buf.freeze()
         };
-        let body = if buf.iter().all(u8::is_ascii_whitespace) {
-            None
+        let success = (200..300).contains(&status);
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            buf = Bytes::new();
+        }
+        if success {
+            let body = if buf.is_empty() {
+                None
+            } else {
+                Some(JsonBody::new(buf).map_err(|e| {
+                    Error::InvalidResponse(format!("status {status} with a body that is not JSON ({e})"))
+                })?)
+            };
+            return Ok(Response { status, headers, body });
+        }
+        // An error status: its body is kept whatever it is, as JSON when it is JSON.
+        let (body, raw) = if buf.is_empty() {
+            (None, None)
         } else {
-            match JsonBody::new(buf) {
-                Ok(v) => Some(v),
-                Err(e) if (200..300).contains(&status) => {
-                    return Err(Error::InvalidResponse(format!(
-                        "status {status} with a body that is not JSON ({e})"
-                    )));
-                }
-                Err(_) => None,
+            match JsonBody::new(buf.clone()) {
+                Ok(json) => (Some(json), None),
+                Err(_) => (None, Some(buf)),
             }
         };
-        if (200..300).contains(&status) {
-            Ok(Response { status, headers, body })
-        } else {
-            let detail = body
-                .as_ref()
-                .and_then(|b| serde_json::from_slice::<ErrorBody>(b.as_bytes()).ok())
-                .filter(|e| e.code.is_some() || e.message.is_some());
-            Err(Error::Status(Box::new(StatusError {
-                status,
-                detail,
-                headers,
-                body,
-            })))
-        }
+        let detail = body
+            .as_ref()
+            .and_then(|b| serde_json::from_slice::<ErrorBody>(b.as_bytes()).ok())
+            .filter(|e| e.code.is_some() || e.message.is_some());
+        Err(Error::Status(Box::new(StatusError {
+            status,
+            detail,
+            headers,
+            body,
+            raw,
+        })))
     }
 }
 

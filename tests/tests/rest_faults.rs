@@ -207,6 +207,32 @@ async fn upstream_error_statuses_pass_through_with_their_body() {
         assert_eq!(resp.text().await.unwrap(), body, "body of {status}");
     }
     assert_eq!(mock.api_requests().len(), 7);
+    // An error body that is not JSON passes through as it is, with its content type.
+    for (status, content_type, body) in [
+        (
+            503,
+            "text/plain; charset=utf-8",
+            "Service Unavailable: maintenance until 10:00",
+        ),
+        (502, "text/html", "<html><body>Bad gateway</body></html>"),
+        (500, "application/json", "{\"truncated\":"),
+    ] {
+        mock.set_default(Reply::raw(status, content_type, body));
+        let resp = client
+            .get(gw.at("/api/applications/app-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{body}");
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap()),
+            Some(content_type),
+            "{body}"
+        );
+        assert_eq!(resp.text().await.unwrap(), body, "body of {status}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,8 +174,11 @@ pub fn respond(result: Result<super::runtime::Response, Error>) -> Response {
     match result {
         Ok(r) => passthrough(r.status, &r.headers, r.body),
         Err(Error::Status(e)) => {
-            let StatusError { status, headers, body, .. } = *e;
-            passthrough(status, &headers, body)
+            let StatusError { status, headers, body, raw, .. } = *e;
+            match (body, raw) {
+                (None, Some(raw)) => passthrough_raw(status, &headers, raw),
+                (body, _) => passthrough(status, &headers, body),
+            }
         }
         Err(e) => problem_for(&e).into_response(),
     }
@@ -199,6 +202,21 @@ pub fn problem_for(e: &Error) -> Problem {
             Problem::new(StatusCode::BAD_GATEWAY, "gateway.upstream_auth", e.to_string())
         }
     }
+}
+
+/// An upstream error whose body is not JSON: passed on as it is, with its content type.
+fn passthrough_raw(status: u16, headers: &ResponseHeaders, raw: Bytes) -> Response {
+    let mut resp = passthrough(status, headers, None);
+    if resp.status() != StatusCode::NO_CONTENT && resp.status() != StatusCode::NOT_MODIFIED {
+        let content_type = headers
+            .content_type
+            .as_deref()
+            .and_then(|t| HeaderValue::from_str(t).ok())
+            .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+        resp.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        *resp.body_mut() = Body::from(raw);
+    }
+    resp
 }
 
 fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<JsonBody>) -> Response {
