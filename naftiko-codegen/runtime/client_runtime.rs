@@ -574,11 +574,9 @@ impl Transport {
             total_number_is_capped: get("total-number-is-capped"),
             link: get("link"),
         };
+        let too_large = || Error::InvalidResponse(format!("body larger than {} bytes", self.max_response_bytes));
         if resp.content_length().is_some_and(|n| n > self.max_response_bytes as u64) {
-            return Err(Error::InvalidResponse(format!(
-                "body larger than {} bytes",
-                self.max_response_bytes
-            )));
+            return Err(too_large());
         }
         // A declared length is what hyper reads, no more: the body comes in one piece, without a copy.
         let mut buf: Bytes = if resp.content_length().is_some() {
@@ -587,10 +585,7 @@ impl Transport {
             let mut buf = bytes::BytesMut::new();
             while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
                 if buf.len() + chunk.len() > self.max_response_bytes {
-                    return Err(Error::InvalidResponse(format!(
-                        "body larger than {} bytes",
-                        self.max_response_bytes
-                    )));
+                    return Err(too_large());
                 }
                 buf.extend_from_slice(&chunk);
             }

@@ -172,13 +172,21 @@ pub fn unbound(var: &str) -> Problem {
 /// The HTTP response for an upstream result: the upstream's status, body and pagination headers, or a gateway error.
 pub fn respond(result: Result<super::runtime::Response, Error>) -> Response {
     match result {
-        Ok(r) => passthrough(r.status, &r.headers, r.body),
+        Ok(r) => passthrough(r.status, &r.headers, r.body.map(json)),
         Err(Error::Status(e)) => {
             let StatusError { status, headers, body, raw, .. } = *e;
-            match (body, raw) {
-                (None, Some(raw)) => passthrough_raw(status, &headers, raw),
-                (body, _) => passthrough(status, &headers, body),
-            }
+            // An error body that is not JSON is passed on as it is, with its content type.
+            let body = body.map(json).or_else(|| {
+                raw.map(|raw| {
+                    let content_type = headers
+                        .content_type
+                        .as_deref()
+                        .and_then(|t| HeaderValue::from_str(t).ok())
+                        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                    (content_type, raw)
+                })
+            });
+            passthrough(status, &headers, body)
         }
         Err(e) => problem_for(&e).into_response(),
     }
@@ -204,28 +212,18 @@ pub fn problem_for(e: &Error) -> Problem {
     }
 }
 
-/// An upstream error whose body is not JSON: passed on as it is, with its content type.
-fn passthrough_raw(status: u16, headers: &ResponseHeaders, raw: Bytes) -> Response {
-    let mut resp = passthrough(status, headers, None);
-    if resp.status() != StatusCode::NO_CONTENT && resp.status() != StatusCode::NOT_MODIFIED {
-        let content_type = headers
-            .content_type
-            .as_deref()
-            .and_then(|t| HeaderValue::from_str(t).ok())
-            .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-        resp.headers_mut().insert(header::CONTENT_TYPE, content_type);
-        *resp.body_mut() = Body::from(raw);
-    }
-    resp
+/// A JSON body and its content type.
+fn json(body: JsonBody) -> (HeaderValue, Bytes) {
+    (HeaderValue::from_static("application/json"), body.into_bytes())
 }
 
-fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<JsonBody>) -> Response {
+/// The upstream's status, pagination headers and body (with its content type); none for 204 and 304.
+fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<(HeaderValue, Bytes)>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut resp = match body {
-        Some(b) if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED => {
-            let mut r = Response::new(Body::from(b.into_bytes()));
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Some((content_type, bytes)) if status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut().insert(header::CONTENT_TYPE, content_type);
             r
         }
         _ => Response::new(Body::empty()),
