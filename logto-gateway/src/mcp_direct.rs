@@ -100,11 +100,12 @@ impl DirectCalls {
         if self.allowed_hosts.is_empty() {
             return true;
         }
-        let name = normalize_host(host.host());
+        // The allowed names are lower case already: compared without building a lower-case copy per request.
+        let name = host.host().trim_matches('[').trim_matches(']');
         let port = host.port_u16();
         self.allowed_hosts
             .iter()
-            .any(|a| a.host == name && a.port.is_none_or(|p| port == Some(p)))
+            .any(|a| a.host.eq_ignore_ascii_case(name) && a.port.is_none_or(|p| port == Some(p)))
     }
 }
 
