@@ -161,6 +161,30 @@ async fn slow_upstream_is_504_after_the_configured_timeout() {
     assert_eq!(mock.api_requests().len(), 1, "no retry of a timed-out call");
 }
 
+/// `GET /api/applications/app-1` answers the upstream's `status`, content type and body, unchanged.
+async fn assert_passed_through(
+    client: &reqwest::Client,
+    gw: &Gateway,
+    status: u16,
+    content_type: &str,
+    body: &str,
+) {
+    let resp = client
+        .get(gw.at("/api/applications/app-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), status, "{body}");
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap()),
+        Some(content_type),
+        "{body}"
+    );
+    assert_eq!(resp.text().await.unwrap(), body, "body of {status}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_error_statuses_pass_through_with_their_body() {
     let (mock, gw) = setup(|o| o).await;
@@ -190,21 +214,7 @@ async fn upstream_error_statuses_pass_through_with_their_body() {
         (503, r#"{"code":"unavailable","message":"Try later."}"#),
     ] {
         mock.set_default(Reply::json(status, body).header("Total-Number", "0"));
-        let resp = client
-            .get(gw.at("/api/applications/app-1"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), status, "{body}");
-        assert_eq!(
-            resp.headers()
-                .get("content-type")
-                .unwrap()
-                .to_str()
-                .unwrap(),
-            "application/json"
-        );
-        assert_eq!(resp.text().await.unwrap(), body, "body of {status}");
+        assert_passed_through(&client, &gw, status, "application/json", body).await;
     }
     assert_eq!(mock.api_requests().len(), 7);
     // An error body that is not JSON passes through as it is, with its content type.
@@ -218,20 +228,7 @@ async fn upstream_error_statuses_pass_through_with_their_body() {
         (500, "application/json", "{\"truncated\":"),
     ] {
         mock.set_default(Reply::raw(status, content_type, body));
-        let resp = client
-            .get(gw.at("/api/applications/app-1"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), status, "{body}");
-        assert_eq!(
-            resp.headers()
-                .get("content-type")
-                .map(|v| v.to_str().unwrap()),
-            Some(content_type),
-            "{body}"
-        );
-        assert_eq!(resp.text().await.unwrap(), body, "body of {status}");
+        assert_passed_through(&client, &gw, status, content_type, body).await;
     }
 }
 

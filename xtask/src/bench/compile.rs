@@ -52,6 +52,16 @@ fn gateway_units(root: &Path) -> Option<f64> {
     (total > 0.0).then_some(total)
 }
 
+/// The gateway's release build, with `--timings` (whose report gives the gateway's own units).
+const TIMED_BUILD: &[&str] = &[
+    "build",
+    "--release",
+    "--quiet",
+    "-p",
+    "logto-gateway",
+    "--timings",
+];
+
 pub fn measure(root: &Path) -> Result<CompileTimes, String> {
     eprintln!("bench: build times of the gateway crate (release)");
     cargo(
@@ -62,33 +72,13 @@ pub fn measure(root: &Path) -> Result<CompileTimes, String> {
         root,
         &["clean", "--release", "--quiet", "-p", "logto-gateway"],
     )?;
-    let clean_wall_s = cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "logto-gateway",
-            "--timings",
-        ],
-    )?;
+    let clean_wall_s = cargo(root, TIMED_BUILD)?;
     let clean_units_s = gateway_units(root);
     // What `cargo xtask regen` does to a changed spec: rewrite a generated file.
     let file = root.join("logto-gateway/src/generated/client.rs");
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let incremental_wall_s = cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "logto-gateway",
-            "--timings",
-        ],
-    )?;
+    let incremental_wall_s = cargo(root, TIMED_BUILD)?;
     let incremental_units_s = gateway_units(root);
     Ok(CompileTimes {
         clean_wall_s,

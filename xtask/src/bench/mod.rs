@@ -103,12 +103,22 @@ pub fn http_status(
 /// How many times the gateway and nginx are started to measure their start-up (the median is reported).
 const STARTS: usize = 5;
 
-/// The median of a non-empty list of durations (the lower middle one for an even count).
-fn median(d: &mut [Duration]) -> Duration {
-    d.sort_unstable();
-    d.get(d.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or_default()
+/// Starts a server [`STARTS`] times, each time stopping the one before (dropping it) once it answered; returns the
+/// last one, still running, and the median time to the first good answer. `start` gives the server and that time
+/// (`None`: it did not answer in time).
+fn start_repeatedly<T>(
+    what: &str,
+    mut start: impl FnMut() -> Result<(T, Option<Duration>), String>,
+) -> Result<(T, Duration), String> {
+    let mut times = Vec::with_capacity(STARTS);
+    loop {
+        let (server, time) = start()?;
+        times.push(time.ok_or_else(|| format!("{what} did not answer within 10 s"))?);
+        if times.len() == STARTS {
+            times.sort_unstable();
+            return Ok((server, times[(STARTS - 1) / 2]));
+        }
+    }
 }
 
 /// Polls until `ready()` until `timeout`; returns the time since `since`.
@@ -259,7 +269,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     up.check_alive()?;
 
     // The gateway: start-up is the median of a few fresh starts; the last one stays up for the loads.
-    let start_gateway = || -> Result<(Proc, u16, u16, Option<Duration>), String> {
+    let ((gw, rest_port, mcp_port), startup) = start_repeatedly("the gateway", || {
         let rest_port = procs::free_port()?;
         let mcp_port = procs::free_port()?;
         let mut gw = Proc::spawn(
@@ -282,17 +292,8 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
             http_status(addr, "/api/applications/app1", None) == Some(200)
         });
         gw.check_alive()?;
-        Ok((gw, rest_port, mcp_port, startup))
-    };
-    let mut startups = Vec::new();
-    let (gw, rest_port, mcp_port) = loop {
-        let (gw, rest_port, mcp_port, startup) = start_gateway()?;
-        startups.push(startup.ok_or("the gateway did not answer within 10 s")?);
-        if startups.len() == STARTS {
-            break (gw, rest_port, mcp_port);
-        }
-    };
-    let startup = median(&mut startups);
+        Ok(((gw, rest_port, mcp_port), startup))
+    })?;
     let rest_addr: SocketAddr = ([127, 0, 0, 1], rest_port).into();
     let mcp_addr: SocketAddr = ([127, 0, 0, 1], mcp_port).into();
     std::thread::sleep(Duration::from_millis(500));
@@ -326,8 +327,8 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     )?;
     let mut servers_extra = Vec::new();
     if o.peers {
-        let mut startups = Vec::new();
-        let (ng, addr) = loop {
+        // Each start reuses the files of the one before, which is stopped first.
+        let ((ng, addr), startup) = start_repeatedly("nginx", || {
             let port = procs::free_port()?;
             let mut ng = nginx::start(&work, port, &upstream.to_string())?;
             let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -335,14 +336,9 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
                 http_status(addr, rest_path, None) == Some(200)
             });
             ng.check_alive()?;
-            startups.push(startup.ok_or("nginx did not answer within 10 s")?);
-            if startups.len() == STARTS {
-                break (ng, addr);
-            }
-            // Stopped before the next start, which reuses its files.
-            drop(ng);
-        };
-        let startup = Some(median(&mut startups));
+            Ok(((ng, addr), startup))
+        })?;
+        let startup = Some(startup);
         std::thread::sleep(Duration::from_millis(500));
         let mut s = Server {
             name: "nginx".into(),
