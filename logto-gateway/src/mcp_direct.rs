@@ -2,8 +2,9 @@
 //!
 //! In stateless mode, rmcp's HTTP service builds a service, a transport and two tasks for every request. For the
 //! request that matters for throughput, a plain `tools/call`, the gateway calls the generated tool function itself
-//! and writes the JSON-RPC response with rmcp's own types, so that the answer is the one rmcp would give, byte for
-//! byte (a test compares the two).
+//! and writes the JSON-RPC response: a result with structured content with the tool's JSON put in as it came from
+//! the upstream, anything else with rmcp's own types. The answer is the JSON rmcp would give, and byte for byte the
+//! same where no upstream JSON is in it (a test compares the two).
 //!
 //! It only answers what it can answer exactly like rmcp. Everything else goes to rmcp untouched: other
 //! methods, batches, notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header
@@ -26,6 +27,7 @@ use serde::Deserialize;
 
 use crate::generated::client::Clients;
 use crate::generated::mcp::logto_mcp_call;
+use crate::generated::mcp_runtime::{Outcome, result_json};
 
 /// What the direct path needs: the clients, and the same Host allow-list and body limit as rmcp's service.
 #[derive(Debug)]
@@ -223,13 +225,43 @@ impl DirectCalls {
         else {
             return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
         };
-        let Some(result) = logto_mcp_call(&self.clients, &params.name, params.arguments).await
+        let Some(outcome) = logto_mcp_call(&self.clients, &params.name, params.arguments).await
         else {
             // An unknown tool: rmcp gives the JSON-RPC error (no tool was called).
             return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
         };
-        answer(id, result)
+        if let Outcome::Called(Ok(upstream)) = &outcome
+            && let Some(json) = result_json(upstream)
+        {
+            return structured_answer(&id, &json);
+        }
+        answer(id, outcome.into_result())
     }
+}
+
+/// A successful tool result with structured content: the members rmcp writes, in its order, with the tool's JSON
+/// (checked to be JSON when the upstream's answer was read) put in as it is — as the text block and as
+/// `structuredContent` — instead of being parsed into a `Value` and serialised twice. The answer is the same JSON as
+/// rmcp's; the structured content keeps the upstream's member order and number forms.
+fn structured_answer(id: &RequestId, json: &str) -> Response {
+    // The text block escapes the JSON's quotes: about twice its length in all.
+    let mut out = Vec::with_capacity(2 * json.len() + 128);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    let written = serde_json::to_writer(&mut out, id).and_then(|()| {
+        out.extend_from_slice(br#","result":{"content":[{"type":"text","text":"#);
+        serde_json::to_writer(&mut out, json)
+    });
+    if let Err(e) = written {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal Server Error: cannot serialize the response: {e}"),
+        )
+            .into_response();
+    }
+    out.extend_from_slice(br#"}],"structuredContent":"#);
+    out.extend_from_slice(json.as_bytes());
+    out.extend_from_slice(br#","isError":false}}"#);
+    json_response(out)
 }
 
 /// The JSON-RPC response to a tool call, as rmcp writes it.
@@ -244,20 +276,22 @@ fn answer(id: RequestId, result: rmcp::model::CallToolResult) -> Response {
         result,
     });
     match serde_json::to_vec(&message) {
-        Ok(body) => {
-            let mut resp = Response::new(Body::from(body));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            resp
-        }
+        Ok(body) => json_response(body),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("Internal Server Error: cannot serialize the response: {e}"),
         )
             .into_response(),
     }
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 #[cfg(test)]

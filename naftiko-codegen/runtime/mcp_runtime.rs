@@ -5,6 +5,7 @@
 //! This file is part of the compiler (`naftiko-codegen/runtime/mcp_runtime.rs`) and is written next to every
 //! generated MCP adapter as `mcp_runtime.rs`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -218,43 +219,63 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// The tool result of an upstream call. A JSON object is the structured content; an array is wrapped as
-/// `{"items": [...]}` (with `"totalNumber"` when the upstream sent `Total-Number`), because clients below protocol
-/// 2026-07-28 drop non-object structured content; the same JSON is also given as text. An empty answer (204) is a
-/// short text. Upstream errors and transport failures are tool errors (`isError: true`).
+/// What a tool call came to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The upstream was called: its answer, or why there is none.
+    Called(Result<Response, Error>),
+    /// The arguments were refused (a tool error saying why); the upstream was not called.
+    Refused(CallToolResult),
+}
+
+impl Outcome {
+    /// The tool result (see [`respond`]).
+    pub fn into_result(self) -> CallToolResult {
+        match self {
+            Outcome::Called(result) => respond(result),
+            Outcome::Refused(refusal) => refusal,
+        }
+    }
+}
+
+/// The JSON a successful upstream answer becomes in a tool result, as text; `None` for an empty answer (204).
+///
+/// A JSON object is given as the upstream sent it, without a copy. An array is wrapped as `{"items": [...]}` (with
+/// `"totalNumber"` when the upstream sent `Total-Number`), and any other value as `{"value": ...}`, because clients
+/// below protocol 2026-07-28 drop structured content that is not an object.
+pub fn result_json(r: &Response) -> Option<Cow<'_, str>> {
+    let json = r.body.as_ref()?.get().trim_matches(|c: char| c.is_ascii_whitespace());
+    Some(match json.as_bytes().first() {
+        Some(b'{') => Cow::Borrowed(json),
+        Some(b'[') => {
+            let total = r.headers.total_number.as_deref().and_then(|n| n.trim().parse::<u64>().ok());
+            Cow::Owned(match total {
+                Some(n) => format!(r#"{{"items":{json},"totalNumber":{n}}}"#),
+                None => format!(r#"{{"items":{json}}}"#),
+            })
+        }
+        _ => Cow::Owned(format!(r#"{{"value":{json}}}"#)),
+    })
+}
+
+/// The tool result of an upstream call: the JSON of [`result_json`] as structured content, and the same JSON as
+/// text. An empty answer (204) is a short text. Upstream errors and transport failures are tool errors
+/// (`isError: true`).
 pub fn respond(result: Result<Response, Error>) -> CallToolResult {
     match result {
         Ok(r) => {
-            let value: Option<Value> = match r.body.as_ref().map(|b| serde_json::from_slice(b.as_bytes())).transpose() {
+            let Some(json) = result_json(&r) else {
+                return CallToolResult::success(vec![ContentBlock::text(format!(
+                    "Done: the upstream answered {} with no content.",
+                    r.status
+                ))]);
+            };
+            // The body was checked to be one JSON value, so the wrapped forms are JSON too.
+            let structured: Value = match serde_json::from_str(&json) {
                 Ok(v) => v,
                 Err(e) => return tool_error(format!("the upstream's response is invalid: {e}")),
             };
-            let structured = match value {
-                None => {
-                    return CallToolResult::success(vec![ContentBlock::text(format!(
-                        "Done: the upstream answered {} with no content.",
-                        r.status
-                    ))]);
-                }
-                Some(Value::Object(o)) => Value::Object(o),
-                Some(Value::Array(items)) => {
-                    let mut o = Map::new();
-                    o.insert("items".into(), Value::Array(items));
-                    if let Some(n) = r.headers.total_number.as_deref().and_then(|n| n.trim().parse::<u64>().ok()) {
-                        o.insert("totalNumber".into(), Value::from(n));
-                    }
-                    Value::Object(o)
-                }
-                Some(other) => {
-                    let mut o = Map::new();
-                    o.insert("value".into(), other);
-                    Value::Object(o)
-                }
-            };
-            // `to_string` writes straight into the buffer (`Display` goes through `fmt::Write`); a `Value` always
-            // serialises.
-            let text = serde_json::to_string(&structured).unwrap_or_default();
-            let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
+            let mut result = CallToolResult::success(vec![ContentBlock::text(json.into_owned())]);
             result.structured_content = Some(structured);
             result
         }

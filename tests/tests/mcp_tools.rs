@@ -1163,10 +1163,11 @@ async fn post_bytes(gw: &McpGateway, body: &str, accept: &str) -> (u16, String, 
 }
 
 /// Plain `tools/call` requests are answered by the gateway without an rmcp service per request; the same request
-/// in a form only rmcp takes (a weighted `Accept`) must get the very same answer, byte for byte: results, arrays,
+/// in a form only rmcp takes (a weighted `Accept`) must get the same answer: the same JSON where the result carries
+/// the upstream's JSON (which the direct path passes on as it came), and the same bytes otherwise. Results, arrays,
 /// empty answers, tool errors of every kind, unknown tools, string and numeric ids, absent or null arguments.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
+async fn direct_tool_calls_answer_as_rmcp_does() {
     let mock = MockUpstream::start().await;
     let gw = McpGateway::start(&GatewayOptions::bearer(mock.url(), TOKEN)).await;
     mock.on(
@@ -1195,6 +1196,16 @@ async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
         Some("GET"),
         "/api/applications/html",
         Reply::raw(200, "text/html", "<html>not json</html>"),
+    );
+    mock.on(
+        Some("GET"),
+        "/api/applications/scalar",
+        Reply::json(200, " 42\n"),
+    );
+    mock.on(
+        Some("GET"),
+        "/api/applications/pretty",
+        Reply::json(200, "{\n  \"id\": \"pretty\",\n  \"n\": 1.50\n}\n"),
     );
     let call = |id: &str, name: &str, args: &str| {
         format!(
@@ -1227,6 +1238,8 @@ async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
         call("10", "getadminconsoleconfig", ""),
         call("11", "getadminconsoleconfig", r#","arguments":null"#),
         call("12", "nosuchtool", r#","arguments":{}"#),
+        call("13", "getapplication", r#","arguments":{"id":"scalar"}"#),
+        call("14", "getapplication", r#","arguments":{"id":"pretty"}"#),
     ];
     for body in &cases {
         let direct = post_bytes(&gw, body, "application/json, text/event-stream").await;
@@ -1236,18 +1249,43 @@ async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
             (via_rmcp.0, &via_rmcp.1),
             "status and type for {body}"
         );
-        assert_eq!(
-            String::from_utf8_lossy(&direct.2),
-            String::from_utf8_lossy(&via_rmcp.2),
-            "body for {body}"
-        );
         let answer: Value = serde_json::from_slice(&direct.2).unwrap();
+        let rmcp_answer: Value = serde_json::from_slice(&via_rmcp.2).unwrap();
+        if answer["result"].get("structuredContent").is_some() {
+            // The upstream's JSON as it came, where rmcp writes it from a `Value`: the same JSON, and the same text.
+            assert_eq!(answer, rmcp_answer, "body for {body}");
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(&direct.2),
+                String::from_utf8_lossy(&via_rmcp.2),
+                "body for {body}"
+            );
+        }
         assert_eq!(answer["jsonrpc"], "2.0", "{answer}");
         assert!(
             answer.get("result").is_some() || answer.get("error").is_some(),
             "{answer}"
         );
     }
+    // The structured content is the upstream's JSON as it came (member order included), and so is the text.
+    let direct = post_bytes(&gw, &cases[0], "application/json, text/event-stream").await;
+    let upstream = r#"{"id":"app1","name":"Demo \"app\" ✓","customData":{"a":[1,2.5,null,true]}}"#;
+    let direct_text = String::from_utf8(direct.2).unwrap();
+    assert!(
+        direct_text.contains(&format!(r#""structuredContent":{upstream},"#)),
+        "{direct_text}"
+    );
+    let answer: Value = serde_json::from_str(&direct_text).unwrap();
+    assert_eq!(answer["result"]["content"][0]["text"], upstream);
+    // A value that is not an object or an array is wrapped; surrounding whitespace is not part of the JSON.
+    let scalar: Value = serde_json::from_slice(
+        &post_bytes(&gw, &cases[13], "application/json, text/event-stream")
+            .await
+            .2,
+    )
+    .unwrap();
+    assert_eq!(scalar["result"]["structuredContent"], json!({"value": 42}));
+    assert_eq!(scalar["result"]["content"][0]["text"], r#"{"value":42}"#);
     let list: Value = serde_json::from_slice(
         &post_bytes(&gw, &cases[2], "application/json, text/event-stream")
             .await
@@ -1256,8 +1294,9 @@ async fn direct_tool_calls_answer_exactly_as_rmcp_does() {
     .unwrap();
     assert_eq!(list["id"], json!(9007199254740993u64));
     assert_eq!(list["result"]["structuredContent"]["totalNumber"], 42);
-    // The 8 cases that name a known tool with valid arguments reached the upstream once per form, plus the last call.
+    // The 10 cases that name a known tool with valid arguments reached the upstream once per form, plus the last
+    // three calls.
     let reached = mock.take_requests().len();
-    assert_eq!(reached, 2 * 8 + 1, "upstream requests: {reached}");
+    assert_eq!(reached, 2 * 10 + 3, "upstream requests: {reached}");
     gw.stop().await.unwrap();
 }

@@ -627,12 +627,12 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         open_world: true,
     },
 ];
-/// Calls the `logto-mcp` tool `name`; `None` when there is no such tool.
+/// Calls the `logto-mcp` tool `name`: what the call came to; `None` when there is no such tool.
 pub async fn logto_mcp_call(
     clients: &Clients,
     name: &str,
     args: Option<rmcp::model::JsonObject>,
-) -> Option<rmcp::model::CallToolResult> {
+) -> Option<rt::Outcome> {
     let result = match name {
         "listapplications" => logto_mcp::listapplications(clients, args).await,
         "createapplication" => logto_mcp::createapplication(clients, args).await,
@@ -751,7 +751,12 @@ pub async fn logto_mcp_call(
         "createresourcescope" => logto_mcp::createresourcescope(clients, args).await,
         _ => return None,
     };
-    Some(result.unwrap_or_else(|e| e))
+    Some(
+        match result {
+            Ok(called) => rt::Outcome::Called(called),
+            Err(refusal) => rt::Outcome::Refused(refusal),
+        },
+    )
 }
 /// The `logto-mcp` MCP server: 60 tools.
 ///
@@ -798,7 +803,7 @@ impl ServerHandler for LogtoMcpServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         match logto_mcp_call(&self.clients, &request.name, request.arguments).await {
-            Some(result) => Ok(result.into()),
+            Some(outcome) => Ok(outcome.into_result().into()),
             None => {
                 Err(
                     ErrorData::invalid_params(
@@ -815,13 +820,14 @@ pub mod logto_mcp {
     use rmcp::model::{CallToolResult, JsonObject};
     use super::super::client::*;
     use super::super::mcp_runtime as rt;
+    use super::super::runtime::{Error, Response};
     /// Get applications
     ///
     /// `listapplications` → `logto.listapplications`
     pub async fn listapplications(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[
             "types",
             "excludeRoleId",
@@ -848,7 +854,7 @@ pub mod logto_mcp {
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listapplications(&query).await))
+        Ok(c.logto.listapplications(&query).await)
     }
     /// Create an application
     ///
@@ -856,11 +862,11 @@ pub mod logto_mcp {
     pub async fn createapplication(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.createapplication(body.as_ref()).await))
+        Ok(c.logto.createapplication(body.as_ref()).await)
     }
     /// Get application
     ///
@@ -868,11 +874,11 @@ pub mod logto_mcp {
     pub async fn getapplication(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.getapplication(&in_id).await))
+        Ok(c.logto.getapplication(&in_id).await)
     }
     /// Update application
     ///
@@ -880,12 +886,12 @@ pub mod logto_mcp {
     pub async fn updateapplication(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateapplication(&in_id, body.as_ref()).await))
+        Ok(c.logto.updateapplication(&in_id, body.as_ref()).await)
     }
     /// Delete application
     ///
@@ -893,11 +899,11 @@ pub mod logto_mcp {
     pub async fn deleteapplication(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteapplication(&in_id).await))
+        Ok(c.logto.deleteapplication(&in_id).await)
     }
     /// Update application custom data
     ///
@@ -905,7 +911,7 @@ pub mod logto_mcp {
     pub async fn updateapplicationcustomdata(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -915,14 +921,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c
-                    .logto
-                    .updateapplicationcustomdata(&in_application_id, body.as_ref())
-                    .await,
-            ),
-        )
+        Ok(c.logto.updateapplicationcustomdata(&in_application_id, body.as_ref()).await)
     }
     /// Get application API resource roles
     ///
@@ -930,7 +929,7 @@ pub mod logto_mcp {
     pub async fn listapplicationroles(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[
             "page",
             "page_size",
@@ -952,7 +951,7 @@ pub mod logto_mcp {
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listapplicationroles(&in_application_id, &query).await))
+        Ok(c.logto.listapplicationroles(&in_application_id, &query).await)
     }
     /// Assign API resource roles to application
     ///
@@ -960,7 +959,7 @@ pub mod logto_mcp {
     pub async fn assignapplicationroles(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -970,11 +969,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.assignapplicationroles(&in_application_id, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.assignapplicationroles(&in_application_id, body.as_ref()).await)
     }
     /// Update API resource roles for application
     ///
@@ -982,7 +977,7 @@ pub mod logto_mcp {
     pub async fn replaceapplicationroles(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -992,11 +987,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.replaceapplicationroles(&in_application_id, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.replaceapplicationroles(&in_application_id, body.as_ref()).await)
     }
     /// Remove a API resource role from application
     ///
@@ -1004,7 +995,7 @@ pub mod logto_mcp {
     pub async fn deleteapplicationrole(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "roleId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -1019,11 +1010,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(
-            rt::respond(
-                c.logto.deleteapplicationrole(&in_application_id, &in_role_id).await,
-            ),
-        )
+        Ok(c.logto.deleteapplicationrole(&in_application_id, &in_role_id).await)
     }
     /// Get application custom domains.
     ///
@@ -1031,15 +1018,11 @@ pub mod logto_mcp {
     pub async fn listapplicationprotectedappmetadatacustomdomains(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(
-            rt::respond(
-                c.logto.listapplicationprotectedappmetadatacustomdomains(&in_id).await,
-            ),
-        )
+        Ok(c.logto.listapplicationprotectedappmetadatacustomdomains(&in_id).await)
     }
     /// Add a custom domain to the application.
     ///
@@ -1047,21 +1030,16 @@ pub mod logto_mcp {
     pub async fn createapplicationprotectedappmetadatacustomdomai(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .createapplicationprotectedappmetadatacustomdomai(
-                        &in_id,
-                        body.as_ref(),
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .createapplicationprotectedappmetadatacustomdomai(&in_id, body.as_ref())
+                .await,
         )
     }
     /// Remove custom domain.
@@ -1070,18 +1048,16 @@ pub mod logto_mcp {
     pub async fn deleteapplicationprotectedappmetadatacustomdomai(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["domain", "id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_domain = rt::required(a.string("domain")?, "domain", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .deleteapplicationprotectedappmetadatacustomdomai(&in_id, &in_domain)
-                    .await,
-            ),
+            c
+                .logto
+                .deleteapplicationprotectedappmetadatacustomdomai(&in_id, &in_domain)
+                .await,
         )
     }
     /// Get application organizations
@@ -1090,7 +1066,7 @@ pub mod logto_mcp {
     pub async fn listapplicationorganizations(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["page", "page_size", "id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_page = a.integer("page")?;
@@ -1100,7 +1076,7 @@ pub mod logto_mcp {
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(rt::respond(c.logto.listapplicationorganizations(&in_id, &query).await))
+        Ok(c.logto.listapplicationorganizations(&in_id, &query).await)
     }
     /// Delete application legacy secret
     ///
@@ -1108,11 +1084,11 @@ pub mod logto_mcp {
     pub async fn deleteapplicationlegacysecret(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteapplicationlegacysecret(&in_id).await))
+        Ok(c.logto.deleteapplicationlegacysecret(&in_id).await)
     }
     /// Get application secrets
     ///
@@ -1120,11 +1096,11 @@ pub mod logto_mcp {
     pub async fn listapplicationsecrets(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.listapplicationsecrets(&in_id).await))
+        Ok(c.logto.listapplicationsecrets(&in_id).await)
     }
     /// Add application secret
     ///
@@ -1132,12 +1108,12 @@ pub mod logto_mcp {
     pub async fn createapplicationsecret(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.createapplicationsecret(&in_id, body.as_ref()).await))
+        Ok(c.logto.createapplicationsecret(&in_id, body.as_ref()).await)
     }
     /// Delete application secret
     ///
@@ -1145,12 +1121,12 @@ pub mod logto_mcp {
     pub async fn deleteapplicationsecret(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["name", "id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_name = rt::required(a.string("name")?, "name", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteapplicationsecret(&in_id, &in_name).await))
+        Ok(c.logto.deleteapplicationsecret(&in_id, &in_name).await)
     }
     /// Update application secret
     ///
@@ -1158,17 +1134,13 @@ pub mod logto_mcp {
     pub async fn updateapplicationsecret(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["name", "id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_name = rt::required(a.string("name")?, "name", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.updateapplicationsecret(&in_id, &in_name, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.updateapplicationsecret(&in_id, &in_name, body.as_ref()).await)
     }
     /// Assign user consent scopes to application.
     ///
@@ -1176,7 +1148,7 @@ pub mod logto_mcp {
     pub async fn createapplicationuserconsentscope(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -1187,12 +1159,10 @@ pub mod logto_mcp {
         )?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .createapplicationuserconsentscope(&in_application_id, body.as_ref())
-                    .await,
-            ),
+            c
+                .logto
+                .createapplicationuserconsentscope(&in_application_id, body.as_ref())
+                .await,
         )
     }
     /// List all the user consent scopes of an application.
@@ -1201,7 +1171,7 @@ pub mod logto_mcp {
     pub async fn listapplicationuserconsentscopes(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -1210,11 +1180,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(
-            rt::respond(
-                c.logto.listapplicationuserconsentscopes(&in_application_id).await,
-            ),
-        )
+        Ok(c.logto.listapplicationuserconsentscopes(&in_application_id).await)
     }
     /// Remove user consent scope from application.
     ///
@@ -1222,7 +1188,7 @@ pub mod logto_mcp {
     pub async fn deleteapplicationuserconsentscope(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["scopeType", "applicationId", "scopeId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_scope_type = rt::required(
@@ -1244,16 +1210,14 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .deleteapplicationuserconsentscope(
-                        &in_application_id,
-                        &in_scope_type,
-                        &in_scope_id,
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .deleteapplicationuserconsentscope(
+                    &in_application_id,
+                    &in_scope_type,
+                    &in_scope_id,
+                )
+                .await,
         )
     }
     /// Update application level sign-in experience
@@ -1262,7 +1226,7 @@ pub mod logto_mcp {
     pub async fn replaceapplicationsigninexperience(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -1273,15 +1237,10 @@ pub mod logto_mcp {
         )?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .replaceapplicationsigninexperience(
-                        &in_application_id,
-                        body.as_ref(),
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .replaceapplicationsigninexperience(&in_application_id, body.as_ref())
+                .await,
         )
     }
     /// Get the application level sign-in experience
@@ -1290,7 +1249,7 @@ pub mod logto_mcp {
     pub async fn getapplicationsigninexperience(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["applicationId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_application_id = rt::required(
@@ -1299,7 +1258,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(rt::respond(c.logto.getapplicationsigninexperience(&in_application_id).await))
+        Ok(c.logto.getapplicationsigninexperience(&in_application_id).await)
     }
     /// List all the user consented organizations of a application.
     ///
@@ -1307,7 +1266,7 @@ pub mod logto_mcp {
     pub async fn listapplicationuserconsentorganizations(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["page", "page_size", "id", "userId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_page = a.integer("page")?;
@@ -1324,12 +1283,10 @@ pub mod logto_mcp {
             page_size: in_page_size,
         };
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .listapplicationuserconsentorganizations(&in_id, &in_user_id, &query)
-                    .await,
-            ),
+            c
+                .logto
+                .listapplicationuserconsentorganizations(&in_id, &in_user_id, &query)
+                .await,
         )
     }
     /// Grant a list of organization access of a user for a application.
@@ -1338,7 +1295,7 @@ pub mod logto_mcp {
     pub async fn replaceapplicationuserconsentorganizations(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "userId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
@@ -1350,16 +1307,14 @@ pub mod logto_mcp {
         )?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .replaceapplicationuserconsentorganizations(
-                        &in_id,
-                        &in_user_id,
-                        body.as_ref(),
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .replaceapplicationuserconsentorganizations(
+                    &in_id,
+                    &in_user_id,
+                    body.as_ref(),
+                )
+                .await,
         )
     }
     /// Grant a list of organization access of a user for a application.
@@ -1368,7 +1323,7 @@ pub mod logto_mcp {
     pub async fn createapplicationuserconsentorganization(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "userId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
@@ -1380,16 +1335,14 @@ pub mod logto_mcp {
         )?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .createapplicationuserconsentorganization(
-                        &in_id,
-                        &in_user_id,
-                        body.as_ref(),
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .createapplicationuserconsentorganization(
+                    &in_id,
+                    &in_user_id,
+                    body.as_ref(),
+                )
+                .await,
         )
     }
     /// Revoke a user's access to an organization for a application.
@@ -1398,7 +1351,7 @@ pub mod logto_mcp {
     pub async fn deleteapplicationuserconsentorganization(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "userId", "organizationId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
@@ -1415,16 +1368,14 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .deleteapplicationuserconsentorganization(
-                        &in_id,
-                        &in_user_id,
-                        &in_organization_id,
-                    )
-                    .await,
-            ),
+            c
+                .logto
+                .deleteapplicationuserconsentorganization(
+                    &in_id,
+                    &in_user_id,
+                    &in_organization_id,
+                )
+                .await,
         )
     }
     /// Get admin console config
@@ -1433,10 +1384,10 @@ pub mod logto_mcp {
     pub async fn getadminconsoleconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(rt::respond(c.logto.getadminconsoleconfig().await))
+        Ok(c.logto.getadminconsoleconfig().await)
     }
     /// Update admin console config
     ///
@@ -1444,11 +1395,11 @@ pub mod logto_mcp {
     pub async fn updateadminconsoleconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateadminconsoleconfig(body.as_ref()).await))
+        Ok(c.logto.updateadminconsoleconfig(body.as_ref()).await)
     }
     /// Get OIDC session config
     ///
@@ -1456,10 +1407,10 @@ pub mod logto_mcp {
     pub async fn getoidcsessionconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(rt::respond(c.logto.getoidcsessionconfig().await))
+        Ok(c.logto.getoidcsessionconfig().await)
     }
     /// Update OIDC session config
     ///
@@ -1467,11 +1418,11 @@ pub mod logto_mcp {
     pub async fn updateoidcsessionconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateoidcsessionconfig(body.as_ref()).await))
+        Ok(c.logto.updateoidcsessionconfig(body.as_ref()).await)
     }
     /// Get OIDC keys
     ///
@@ -1479,7 +1430,7 @@ pub mod logto_mcp {
     pub async fn getoidckeys(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["keyType"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_key_type = rt::required(
@@ -1488,7 +1439,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(rt::respond(c.logto.getoidckeys(&in_key_type).await))
+        Ok(c.logto.getoidckeys(&in_key_type).await)
     }
     /// Delete OIDC key
     ///
@@ -1496,7 +1447,7 @@ pub mod logto_mcp {
     pub async fn deleteoidckey(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["keyType", "keyId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_key_type = rt::required(
@@ -1506,7 +1457,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let in_key_id = rt::required(a.string("keyId")?, "keyId", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteoidckey(&in_key_type, &in_key_id).await))
+        Ok(c.logto.deleteoidckey(&in_key_type, &in_key_id).await)
     }
     /// Rotate OIDC keys
     ///
@@ -1514,7 +1465,7 @@ pub mod logto_mcp {
     pub async fn rotateoidckeys(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["keyType", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_key_type = rt::required(
@@ -1524,7 +1475,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.rotateoidckeys(&in_key_type, body.as_ref()).await))
+        Ok(c.logto.rotateoidckeys(&in_key_type, body.as_ref()).await)
     }
     /// Create or update JWT customizer
     ///
@@ -1532,7 +1483,7 @@ pub mod logto_mcp {
     pub async fn upsertjwtcustomizer(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["tokenTypePath", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_token_type_path = rt::required(
@@ -1542,11 +1493,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.upsertjwtcustomizer(&in_token_type_path, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.upsertjwtcustomizer(&in_token_type_path, body.as_ref()).await)
     }
     /// Update JWT customizer
     ///
@@ -1554,7 +1501,7 @@ pub mod logto_mcp {
     pub async fn updatejwtcustomizer(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["tokenTypePath", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_token_type_path = rt::required(
@@ -1564,11 +1511,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.updatejwtcustomizer(&in_token_type_path, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.updatejwtcustomizer(&in_token_type_path, body.as_ref()).await)
     }
     /// Get JWT customizer
     ///
@@ -1576,7 +1519,7 @@ pub mod logto_mcp {
     pub async fn getjwtcustomizer(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["tokenTypePath"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_token_type_path = rt::required(
@@ -1585,7 +1528,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(rt::respond(c.logto.getjwtcustomizer(&in_token_type_path).await))
+        Ok(c.logto.getjwtcustomizer(&in_token_type_path).await)
     }
     /// Delete JWT customizer
     ///
@@ -1593,7 +1536,7 @@ pub mod logto_mcp {
     pub async fn deletejwtcustomizer(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["tokenTypePath"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_token_type_path = rt::required(
@@ -1602,7 +1545,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(rt::respond(c.logto.deletejwtcustomizer(&in_token_type_path).await))
+        Ok(c.logto.deletejwtcustomizer(&in_token_type_path).await)
     }
     /// Get all JWT customizers
     ///
@@ -1610,10 +1553,10 @@ pub mod logto_mcp {
     pub async fn listjwtcustomizers(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(rt::respond(c.logto.listjwtcustomizers().await))
+        Ok(c.logto.listjwtcustomizers().await)
     }
     /// Test JWT customizer
     ///
@@ -1621,11 +1564,11 @@ pub mod logto_mcp {
     pub async fn testjwtcustomizer(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.testjwtcustomizer(body.as_ref()).await))
+        Ok(c.logto.testjwtcustomizer(body.as_ref()).await)
     }
     /// Get ID token claims configuration
     ///
@@ -1633,10 +1576,10 @@ pub mod logto_mcp {
     pub async fn getidtokenconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(rt::respond(c.logto.getidtokenconfig().await))
+        Ok(c.logto.getidtokenconfig().await)
     }
     /// Upsert ID token claims configuration
     ///
@@ -1644,11 +1587,11 @@ pub mod logto_mcp {
     pub async fn upsertidtokenconfig(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.upsertidtokenconfig(body.as_ref()).await))
+        Ok(c.logto.upsertidtokenconfig(body.as_ref()).await)
     }
     /// Create connector
     ///
@@ -1656,11 +1599,11 @@ pub mod logto_mcp {
     pub async fn createconnector(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.createconnector(body.as_ref()).await))
+        Ok(c.logto.createconnector(body.as_ref()).await)
     }
     /// Get connectors
     ///
@@ -1668,14 +1611,14 @@ pub mod logto_mcp {
     pub async fn listconnectors(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["target"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_target = a.string("target")?;
         let query = ListconnectorsQuery {
             target: in_target,
         };
-        Ok(rt::respond(c.logto.listconnectors(&query).await))
+        Ok(c.logto.listconnectors(&query).await)
     }
     /// Get connector
     ///
@@ -1683,11 +1626,11 @@ pub mod logto_mcp {
     pub async fn getconnector(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.getconnector(&in_id).await))
+        Ok(c.logto.getconnector(&in_id).await)
     }
     /// Update connector
     ///
@@ -1695,12 +1638,12 @@ pub mod logto_mcp {
     pub async fn updateconnector(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateconnector(&in_id, body.as_ref()).await))
+        Ok(c.logto.updateconnector(&in_id, body.as_ref()).await)
     }
     /// Delete connector
     ///
@@ -1708,11 +1651,11 @@ pub mod logto_mcp {
     pub async fn deleteconnector(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteconnector(&in_id).await))
+        Ok(c.logto.deleteconnector(&in_id).await)
     }
     /// Test passwordless connector
     ///
@@ -1720,7 +1663,7 @@ pub mod logto_mcp {
     pub async fn createconnectortest(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["factoryId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_factory_id = rt::required(
@@ -1730,7 +1673,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.createconnectortest(&in_factory_id, body.as_ref()).await))
+        Ok(c.logto.createconnectortest(&in_factory_id, body.as_ref()).await)
     }
     /// Get connector's authorization URI
     ///
@@ -1738,7 +1681,7 @@ pub mod logto_mcp {
     pub async fn createconnectorauthorizationuri(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["connectorId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_connector_id = rt::required(
@@ -1749,12 +1692,10 @@ pub mod logto_mcp {
         )?;
         let body = a.body("body")?;
         Ok(
-            rt::respond(
-                c
-                    .logto
-                    .createconnectorauthorizationuri(&in_connector_id, body.as_ref())
-                    .await,
-            ),
+            c
+                .logto
+                .createconnectorauthorizationuri(&in_connector_id, body.as_ref())
+                .await,
         )
     }
     /// Get connector factories
@@ -1763,10 +1704,10 @@ pub mod logto_mcp {
     pub async fn listconnectorfactories(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(rt::respond(c.logto.listconnectorfactories().await))
+        Ok(c.logto.listconnectorfactories().await)
     }
     /// Get connector factory
     ///
@@ -1774,11 +1715,11 @@ pub mod logto_mcp {
     pub async fn getconnectorfactory(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.getconnectorfactory(&in_id).await))
+        Ok(c.logto.getconnectorfactory(&in_id).await)
     }
     /// Get API resources
     ///
@@ -1786,7 +1727,7 @@ pub mod logto_mcp {
     pub async fn listresources(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["includeScopes", "page", "page_size"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_include_scopes = a.string("includeScopes")?;
@@ -1797,7 +1738,7 @@ pub mod logto_mcp {
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(rt::respond(c.logto.listresources(&query).await))
+        Ok(c.logto.listresources(&query).await)
     }
     /// Create an API resource
     ///
@@ -1805,11 +1746,11 @@ pub mod logto_mcp {
     pub async fn createresource(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.createresource(body.as_ref()).await))
+        Ok(c.logto.createresource(body.as_ref()).await)
     }
     /// Get API resource
     ///
@@ -1817,11 +1758,11 @@ pub mod logto_mcp {
     pub async fn getresource(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.getresource(&in_id).await))
+        Ok(c.logto.getresource(&in_id).await)
     }
     /// Update API resource
     ///
@@ -1829,12 +1770,12 @@ pub mod logto_mcp {
     pub async fn updateresource(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateresource(&in_id, body.as_ref()).await))
+        Ok(c.logto.updateresource(&in_id, body.as_ref()).await)
     }
     /// Delete API resource
     ///
@@ -1842,11 +1783,11 @@ pub mod logto_mcp {
     pub async fn deleteresource(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(rt::respond(c.logto.deleteresource(&in_id).await))
+        Ok(c.logto.deleteresource(&in_id).await)
     }
     /// Set API resource as default
     ///
@@ -1854,12 +1795,12 @@ pub mod logto_mcp {
     pub async fn updateresourceisdefault(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(rt::respond(c.logto.updateresourceisdefault(&in_id, body.as_ref()).await))
+        Ok(c.logto.updateresourceisdefault(&in_id, body.as_ref()).await)
     }
     /// Get API resource scopes
     ///
@@ -1867,7 +1808,7 @@ pub mod logto_mcp {
     pub async fn listresourcescopes(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["page", "page_size", "search_params", "resourceId"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_page = a.integer("page")?;
@@ -1884,7 +1825,7 @@ pub mod logto_mcp {
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listresourcescopes(&in_resource_id, &query).await))
+        Ok(c.logto.listresourcescopes(&in_resource_id, &query).await)
     }
     /// Create API resource scope
     ///
@@ -1892,7 +1833,7 @@ pub mod logto_mcp {
     pub async fn createresourcescope(
         c: &Clients,
         args: Option<JsonObject>,
-    ) -> Result<CallToolResult, CallToolResult> {
+    ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["resourceId", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_resource_id = rt::required(
@@ -1902,10 +1843,6 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(
-            rt::respond(
-                c.logto.createresourcescope(&in_resource_id, body.as_ref()).await,
-            ),
-        )
+        Ok(c.logto.createresourcescope(&in_resource_id, body.as_ref()).await)
     }
 }

@@ -169,19 +169,24 @@ fn server(a: &McpAdapter) -> TokenStream {
         quote!(#name => #module::#f(clients, args).await,)
     });
     let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
-    let call_doc = format!(" Calls the `{ns}` tool `name`; `None` when there is no such tool.");
+    let call_doc = format!(
+        " Calls the `{ns}` tool `name`: what the call came to; `None` when there is no such tool."
+    );
     quote! {
         #[doc = #call_doc]
         pub async fn #call_fn(
             clients: &Clients,
             name: &str,
             args: Option<rmcp::model::JsonObject>,
-        ) -> Option<rmcp::model::CallToolResult> {
+        ) -> Option<rt::Outcome> {
             let result = match name {
                 #(#arms)*
                 _ => return None,
             };
-            Some(result.unwrap_or_else(|e| e))
+            Some(match result {
+                Ok(called) => rt::Outcome::Called(called),
+                Err(refusal) => rt::Outcome::Refused(refusal),
+            })
         }
 
         #[doc = #server_doc]
@@ -228,7 +233,7 @@ fn server(a: &McpAdapter) -> TokenStream {
                 _context: RequestContext<RoleServer>,
             ) -> Result<CallToolResponse, ErrorData> {
                 match #call_fn(&self.clients, &request.name, request.arguments).await {
-                    Some(result) => Ok(result.into()),
+                    Some(outcome) => Ok(outcome.into_result().into()),
                     None => Err(ErrorData::invalid_params(
                         format!("unknown tool `{}`", request.name.escape_default()),
                         None,
@@ -250,6 +255,7 @@ fn tools_module(a: &McpAdapter, fns: TokenStream) -> TokenStream {
 
             use super::super::client::*;
             use super::super::mcp_runtime as rt;
+            use super::super::runtime::{Error, Response};
 
             #fns
         }
@@ -306,11 +312,11 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     };
     quote! {
         #doc
-        pub async fn #name(c: &Clients, args: Option<JsonObject>) -> Result<CallToolResult, CallToolResult> {
+        pub async fn #name(c: &Clients, args: Option<JsonObject>) -> Result<Result<Response, Error>, CallToolResult> {
             const ACCEPTED: &[&str] = &[#(#accepted),*];
             #args_check
             #(#body)*
-            Ok(rt::respond(c.#client_field.#call(#(#args),*).await))
+            Ok(c.#client_field.#call(#(#args),*).await)
         }
     }
 }
