@@ -39,6 +39,17 @@ pub struct Load {
     pub errors: u64,
     /// CPU time of the measured process tree per request, in µs.
     pub cpu_us: Option<f64>,
+    /// CPU time of the mock upstream per request, in µs: it shares the cores with the server and the load generator.
+    pub upstream_cpu_us: Option<f64>,
+}
+
+/// The processes whose CPU time a window measures.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Measured {
+    /// The server under test (with its children).
+    pub server: Option<u32>,
+    /// The mock upstream.
+    pub upstream: Option<u32>,
 }
 
 fn lua_string(s: &str) -> String {
@@ -104,12 +115,13 @@ fn field(out: &str, key: &str) -> Option<f64> {
     })
 }
 
-/// Runs wrk against `target` with `conns` connections for `duration`, measuring the CPU of `pid`'s process tree.
+/// Runs wrk against `target` with `conns` connections for `duration`, measuring the CPU of the `measured` processes
+/// (each with its children).
 pub fn run(
     target: &Target,
     conns: u32,
     duration: Duration,
-    pid: Option<u32>,
+    measured: Measured,
     work: &Path,
 ) -> Result<Load, String> {
     std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
@@ -117,7 +129,8 @@ pub fn run(
     std::fs::write(&script_path, script(target))
         .map_err(|e| format!("{}: {e}", script_path.display()))?;
     let threads = conns.clamp(1, 2);
-    let cpu_before = pid.map(procs::cpu_seconds);
+    let cpu_before = measured.server.map(procs::cpu_seconds);
+    let upstream_before = measured.upstream.map(procs::cpu_seconds);
     let out = Command::new("wrk")
         .arg(format!("-t{threads}"))
         .arg(format!("-c{conns}"))
@@ -129,7 +142,8 @@ pub fn run(
         .arg(&target.url)
         .output()
         .map_err(|e| format!("cannot run wrk (install it: apt-get install wrk): {e}"))?;
-    let cpu_after = pid.map(procs::cpu_seconds);
+    let cpu_after = measured.server.map(procs::cpu_seconds);
+    let upstream_after = measured.upstream.map(procs::cpu_seconds);
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(
@@ -153,10 +167,12 @@ pub fn run(
     let errors = (field(&stdout, "BENCH_BAD").unwrap_or(0.0)
         + field(&stdout, "BENCH_NON2XX").unwrap_or(0.0)
         + field(&stdout, "BENCH_SOCKET_ERRORS").unwrap_or(0.0)) as u64;
-    let cpu_us = match (cpu_before, cpu_after) {
+    let per_request = |before: Option<f64>, after: Option<f64>| match (before, after) {
         (Some(a), Some(b)) if requests > 0 => Some((b - a) * 1e6 / requests as f64),
         _ => None,
     };
+    let cpu_us = per_request(cpu_before, cpu_after);
+    let upstream_cpu_us = per_request(upstream_before, upstream_after);
     Ok(Load {
         rps,
         p50_ms: field(&stdout, "BENCH_P50_US").unwrap_or(f64::NAN) / 1000.0,
@@ -164,5 +180,6 @@ pub fn run(
         requests,
         errors,
         cpu_us,
+        upstream_cpu_us,
     })
 }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use load::{Load, Target};
+use load::{Load, Measured, Target};
 use procs::Proc;
 
 /// What `cargo xtask bench` was asked.
@@ -211,13 +211,13 @@ fn measure(
     section: &str,
     name: &str,
     target: &Target,
-    pid: Option<u32>,
+    measured: Measured,
 ) -> Result<(), String> {
     for &c in &o.connections {
         for run in 0..o.repeats {
-            let l = load::run(target, c, o.duration, pid, work)?;
+            let l = load::run(target, c, o.duration, measured, work)?;
             eprintln!(
-                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}",
+                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}{}",
                 run + 1,
                 l.rps,
                 l.p50_ms,
@@ -225,6 +225,9 @@ fn measure(
                 l.errors,
                 l.cpu_us
                     .map(|u| format!("  CPU {u:.1} µs/req"))
+                    .unwrap_or_default(),
+                l.upstream_cpu_us
+                    .map(|u| format!("  (mock upstream {u:.1})"))
                     .unwrap_or_default()
             );
             results.push(section, name, c, l);
@@ -267,6 +270,10 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     })
     .ok_or("the mock upstream does not answer")?;
     up.check_alive()?;
+    let behind = |server: u32| Measured {
+        server: Some(server),
+        upstream: Some(up.pid()),
+    };
 
     // The gateway: start-up is the median of a few fresh starts; the last one stays up for the loads.
     let ((gw, rest_port, mcp_port), startup) = start_repeatedly("the gateway", || {
@@ -314,7 +321,10 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
         "REST",
         "direct (mock upstream)",
         &Target::get(format!("{upstream_url}{rest_path}")),
-        None,
+        Measured {
+            server: None,
+            upstream: Some(up.pid()),
+        },
     )?;
     measure(
         &mut results,
@@ -323,7 +333,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
         "REST",
         "logto-gateway",
         &Target::get(format!("http://{rest_addr}{rest_path}")),
-        Some(gw.pid()),
+        behind(gw.pid()),
     )?;
     let mut servers_extra = Vec::new();
     if o.peers {
@@ -355,7 +365,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
             "REST",
             "nginx",
             &Target::get(format!("http://{addr}{rest_path}")),
-            Some(ng.pid()),
+            behind(ng.pid()),
         )?;
         server_after(&mut s, ng.pid());
         servers_extra.push(s);
@@ -379,7 +389,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
         "MCP",
         "logto-gateway",
         &target,
-        Some(gw.pid()),
+        behind(gw.pid()),
     )?;
     server_after(&mut gw_server, gw.pid());
     results.servers.push(gw_server);
@@ -412,7 +422,15 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
                 headers: call.headers.clone(),
                 tool_errors: true,
             };
-            measure(&mut results, o, &work, "MCP", name, &target, Some(peer.pid))?;
+            measure(
+                &mut results,
+                o,
+                &work,
+                "MCP",
+                name,
+                &target,
+                behind(peer.pid),
+            )?;
             server_after(&mut s, peer.pid);
             results.servers.push(s);
         }
