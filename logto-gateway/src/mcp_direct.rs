@@ -388,4 +388,56 @@ mod tests {
         assert!(!ok("evil.example"));
         assert!(!d.host_allowed(&headers(&[])));
     }
+
+    /// The body of a response built here, as JSON.
+    async fn body_json(resp: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn structured_answers_are_the_json_rmcp_writes() {
+        use crate::generated::mcp_runtime::respond;
+        use crate::generated::runtime::{JsonBody, Response as Upstream, ResponseHeaders};
+
+        let bodies = [
+            r#"{"id":"app1"}"#,
+            r#"{"customData":{"nested":{"deep":[{}]}}}"#,
+            // Every kind of character a JSON string can hold, escaped or not.
+            r#"{"s":"quote \" backslash \\ slash \/ nl \n tab \t nul \u0000 bell \u0007 é ✓ 😀 \ud83d\ude00 </script>"}"#,
+            "\n\t { \"pretty\" : [ 1 , 2.50 , -0 , 1e3 , true , null ] }\r\n",
+            r#"[{"id":"a"},{"id":"b"}]"#,
+            r#"[]"#,
+            r#""just a string""#,
+            "42",
+            "null",
+        ];
+        let ids = [
+            RequestId::Number(1),
+            RequestId::Number(i64::MAX),
+            RequestId::String("req-α \"quoted\"".into()),
+        ];
+        for body in bodies {
+            for total in [None, Some("7")] {
+                let upstream = || Upstream {
+                    status: 200,
+                    headers: ResponseHeaders {
+                        content_type: Some("application/json".into()),
+                        total_number: total.map(str::to_owned),
+                        ..ResponseHeaders::default()
+                    },
+                    body: Some(JsonBody::new(Bytes::from(body)).unwrap()),
+                };
+                for id in &ids {
+                    let json = result_json(&upstream()).unwrap().into_owned();
+                    let direct = body_json(structured_answer(id, &json)).await;
+                    let via_types = body_json(answer(id.clone(), respond(Ok(upstream())))).await;
+                    assert_eq!(direct, via_types, "{body} with id {id:?}, total {total:?}");
+                    assert_eq!(direct["result"]["isError"], false);
+                }
+            }
+        }
+    }
 }
