@@ -6,7 +6,7 @@
 //! the upstream, anything else with rmcp's own types. The answer is the JSON rmcp would give, and byte for byte the
 //! same where no upstream JSON is in it (a test compares the two).
 //!
-//! It only answers what it can answer exactly like rmcp. Everything else goes to rmcp untouched: other
+//! It only answers what it can answer as rmcp would. Everything else goes to rmcp untouched: other
 //! methods, batches, notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header
 //! or `_meta`, protocol versions without `initialize` (2026-07-28 on, whose lifecycle differs), bodies without a
 //! `Content-Length` or over the limit, and any media type, `Accept` or JSON that is not in the plainest form. A
