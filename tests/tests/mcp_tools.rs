@@ -1207,6 +1207,12 @@ async fn direct_tool_calls_answer_as_rmcp_does() {
         "/api/applications/pretty",
         Reply::json(200, "{\n  \"id\": \"pretty\",\n  \"n\": 1.50\n}\n"),
     );
+    // A body that would add members to the answer if it were put in unchecked: it is not one JSON value.
+    mock.on(
+        Some("GET"),
+        "/api/applications/inject",
+        Reply::json(200, r#"{"a":1},"isError":true,"structuredContent":{"b":2}"#),
+    );
     let call = |id: &str, name: &str, args: &str| {
         format!(
             r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{name}"{args}}}}}"#
@@ -1240,6 +1246,7 @@ async fn direct_tool_calls_answer_as_rmcp_does() {
         call("12", "nosuchtool", r#","arguments":{}"#),
         call("13", "getapplication", r#","arguments":{"id":"scalar"}"#),
         call("14", "getapplication", r#","arguments":{"id":"pretty"}"#),
+        call("15", "getapplication", r#","arguments":{"id":"inject"}"#),
     ];
     for body in &cases {
         let direct = post_bytes(&gw, body, "application/json, text/event-stream").await;
@@ -1286,6 +1293,17 @@ async fn direct_tool_calls_answer_as_rmcp_does() {
     .unwrap();
     assert_eq!(scalar["result"]["structuredContent"], json!({"value": 42}));
     assert_eq!(scalar["result"]["content"][0]["text"], r#"{"value":42}"#);
+    let injected: Value = serde_json::from_slice(
+        &post_bytes(&gw, &cases[15], "application/json, text/event-stream")
+            .await
+            .2,
+    )
+    .unwrap();
+    assert_eq!(injected["result"]["isError"], true, "{injected}");
+    assert!(
+        injected["result"].get("structuredContent").is_none(),
+        "{injected}"
+    );
     let list: Value = serde_json::from_slice(
         &post_bytes(&gw, &cases[2], "application/json, text/event-stream")
             .await
@@ -1294,9 +1312,9 @@ async fn direct_tool_calls_answer_as_rmcp_does() {
     .unwrap();
     assert_eq!(list["id"], json!(9007199254740993u64));
     assert_eq!(list["result"]["structuredContent"]["totalNumber"], 42);
-    // The 10 cases that name a known tool with valid arguments reached the upstream once per form, plus the last
-    // three calls.
+    // The 11 cases that name a known tool with valid arguments reached the upstream once per form, plus the last
+    // four calls.
     let reached = mock.take_requests().len();
-    assert_eq!(reached, 2 * 10 + 3, "upstream requests: {reached}");
+    assert_eq!(reached, 2 * 11 + 4, "upstream requests: {reached}");
     gw.stop().await.unwrap();
 }
