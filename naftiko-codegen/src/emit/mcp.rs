@@ -1,7 +1,7 @@
 //! The rmcp MCP adapter module: per MCP exposure, a static tool table, a `ServerHandler`, and one function per tool
 //! that validates the arguments and calls the typed client.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
@@ -98,13 +98,34 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     Value::Object(schema).to_string()
 }
 
+/// The names of the constants an MCP adapter's module declares.
+struct Consts {
+    tools: Ident,
+    name: Ident,
+    instructions: Ident,
+    port: Ident,
+}
+
+impl Consts {
+    fn of(a: &McpAdapter) -> Self {
+        let prefix = names::const_ident(&a.namespace);
+        Consts {
+            tools: format_ident!("{prefix}_TOOLS"),
+            name: format_ident!("{prefix}_NAME"),
+            instructions: format_ident!("{prefix}_INSTRUCTIONS"),
+            port: format_ident!("{prefix}_PORT"),
+        }
+    }
+}
+
 /// The constants of `a` and its tool table.
 fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
-    let prefix = names::const_ident(&a.namespace);
-    let tools_const = format_ident!("{prefix}_TOOLS");
-    let name_const = format_ident!("{prefix}_NAME");
-    let instr_const = format_ident!("{prefix}_INSTRUCTIONS");
-    let port_const = format_ident!("{prefix}_PORT");
+    let Consts {
+        tools: tools_const,
+        name: name_const,
+        instructions: instr_const,
+        port: port_const,
+    } = Consts::of(a);
     let ns = &a.namespace;
     let instructions = match &a.description {
         Some(d) => quote!(Some(#d)),
@@ -155,10 +176,12 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
 /// The tool dispatch function of `a` and its server.
 fn server(a: &McpAdapter) -> TokenStream {
     let base = names::fn_ident(&a.namespace);
-    let prefix = names::const_ident(&a.namespace);
-    let tools_const = format_ident!("{prefix}_TOOLS");
-    let name_const = format_ident!("{prefix}_NAME");
-    let instr_const = format_ident!("{prefix}_INSTRUCTIONS");
+    let Consts {
+        tools: tools_const,
+        name: name_const,
+        instructions: instr_const,
+        ..
+    } = Consts::of(a);
     let server = format_ident!("{}Server", names::type_ident(&a.namespace));
     let call_fn = format_ident!("{base}_call");
     let module = ident(&base);
