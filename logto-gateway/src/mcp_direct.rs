@@ -252,11 +252,7 @@ fn structured_answer(id: &RequestId, json: &str) -> Response {
         serde_json::to_writer(&mut out, json)
     });
     if let Err(e) = written {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Internal Server Error: cannot serialize the response: {e}"),
-        )
-            .into_response();
+        return unserializable(&e);
     }
     out.extend_from_slice(br#"}],"structuredContent":"#);
     out.extend_from_slice(json.as_bytes());
@@ -277,12 +273,17 @@ fn answer(id: RequestId, result: rmcp::model::CallToolResult) -> Response {
     });
     match serde_json::to_vec(&message) {
         Ok(body) => json_response(body),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("Internal Server Error: cannot serialize the response: {e}"),
-        )
-            .into_response(),
+        Err(e) => unserializable(&e),
     }
+}
+
+/// The answer when a response cannot be serialised.
+fn unserializable(e: &serde_json::Error) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Internal Server Error: cannot serialize the response: {e}"),
+    )
+        .into_response()
 }
 
 fn json_response(body: Vec<u8>) -> Response {
