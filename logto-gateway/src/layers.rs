@@ -65,17 +65,23 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        match self.token.as_ref() {
-            Some(expected) if !authorized(&req, expected) => {
-                Either::Right(ready(Ok(unauthorized())))
-            }
-            _ => Either::Left(self.inner.call(req)),
+        if authorized(&req, &self.token) {
+            Either::Left(self.inner.call(req))
+        } else {
+            Either::Right(ready(Ok(unauthorized())))
         }
     }
 }
 
+/// Whether `req` passes [`RequireBearer`] with `token`.
+pub(crate) fn authorized(req: &Request, token: &Option<Secret>) -> bool {
+    token
+        .as_ref()
+        .is_none_or(|expected| bearer_matches(req, expected))
+}
+
 /// The scheme name is case-insensitive (RFC 7235); the token is compared exactly, in constant time.
-fn authorized(req: &Request, expected: &Secret) -> bool {
+fn bearer_matches(req: &Request, expected: &Secret) -> bool {
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -96,6 +102,11 @@ fn unauthorized() -> Response {
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     r
+}
+
+/// Whether request log lines are on.
+pub(crate) fn logging_requests() -> bool {
+    tracing::enabled!(target: "logto_gateway::request", tracing::Level::INFO)
 }
 
 /// One log line per request (target `logto_gateway::request`, level INFO): method, route (the template, never the
@@ -130,7 +141,7 @@ where
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        if !tracing::enabled!(target: "logto_gateway::request", tracing::Level::INFO) {
+        if !logging_requests() {
             return Either::Left(self.inner.call(req));
         }
         let start = Instant::now();

@@ -10,7 +10,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -110,7 +109,7 @@ pub fn mcp_app(
     auth_token: Option<Secret>,
     settings: &McpSettings,
     shutdown: tokio_util::sync::CancellationToken,
-) -> Router {
+) -> McpApp {
     use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
     use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 
@@ -146,25 +145,95 @@ pub fn mcp_app(
         Arc::new(LocalSessionManager::default()),
         config,
     ));
+    let lane = Arc::new(McpLane {
+        direct,
+        rmcp: service,
+        token: Arc::new(auth_token.clone()),
+    });
     // Plain `tools/call` requests are answered without a per-request rmcp service (see `mcp_direct`); everything
     // else goes to rmcp.
-    let mcp = any(move |req: Request| {
-        let direct = Arc::clone(&direct);
-        let service = Arc::clone(&service);
-        async move {
-            direct
-                .handle(req, |req| async move {
-                    service.handle(req).await.into_response()
-                })
-                .await
+    let mcp = any({
+        let lane = Arc::clone(&lane);
+        move |req: Request| {
+            let lane = Arc::clone(&lane);
+            async move { lane.answer(req).await }
         }
     });
-    Router::new()
+    let router = Router::new()
         .route("/mcp", mcp)
         .route_layer(RequireBearerLayer::new(auth_token))
         .route("/healthz", get(healthz))
         .fallback(not_found)
-        .layer(LogRequestsLayer)
+        .layer(LogRequestsLayer);
+    McpApp { router, lane }
+}
+
+type RmcpService = rmcp::transport::StreamableHttpService<
+    LogtoMcpServer,
+    rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+>;
+
+/// What answers `/mcp`: the direct path, and rmcp behind it.
+struct McpLane {
+    direct: Arc<DirectCalls>,
+    rmcp: Arc<RmcpService>,
+    /// The inbound token, as the router's authentication layer has it.
+    token: Arc<Option<Secret>>,
+}
+
+impl McpLane {
+    async fn answer(&self, req: Request) -> Response {
+        self.direct
+            .handle(req, |req| async move {
+                self.rmcp.handle(req).await.into_response()
+            })
+            .await
+    }
+}
+
+/// The MCP application: the router of [`mcp_app`] behind a fast lane.
+///
+/// An authenticated request to `/mcp` is what the router would pass, through its authentication layer, to the
+/// `/mcp` route; while request logging is off (the router's only other layer), the fast lane gives it to that
+/// route's handler itself, without routing and without boxing the handler's future. Every other request (and every
+/// `/mcp` request while logging is on) goes through the router.
+#[derive(Clone)]
+pub struct McpApp {
+    router: Router,
+    lane: Arc<McpLane>,
+}
+
+impl std::fmt::Debug for McpApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("McpApp").finish_non_exhaustive()
+    }
+}
+
+impl App for McpApp {
+    async fn call(self, req: Request) -> Response {
+        if req.uri().path() == "/mcp"
+            && !crate::layers::logging_requests()
+            && crate::layers::authorized(&req, &self.lane.token)
+        {
+            return self.lane.answer(req).await;
+        }
+        App::call(self.router, req).await
+    }
+}
+
+/// An application [`serve`] serves: a request in, a response out.
+pub trait App: Clone + Send + Sync + 'static {
+    /// Answers `req` (a clone of the application answers each request).
+    fn call(self, req: Request) -> impl Future<Output = Response> + Send + 'static;
+}
+
+impl App for Router {
+    async fn call(self, req: Request) -> Response {
+        match tower::ServiceExt::oneshot(self, req).await {
+            Ok(resp) => resp,
+            Err(never) => match never {},
+        }
+    }
 }
 
 async fn healthz() -> Response {
@@ -194,19 +263,67 @@ fn json(status: StatusCode, body: &'static str) -> Response {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.
+///
+/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection. A request's
+/// future is kept in its connection's slot for it (hyper allocates that once per connection), not boxed.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!("cannot set TCP_NODELAY: {e}");
         }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
+                let answer = app.clone().call(req.map(axum::body::Body::new));
+                async move { Ok::<_, std::convert::Infallible>(answer.await) }
+            });
+        let conn = builder
+            .serve_connection(TokioIo::new(tcp), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::trace!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// After a failed `accept`: a connection that went away before it was accepted is no error; anything else (out of
+/// file descriptors, say) is logged and retried a second later, as `axum::serve` does.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("accept failed: {e}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// Resolves on SIGINT or SIGTERM.
