@@ -41,6 +41,8 @@ pub struct Load {
     pub cpu_us: Option<f64>,
     /// CPU time of the mock upstream per request, in µs: it shares the cores with the server and the load generator.
     pub upstream_cpu_us: Option<f64>,
+    /// CPU time of the load generator (wrk) per request, in µs: it shares the cores too.
+    pub load_cpu_us: Option<f64>,
 }
 
 /// The processes whose CPU time a window measures.
@@ -131,6 +133,7 @@ pub fn run(
     let threads = conns.clamp(1, 2);
     let cpu_before = measured.server.map(procs::cpu_seconds);
     let upstream_before = measured.upstream.map(procs::cpu_seconds);
+    let load_before = procs::reaped_children_cpu_seconds();
     let out = Command::new("wrk")
         .arg(format!("-t{threads}"))
         .arg(format!("-c{conns}"))
@@ -144,6 +147,8 @@ pub fn run(
         .map_err(|e| format!("cannot run wrk (install it: apt-get install wrk): {e}"))?;
     let cpu_after = measured.server.map(procs::cpu_seconds);
     let upstream_after = measured.upstream.map(procs::cpu_seconds);
+    // wrk has exited and been waited for: its CPU time is now in this process's children's.
+    let load_after = procs::reaped_children_cpu_seconds();
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         return Err(format!(
@@ -173,6 +178,7 @@ pub fn run(
     };
     let cpu_us = per_request(cpu_before, cpu_after);
     let upstream_cpu_us = per_request(upstream_before, upstream_after);
+    let load_cpu_us = per_request(Some(load_before), Some(load_after));
     Ok(Load {
         rps,
         p50_ms: field(&stdout, "BENCH_P50_US").unwrap_or(f64::NAN) / 1000.0,
@@ -181,5 +187,6 @@ pub fn run(
         errors,
         cpu_us,
         upstream_cpu_us,
+        load_cpu_us,
     })
 }

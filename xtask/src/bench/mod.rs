@@ -217,7 +217,7 @@ fn measure(
         for run in 0..o.repeats {
             let l = load::run(target, c, o.duration, measured, work)?;
             eprintln!(
-                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}{}",
+                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}{}{}",
                 run + 1,
                 l.rps,
                 l.p50_ms,
@@ -228,6 +228,9 @@ fn measure(
                     .unwrap_or_default(),
                 l.upstream_cpu_us
                     .map(|u| format!("  (mock upstream {u:.1})"))
+                    .unwrap_or_default(),
+                l.load_cpu_us
+                    .map(|u| format!("  (wrk {u:.1})"))
                     .unwrap_or_default()
             );
             results.push(section, name, c, l);

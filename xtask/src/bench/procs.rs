@@ -153,6 +153,19 @@ pub fn cpu_seconds(pid: u32) -> f64 {
         .sum()
 }
 
+/// CPU time (user + system) of this process's children that have exited and been waited for, in seconds: wrapped
+/// around a child's run, the CPU time of that child.
+pub fn reaped_children_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let f = stat_fields(&stat);
+    // cutime and cstime are fields 16 and 17: indexes 13 and 14 here.
+    let u: f64 = f.get(13).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let st: f64 = f.get(14).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    (u + st) / ticks_per_second()
+}
+
 fn ticks_per_second() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
