@@ -426,7 +426,7 @@ impl Transport {
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(Error::Config(format!("base URL `{}` is not an http(s) URL", config.base_url)));
         }
-        let http = Self::http(config.timeout, config.connect_timeout)?;
+        let http = Self::http(config.timeout, config.connect_timeout, base.scheme() == "https")?;
         let tokens = match &config.auth {
             Auth::ClientCredentials(c) => Some(Arc::new(TokenSource {
                 creds: c.clone(),
@@ -457,24 +457,32 @@ impl Transport {
         })
     }
 
-    fn http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client, Error> {
-        reqwest::Client::builder()
+    fn http(timeout: Duration, connect_timeout: Duration, tls: bool) -> Result<reqwest::Client, Error> {
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(90))
             // A redirect is the upstream's answer, passed on as is: following it would replay requests (bodies,
             // tokens) to wherever the upstream points.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(e.to_string()))
+            .redirect(reqwest::redirect::Policy::none());
+        // reqwest retries what an HTTP/2 server refused unprocessed, and keeps a copy of every request for that.
+        // Without TLS there is no HTTP/2 (reqwest negotiates it in the TLS handshake), so nothing to retry or copy.
+        let builder = if tls {
+            builder
+        } else {
+            builder.retry(reqwest::retry::never().max_retries_per_request(0))
+        };
+        // Without a proxy setting, no request is checked against an empty list of proxies.
+        let builder = if proxies_configured() { builder } else { builder.no_proxy() };
+        builder.build().map_err(|e| Error::Config(e.to_string()))
     }
 
     /// A transport with this one's configuration and token cache but a connection pool of its own: for servers
     /// that run one runtime per core, so that each keeps its upstream connections on its own thread.
     pub fn with_own_pool(&self) -> Result<Self, Error> {
         Ok(Transport {
-            http: Self::http(self.timeout, self.connect_timeout)?,
+            http: Self::http(self.timeout, self.connect_timeout, self.base.scheme() == "https")?,
             ..self.clone()
         })
     }
@@ -522,14 +530,17 @@ impl Transport {
             ),
             None => None,
         };
-        let resp = self.attempt(&method, &url, body.clone()).await?;
-        // A refused client-credentials token is refreshed once and the call retried.
+        // A refused client-credentials token is refreshed once and the call retried: only then is the request kept
+        // for a second attempt.
+        let again = self.tokens.is_some().then(|| (url.clone(), body.clone()));
+        let resp = self.attempt(&method, url, body).await?;
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED
             && let Some(tokens) = &self.tokens
             && let Some(used) = resp.extensions().get::<UsedToken>()
+            && let Some((url, body)) = again
         {
             tokens.invalidate(&used.0);
-            let retry = self.attempt(&method, &url, body).await?;
+            let retry = self.attempt(&method, url, body).await?;
             return self.read(retry).await;
         }
         self.read(resp).await
@@ -538,10 +549,10 @@ impl Transport {
     async fn attempt(
         &self,
         method: &Method,
-        url: &reqwest::Url,
+        url: reqwest::Url,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
-        let mut req = self.http.request(method.clone(), url.clone());
+        let mut req = self.http.request(method.clone(), url);
         let mut used = None;
         match (&self.bearer, &self.tokens) {
             (Some(bearer), _) => req = req.header(reqwest::header::AUTHORIZATION, bearer.clone()),
@@ -626,6 +637,15 @@ impl Transport {
             raw,
         })))
     }
+}
+
+/// Whether reqwest could send through a proxy: it takes proxies from `ALL_PROXY`, `HTTP_PROXY` and `HTTPS_PROXY` (in
+/// either case) and, on macOS and Windows, from the system settings.
+fn proxies_configured() -> bool {
+    cfg!(any(target_os = "macos", windows))
+        || ["ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// The client-credentials token a response was obtained with.
