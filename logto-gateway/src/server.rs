@@ -264,8 +264,9 @@ fn json(status: StatusCode, body: &'static str) -> Response {
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.
 ///
-/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection. A request's
-/// future is kept in its connection's slot for it (hyper allocates that once per connection), not boxed.
+/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection. Unlike
+/// `axum::serve`, `app`'s future for a request is not boxed: over HTTP/1.1 hyper keeps it in a slot its connection
+/// allocates once.
 pub async fn serve(
     listener: TcpListener,
     app: impl App,
