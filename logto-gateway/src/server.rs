@@ -264,20 +264,30 @@ fn json(status: StatusCode, body: &'static str) -> Response {
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.
 ///
-/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection. Unlike
-/// `axum::serve`, `app`'s future for a request is not boxed: over HTTP/1.1 hyper keeps it in a slot its connection
-/// allocates once.
+/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection.
 pub async fn serve(
     listener: TcpListener,
     app: impl App,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // One server for every kind of application (the HTTP stack is compiled once): each answer is a boxed future.
+    let handler: Handler = Arc::new(move |req| Box::pin(app.clone().call(req)));
+    serve_with(listener, handler, Box::pin(shutdown)).await
+}
+
+type Handler =
+    Arc<dyn Fn(Request) -> std::pin::Pin<Box<dyn Future<Output = Response> + Send>> + Send + Sync>;
+
+async fn serve_with(
+    listener: TcpListener,
+    handler: Handler,
+    mut shutdown: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto;
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
-    let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -292,10 +302,10 @@ pub async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!("cannot set TCP_NODELAY: {e}");
         }
-        let app = app.clone();
+        let handler = Arc::clone(&handler);
         let service =
             hyper::service::service_fn(move |req: axum::http::Request<hyper::body::Incoming>| {
-                let answer = app.clone().call(req.map(axum::body::Body::new));
+                let answer = handler(req.map(axum::body::Body::new));
                 async move { Ok::<_, std::convert::Infallible>(answer.await) }
             });
         let conn = builder
