@@ -37,6 +37,10 @@ enum Command {
         /// Runs per figure.
         #[arg(long, default_value_t = 2)]
         repeats: u32,
+        /// Instead: count the gateway's user-space instructions per REST request and per MCP call under valgrind's
+        /// callgrind (one worker, 4 connections, one --duration window); writes target/bench/instructions.md.
+        #[arg(long, conflicts_with_all = ["peers", "compile"])]
+        instructions: bool,
     },
     /// Write the generated Logto client, with its runtime, as a standalone crate.
     VendorClient {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
             duration,
             connections,
             repeats,
+            instructions,
         } => {
             let options = xtask::bench::Options {
                 peers,
@@ -66,7 +71,12 @@ fn main() -> ExitCode {
                 connections,
                 repeats: repeats.max(1),
             };
-            match xtask::bench::run(&root, &options) {
+            let result = if instructions {
+                xtask::bench::instructions::run(&root, &options)
+            } else {
+                xtask::bench::run(&root, &options)
+            };
+            match result {
                 Ok(report) => {
                     println!("{report}");
                     ExitCode::SUCCESS

@@ -6,6 +6,7 @@
 //! OpenAPI document at run time. Every figure is measured twice; ratios are computed within the run.
 
 pub mod compile;
+pub mod instructions;
 pub mod load;
 pub mod mock;
 pub mod nginx;
@@ -122,7 +123,7 @@ fn start_repeatedly<T>(
 }
 
 /// Polls until `ready()` until `timeout`; returns the time since `since`.
-fn wait_until(
+pub(crate) fn wait_until(
     since: Instant,
     timeout: Duration,
     mut ready: impl FnMut() -> bool,
@@ -136,7 +137,7 @@ fn wait_until(
     None
 }
 
-fn ensure_tool(bin: &str, package: &str) -> Result<(), String> {
+pub(crate) fn ensure_tool(bin: &str, package: &str) -> Result<(), String> {
     if Command::new("sh")
         .args(["-c", &format!("command -v {bin}")])
         .output()
@@ -162,7 +163,7 @@ fn ensure_tool(bin: &str, package: &str) -> Result<(), String> {
 }
 
 /// Builds the gateway and the mock upstream in release; returns their paths.
-fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
+pub(crate) fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
     eprintln!("bench: building the gateway and the mock upstream (release)");
     let status = Command::new(env!("CARGO"))
         .args([
@@ -191,7 +192,7 @@ fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
 }
 
 /// The MCP `tools/call` of the benchmark against the gateway.
-fn gateway_mcp_call() -> (String, Vec<(String, String)>) {
+pub(crate) fn gateway_mcp_call() -> (String, Vec<(String, String)>) {
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"getapplication","arguments":{"id":"app1"}}}"#;
     let headers = vec![
         ("Content-Type".to_owned(), "application/json".to_owned()),
