@@ -426,7 +426,7 @@ impl Transport {
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
             return Err(Error::Config(format!("base URL `{}` is not an http(s) URL", config.base_url)));
         }
-        let http = Self::http(config.timeout, config.connect_timeout, base.scheme() == "https")?;
+        let http = Self::http(config.timeout, config.connect_timeout, &base)?;
         let tokens = match &config.auth {
             Auth::ClientCredentials(c) => Some(Arc::new(TokenSource {
                 creds: c.clone(),
@@ -457,7 +457,7 @@ impl Transport {
         })
     }
 
-    fn http(timeout: Duration, connect_timeout: Duration, tls: bool) -> Result<reqwest::Client, Error> {
+    fn http(timeout: Duration, connect_timeout: Duration, base: &reqwest::Url) -> Result<reqwest::Client, Error> {
         let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
@@ -468,7 +468,7 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none());
         // reqwest retries what an HTTP/2 server refused unprocessed, and keeps a copy of every request for that.
         // Without TLS there is no HTTP/2 (reqwest negotiates it in the TLS handshake), so nothing to retry or copy.
-        let builder = if tls {
+        let builder = if base.scheme() == "https" {
             builder
         } else {
             builder.retry(reqwest::retry::never().max_retries_per_request(0))
@@ -482,7 +482,7 @@ impl Transport {
     /// that run one runtime per core, so that each keeps its upstream connections on its own thread.
     pub fn with_own_pool(&self) -> Result<Self, Error> {
         Ok(Transport {
-            http: Self::http(self.timeout, self.connect_timeout, self.base.scheme() == "https")?,
+            http: Self::http(self.timeout, self.connect_timeout, &self.base)?,
             ..self.clone()
         })
     }
