@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use super::load::{self, Measured, Target};
 use super::procs::{self, Proc};
-use super::{Options, build, ensure_tool, gateway_mcp_call, http_status, wait_until};
+use super::{
+    Options, build, ensure_tool, gateway_mcp_call, http_status, start_upstream, wait_until,
+};
 
 /// Connections of the counted load: enough to keep one worker busy, few enough for callgrind's pace.
 const CONNECTIONS: u32 = 4;
@@ -43,17 +45,8 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     ensure_tool("valgrind", "valgrind")?;
     let (gateway_bin, upstream_bin) = build(root)?;
 
-    let upstream_port = procs::free_port()?;
-    let mut up = Proc::spawn(
-        "bench-upstream",
-        Command::new(&upstream_bin).arg(upstream_port.to_string()),
-    )?;
-    let upstream: SocketAddr = ([127, 0, 0, 1], upstream_port).into();
-    wait_until(Instant::now(), Duration::from_secs(5), || {
-        http_status(upstream, "/api/applications/app1", None) == Some(200)
-    })
-    .ok_or("the mock upstream does not answer")?;
-    up.check_alive()?;
+    // Kept until the counts are done: dropping it stops the mock.
+    let (_up, upstream) = start_upstream(&upstream_bin)?;
 
     let mut rows = Vec::new();
     for (i, kind) in [Kind::Rest, Kind::Mcp].into_iter().enumerate() {

@@ -245,6 +245,22 @@ fn server_after(server: &mut Server, pid: u32) {
     server.peak_rss_kib = Some(hwm);
 }
 
+/// Starts the mock upstream on a free port of 127.0.0.1 and waits until it answers.
+pub(crate) fn start_upstream(upstream_bin: &Path) -> Result<(Proc, SocketAddr), String> {
+    let port = procs::free_port()?;
+    let mut up = Proc::spawn(
+        "bench-upstream",
+        Command::new(upstream_bin).arg(port.to_string()),
+    )?;
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    wait_until(Instant::now(), Duration::from_secs(5), || {
+        http_status(addr, "/api/applications/app1", None) == Some(200)
+    })
+    .ok_or("the mock upstream does not answer")?;
+    up.check_alive()?;
+    Ok((up, addr))
+}
+
 /// Runs the benchmark; returns the Markdown report (also written to `target/bench/report.md`).
 pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     procs::install_interrupt_handler();
@@ -262,18 +278,8 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     };
 
     let mut results = Results::default();
-    let upstream_port = procs::free_port()?;
-    let mut up = Proc::spawn(
-        "bench-upstream",
-        Command::new(&upstream_bin).arg(upstream_port.to_string()),
-    )?;
-    let upstream: SocketAddr = ([127, 0, 0, 1], upstream_port).into();
+    let (up, upstream) = start_upstream(&upstream_bin)?;
     let upstream_url = format!("http://{upstream}");
-    wait_until(Instant::now(), Duration::from_secs(5), || {
-        http_status(upstream, "/api/applications/app1", None) == Some(200)
-    })
-    .ok_or("the mock upstream does not answer")?;
-    up.check_alive()?;
     let behind = |server: u32| Measured {
         server: Some(server),
         upstream: Some(up.pid()),

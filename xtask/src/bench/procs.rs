@@ -143,13 +143,8 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     pids.push(pid);
     pids.iter()
         .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
-        .map(|s| {
-            let f = stat_fields(&s);
-            // utime and stime are fields 14 and 15: indexes 11 and 12 here.
-            let u: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-            let st: f64 = f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-            (u + st) / ticks
-        })
+        // utime and stime are fields 14 and 15: indexes 11 and 12 here.
+        .map(|s| ticks_of(&stat_fields(&s), 11, 12) / ticks)
         .sum()
 }
 
@@ -159,11 +154,19 @@ pub fn reaped_children_cpu_seconds() -> f64 {
     let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
         return 0.0;
     };
-    let f = stat_fields(&stat);
     // cutime and cstime are fields 16 and 17: indexes 13 and 14 here.
-    let u: f64 = f.get(13).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    let st: f64 = f.get(14).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    (u + st) / ticks_per_second()
+    ticks_of(&stat_fields(&stat), 13, 14) / ticks_per_second()
+}
+
+/// The sum of two clock-tick fields of `/proc/PID/stat` (indexes into [`stat_fields`]); a missing field counts 0.
+fn ticks_of(fields: &[&str], a: usize, b: usize) -> f64 {
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    field(a) + field(b)
 }
 
 fn ticks_per_second() -> f64 {
