@@ -62,6 +62,11 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Seconds a client has to send a request's headers (HTTP/1), counted from the end of its previous request on a
+    /// kept-alive connection: a connection that sends no complete head in time is closed.
+    #[arg(long, env = "GATEWAY_HEADER_READ_TIMEOUT", default_value_t = 30.0)]
+    pub header_read_timeout: f64,
 }
 
 /// How to reach and authenticate to Logto.
@@ -113,6 +118,7 @@ pub struct Config {
     pub transport: TransportConfig,
     pub auth_token: Option<Secret>,
     pub max_body_bytes: usize,
+    pub header_read_timeout: Duration,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -243,16 +249,11 @@ impl UpstreamArgs {
                 ));
             }
         };
-        if !(self.upstream_timeout.is_finite()
-            && self.upstream_timeout > 0.0
-            && self.upstream_timeout <= 3600.0)
-        {
-            return Err(ConfigError(
-                "--upstream-timeout (GATEWAY_UPSTREAM_TIMEOUT) must be a number of seconds in (0, 3600]".into(),
-            ));
-        }
         let mut t = TransportConfig::new(base_url, auth);
-        t.timeout = Duration::from_secs_f64(self.upstream_timeout);
+        t.timeout = seconds(
+            self.upstream_timeout,
+            "--upstream-timeout (GATEWAY_UPSTREAM_TIMEOUT)",
+        )?;
         t.connect_timeout = t.connect_timeout.min(t.timeout);
         Ok(t)
     }
@@ -273,6 +274,10 @@ impl ServeArgs {
                 "--max-body-bytes (GATEWAY_MAX_BODY_BYTES) must be positive".into(),
             ));
         }
+        let header_read_timeout = seconds(
+            self.header_read_timeout,
+            "--header-read-timeout (GATEWAY_HEADER_READ_TIMEOUT)",
+        )?;
         if self.rest_port == self.mcp_port && self.rest_port != 0 {
             return Err(ConfigError(format!(
                 "--rest-port (GATEWAY_REST_PORT) and --mcp-port (GATEWAY_MCP_PORT) are both {}",
@@ -319,6 +324,18 @@ impl ServeArgs {
             transport,
             auth_token,
             max_body_bytes: self.max_body_bytes,
+            header_read_timeout,
         })
+    }
+}
+
+/// A duration given in seconds: a number in (0, 3600].
+fn seconds(value: f64, flag: &str) -> Result<Duration, ConfigError> {
+    if value.is_finite() && value > 0.0 && value <= 3600.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(ConfigError(format!(
+            "{flag} must be a number of seconds in (0, 3600]"
+        )))
     }
 }

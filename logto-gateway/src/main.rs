@@ -99,6 +99,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             transport: transport.clone(),
             auth_token: config.auth_token.clone(),
             max_body_bytes: config.max_body_bytes,
+            header_read_timeout: config.header_read_timeout,
             settings: settings.clone(),
             shutdown: shutdown.clone(),
         };
@@ -154,6 +155,7 @@ struct Worker {
     transport: Transport,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
+    header_read_timeout: std::time::Duration,
     settings: McpSettings,
     shutdown: CancellationToken,
 }
@@ -181,9 +183,20 @@ impl Worker {
                 &self.settings,
                 self.shutdown.clone(),
             );
+            let timeout = self.header_read_timeout;
             let (r, m) = tokio::join!(
-                server::serve(rest, rest_app, self.shutdown.clone().cancelled_owned()),
-                server::serve(mcp, mcp_app, self.shutdown.clone().cancelled_owned()),
+                server::serve(
+                    rest,
+                    rest_app,
+                    timeout,
+                    self.shutdown.clone().cancelled_owned()
+                ),
+                server::serve(
+                    mcp,
+                    mcp_app,
+                    timeout,
+                    self.shutdown.clone().cancelled_owned()
+                ),
             );
             r.and(m).map_err(|e| e.to_string())
         });

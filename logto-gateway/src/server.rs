@@ -264,15 +264,18 @@ fn json(status: StatusCode, body: &'static str) -> Response {
 
 /// Serves `app` on `listener` until `shutdown` resolves; in-flight requests finish, new connections are refused.
 ///
-/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection.
+/// HTTP/1.1, and HTTP/2 with prior knowledge, as `axum::serve` does; `TCP_NODELAY` on every connection. An HTTP/1
+/// connection that does not deliver a complete request head within `header_read_timeout` (counted from the end of
+/// the request before, on a kept-alive connection) is closed: a slow or idle client cannot hold it forever.
 pub async fn serve(
     listener: TcpListener,
     app: impl App,
+    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // One server for every kind of application (the HTTP stack is compiled once): each answer is a boxed future.
     let handler: Handler = Arc::new(move |req| Box::pin(app.clone().call(req)));
-    serve_with(listener, handler, Box::pin(shutdown)).await
+    serve_with(listener, handler, header_read_timeout, Box::pin(shutdown)).await
 }
 
 type Handler =
@@ -281,13 +284,18 @@ type Handler =
 async fn serve_with(
     listener: TcpListener,
     handler: Handler,
+    header_read_timeout: Duration,
     mut shutdown: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto;
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
     loop {
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {

@@ -31,6 +31,8 @@ pub struct GatewayOptions {
     pub mcp_allowed_hosts: Vec<String>,
     /// `--mcp-allowed-origin`
     pub mcp_allowed_origins: Vec<String>,
+    /// `--header-read-timeout`, seconds.
+    pub header_read_timeout: f64,
 }
 
 impl GatewayOptions {
@@ -45,6 +47,7 @@ impl GatewayOptions {
             upstream_timeout: 10.0,
             mcp_allowed_hosts: Vec::new(),
             mcp_allowed_origins: Vec::new(),
+            header_read_timeout: 30.0,
         }
     }
 
@@ -69,6 +72,11 @@ impl GatewayOptions {
 
     pub fn upstream_timeout(mut self, secs: f64) -> Self {
         self.upstream_timeout = secs;
+        self
+    }
+
+    pub fn header_read_timeout(mut self, secs: f64) -> Self {
+        self.header_read_timeout = secs;
         self
     }
 
@@ -112,6 +120,7 @@ impl GatewayOptions {
         args.auth_token = self.auth_token.clone().map(Secret::new);
         args.allow_unauthenticated = false;
         args.max_body_bytes = self.max_body_bytes;
+        args.header_read_timeout = self.header_read_timeout;
         args
     }
 
@@ -147,9 +156,14 @@ impl Gateway {
             .expect("bind the gateway");
         let addr = listener.local_addr().expect("gateway address");
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::serve(listener, app, async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(server::serve(
+            listener,
+            app,
+            config.header_read_timeout,
+            async {
+                let _ = rx.await;
+            },
+        ));
         Gateway {
             addr,
             url: format!("http://{addr}"),
@@ -226,6 +240,7 @@ impl McpGateway {
         let task = tokio::spawn(server::serve(
             listener,
             app,
+            config.header_read_timeout,
             shutdown.clone().cancelled_owned(),
         ));
         McpGateway {

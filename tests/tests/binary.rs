@@ -283,6 +283,15 @@ fn configuration_errors_exit_2_with_one_line_naming_flag_and_variable() {
             vec!["--upstream-timeout", "GATEWAY_UPSTREAM_TIMEOUT"],
         ),
         (
+            "bad header read timeout",
+            vec!["--logto-endpoint", "http://127.0.0.1:1"],
+            vec![
+                ("LOGTO_TOKEN", BIN_TOKEN),
+                ("GATEWAY_HEADER_READ_TIMEOUT", "-1"),
+            ],
+            vec!["--header-read-timeout", "GATEWAY_HEADER_READ_TIMEOUT"],
+        ),
+        (
             "bad tenant",
             vec!["--tenant-id", "evil.com/x"],
             vec![("LOGTO_TOKEN", BIN_TOKEN)],

@@ -1208,6 +1208,119 @@ async fn shutdown_lets_in_flight_requests_finish() {
     );
 }
 
+/// Reads from `tcp` until the peer closes the connection; returns what was read and when the close came.
+async fn read_until_closed(tcp: &mut tokio::net::TcpStream, limit: Duration) -> (Vec<u8>, Instant) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(limit, tcp.read(&mut buf)).await {
+            Err(_) => panic!("the connection is still open after {limit:?}"),
+            Ok(Ok(0) | Err(_)) => return (got, Instant::now()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::AsyncWriteExt;
+    let (mock, gw) = setup(|o| o.header_read_timeout(0.5)).await;
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    let start = Instant::now();
+    tcp.write_all(b"GET /api/applications/app1 HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let (got, closed) = read_until_closed(&mut tcp, Duration::from_secs(5)).await;
+    let after = closed - start;
+    assert!(
+        after >= Duration::from_millis(450),
+        "closed after {after:?}, before the timeout"
+    );
+    assert!(
+        after < Duration::from_secs(3),
+        "closed after {after:?}, long after the timeout"
+    );
+    assert!(
+        !String::from_utf8_lossy(&got).contains("200 OK"),
+        "no answer to an unfinished request: {}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(mock.requests().is_empty(), "nothing reached the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_trickling_its_headers_is_disconnected_at_the_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let (mock, gw) = setup(|o| o.header_read_timeout(0.5)).await;
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    let start = Instant::now();
+    // One header byte every 50 ms: each byte is progress, but the head is not complete after 0.5 s.
+    let head = b"GET /api/applications/app1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let mut closed_while_writing = false;
+    for b in head.chunks(1) {
+        if tcp.write_all(b).await.is_err() {
+            closed_while_writing = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if start.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    let closed = if closed_while_writing {
+        Instant::now()
+    } else {
+        read_until_closed(&mut tcp, Duration::from_secs(5)).await.1
+    };
+    assert!(
+        closed - start < Duration::from_secs(2),
+        "closed after {:?}",
+        closed - start
+    );
+    assert!(mock.requests().is_empty(), "nothing reached the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_kept_alive_connection_is_closed_after_the_timeout_and_a_busy_one_is_not() {
+    use tokio::io::AsyncWriteExt;
+    let (mock, gw) = setup(|o| o.header_read_timeout(0.5)).await;
+    mock.set_default(Reply::json(200, r#"{"id":"app1"}"#));
+    let mut tcp = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    // Requests closer together than the timeout, for longer than it: the connection stays open throughout.
+    let start = Instant::now();
+    let request = b"GET /api/applications/app1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let mut answered = 0;
+    while start.elapsed() < Duration::from_millis(1200) {
+        tcp.write_all(request).await.unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !got.ends_with(br#"{"id":"app1"}"#) {
+            use tokio::io::AsyncReadExt;
+            let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf))
+                .await
+                .expect("an answer in time")
+                .unwrap();
+            assert!(n > 0, "closed while busy, after {answered} answers");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got.starts_with(b"HTTP/1.1 200 OK"));
+        answered += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(answered >= 4, "{answered} answers");
+    // Then idle: closed about the timeout after the last answer.
+    let idle = Instant::now();
+    let (rest, closed) = read_until_closed(&mut tcp, Duration::from_secs(5)).await;
+    assert!(rest.is_empty(), "nothing more was sent");
+    let after = closed - idle;
+    assert!(
+        after < Duration::from_secs(3),
+        "closed after {after:?} idle"
+    );
+    assert_eq!(mock.requests().len(), answered);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Secrets
 
