@@ -81,21 +81,47 @@ fn app() -> Router {
 }
 
 /// Serves the mock on `127.0.0.1:port` until the process is killed.
+///
+/// One thread per core, each with a single-threaded runtime and its own listener on the port (`SO_REUSEPORT`), as
+/// nginx has worker processes: a request is answered on the thread that accepted its connection, with no work
+/// stealing and no wake-ups across threads, so the mock costs the machine as little as it can.
 pub fn serve(port: u16) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("runtime: {e}"))?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, app())
-            .await
-            .map_err(|e| e.to_string())
-    })
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let app = app();
+    let mut workers = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        let app = app.clone();
+        workers.push(std::thread::spawn(move || -> Result<(), String> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("runtime: {e}"))?;
+            runtime.block_on(async move {
+                let listener = reuseport_listener(port)?;
+                let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                    let _ = tcp.set_nodelay(true);
+                });
+                axum::serve(listener, app)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        }));
+    }
+    for w in workers {
+        w.join().map_err(|_| "a mock thread panicked".to_owned())??;
+    }
+    Ok(())
+}
+
+/// A listening socket on `127.0.0.1:port` that shares the port with the other threads' sockets (within a runtime).
+fn reuseport_listener(port: u16) -> Result<tokio::net::TcpListener, String> {
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+    socket
+        .set_reuseaddr(true)
+        .and_then(|()| socket.set_reuseport(true))
+        .and_then(|()| socket.bind(([127, 0, 0, 1], port).into()))
+        .map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    socket
+        .listen(1024)
+        .map_err(|e| format!("127.0.0.1:{port}: {e}"))
 }
