@@ -73,28 +73,56 @@ impl DirectCalls {
         }
     }
 
-    /// Whether the request's headers are in the form this layer answers exactly like rmcp.
+    /// Whether the request's headers are in the form this layer answers exactly like rmcp: `POST` with an allowed
+    /// `Host`, no `Origin`, an `Accept` of bare media types listing `application/json` and `text/event-stream`, one
+    /// `Content-Type: application/json` (optionally `charset=utf-8`), at most one `MCP-Protocol-Version` naming a
+    /// version that has `initialize`, no other `Mcp-*` header, and a `Content-Length` within the limit. The headers
+    /// are read in one pass.
     fn takes(&self, method: &Method, headers: &HeaderMap) -> bool {
-        method == Method::POST
-            && self.host_allowed(headers)
-            && !headers.contains_key(header::ORIGIN)
-            && accepts_json_and_sse(headers)
-            && is_json(headers)
-            && legacy_protocol(headers)
-            && !headers
-                .keys()
-                .any(|k| k.as_str().starts_with("mcp-") && k != "mcp-protocol-version")
-            && headers
-                .get(header::CONTENT_LENGTH)
+        if method != Method::POST {
+            return false;
+        }
+        let (mut host, mut length, mut content_type) = (None, None, None);
+        let (mut json, mut sse, mut protocol) = (false, false, false);
+        for (name, value) in headers {
+            if name == header::HOST {
+                host.get_or_insert(value);
+            } else if name == header::CONTENT_LENGTH {
+                length.get_or_insert(value);
+            } else if name == header::ACCEPT {
+                let Some((j, s)) = accept_lists(value) else {
+                    return false;
+                };
+                json |= j;
+                sse |= s;
+            } else if name == header::CONTENT_TYPE {
+                if content_type.replace(value).is_some() {
+                    return false;
+                }
+            } else if name == header::ORIGIN {
+                return false;
+            } else if name.as_str().starts_with("mcp-")
+                && (name != "mcp-protocol-version"
+                    || !legacy_protocol(value)
+                    || std::mem::replace(&mut protocol, true))
+            {
+                // An SEP-2243 header, a version without `initialize`, or a second version.
+                return false;
+            }
+        }
+        json && sse
+            && content_type.is_some_and(is_json)
+            && host.is_some_and(|h| self.host_allowed(h))
+            && length
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok())
                 .is_some_and(|n| n <= self.max_body_bytes)
     }
 
-    fn host_allowed(&self, headers: &HeaderMap) -> bool {
-        let Some(host) = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
+    fn host_allowed(&self, host: &HeaderValue) -> bool {
+        let Some(host) = host
+            .to_str()
+            .ok()
             .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
         else {
             return false;
@@ -117,32 +145,23 @@ fn normalize_host(host: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// `Accept` lists `application/json` and `text/event-stream`, every entry a bare media type (no parameters, so no
-/// weights to interpret).
-fn accepts_json_and_sse(headers: &HeaderMap) -> bool {
+/// Whether one `Accept` value lists `application/json` and `text/event-stream`; `None` unless every entry is a bare
+/// media type (no parameters, so no weights to interpret).
+fn accept_lists(value: &HeaderValue) -> Option<(bool, bool)> {
     let (mut json, mut sse) = (false, false);
-    for value in headers.get_all(header::ACCEPT) {
-        let Ok(value) = value.to_str() else {
-            return false;
-        };
-        for entry in value.split(',') {
-            let entry = entry.trim();
-            if entry.contains(';') || entry.contains('"') {
-                return false;
-            }
-            json |= entry.eq_ignore_ascii_case("application/json");
-            sse |= entry.eq_ignore_ascii_case("text/event-stream");
+    for entry in value.to_str().ok()?.split(',') {
+        let entry = entry.trim();
+        if entry.contains(';') || entry.contains('"') {
+            return None;
         }
+        json |= entry.eq_ignore_ascii_case("application/json");
+        sse |= entry.eq_ignore_ascii_case("text/event-stream");
     }
-    json && sse
+    Some((json, sse))
 }
 
-/// `Content-Type: application/json`, optionally with `charset=utf-8`.
-fn is_json(headers: &HeaderMap) -> bool {
-    let mut values = headers.get_all(header::CONTENT_TYPE).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return false;
-    };
+/// `application/json`, optionally with `charset=utf-8`.
+fn is_json(value: &HeaderValue) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
@@ -153,18 +172,13 @@ fn is_json(headers: &HeaderMap) -> bool {
         && parts.all(|p| p.eq_ignore_ascii_case("charset=utf-8"))
 }
 
-/// No `MCP-Protocol-Version` (rmcp assumes 2025-03-26), or one known version that still has `initialize`.
-fn legacy_protocol(headers: &HeaderMap) -> bool {
-    let mut values = headers.get_all("mcp-protocol-version").iter();
-    match (values.next(), values.next()) {
-        (None, _) => true,
-        (Some(v), None) => v.to_str().is_ok_and(|v| {
-            ProtocolVersion::KNOWN_VERSIONS
-                .iter()
-                .any(|k| k.as_str() == v && k.has_initialize())
-        }),
-        _ => false,
-    }
+/// A known protocol version that still has `initialize` (without the header, rmcp assumes 2025-03-26, which has).
+fn legacy_protocol(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|v| {
+        ProtocolVersion::KNOWN_VERSIONS
+            .iter()
+            .any(|k| k.as_str() == v && k.has_initialize())
+    })
 }
 
 /// A `tools/call` request in its plainest form; anything more (`_meta`, a task, unknown keys) fails to parse and
@@ -310,76 +324,115 @@ mod tests {
         h
     }
 
-    #[test]
-    fn accept_must_be_plain_and_list_both() {
-        assert!(accepts_json_and_sse(&headers(&[(
-            "accept",
-            "application/json, text/event-stream"
-        )])));
-        assert!(accepts_json_and_sse(&headers(&[
-            ("accept", "application/json"),
-            ("accept", "text/event-stream")
-        ])));
-        assert!(!accepts_json_and_sse(&headers(&[(
-            "accept",
-            "application/json"
-        )])));
-        assert!(!accepts_json_and_sse(&headers(&[(
-            "accept",
-            "application/json, text/event-stream;q=0"
-        )])));
-        assert!(!accepts_json_and_sse(&headers(&[])));
-    }
-
-    #[test]
-    fn content_type_must_be_json() {
-        assert!(is_json(&headers(&[("content-type", "application/json")])));
-        assert!(is_json(&headers(&[(
-            "content-type",
-            "Application/JSON; charset=UTF-8"
-        )])));
-        assert!(!is_json(&headers(&[(
-            "content-type",
-            "application/json; x=1"
-        )])));
-        assert!(!is_json(&headers(&[("content-type", "text/plain")])));
-        assert!(!is_json(&headers(&[])));
-    }
-
-    #[test]
-    fn only_protocol_versions_with_initialize() {
-        assert!(legacy_protocol(&headers(&[])));
-        assert!(legacy_protocol(&headers(&[(
-            "mcp-protocol-version",
-            "2025-11-25"
-        )])));
-        assert!(legacy_protocol(&headers(&[(
-            "mcp-protocol-version",
-            "2025-03-26"
-        )])));
-        assert!(!legacy_protocol(&headers(&[(
-            "mcp-protocol-version",
-            "2026-07-28"
-        )])));
-        assert!(!legacy_protocol(&headers(&[(
-            "mcp-protocol-version",
-            "1999-01-01"
-        )])));
-    }
-
-    #[test]
-    fn hosts_match_as_in_rmcp() {
+    fn direct(allowed_hosts: &[&str]) -> DirectCalls {
         let clients = crate::server::clients_for(&crate::generated::runtime::TransportConfig::new(
             "http://127.0.0.1:9",
             crate::generated::runtime::Auth::None,
         ))
         .unwrap();
-        let d = DirectCalls::new(
-            clients,
-            &["localhost".into(), "127.0.0.1:8080".into(), "::1".into()],
-            1024,
-        );
-        let ok = |h: &str| d.host_allowed(&headers(&[("host", h)]));
+        let hosts: Vec<String> = allowed_hosts.iter().map(|h| (*h).to_owned()).collect();
+        DirectCalls::new(clients, &hosts, 1024)
+    }
+
+    /// The headers of a plain call, with `change` applied: `(name, None)` removes a header, `(name, Some(v))` sets
+    /// it, replacing what was there, and a name given twice appends the second value.
+    fn call_headers(change: &[(&str, Option<&str>)]) -> HeaderMap {
+        let mut h = headers(&[
+            ("host", "127.0.0.1:9090"),
+            ("content-type", "application/json"),
+            ("accept", "application/json, text/event-stream"),
+            ("mcp-protocol-version", "2025-11-25"),
+            ("content-length", "100"),
+        ]);
+        let mut seen = Vec::new();
+        for (k, v) in change {
+            let name = axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
+            if !seen.contains(k) {
+                h.remove(&name);
+                seen.push(*k);
+            }
+            if let Some(v) = v {
+                h.append(name, HeaderValue::from_str(v).unwrap());
+            }
+        }
+        h
+    }
+
+    fn takes(change: &[(&str, Option<&str>)]) -> bool {
+        direct(&[]).takes(&Method::POST, &call_headers(change))
+    }
+
+    #[test]
+    fn a_plain_call_is_taken_and_only_a_post() {
+        assert!(takes(&[]));
+        assert!(!direct(&[]).takes(&Method::GET, &call_headers(&[])));
+    }
+
+    #[test]
+    fn accept_must_be_plain_and_list_both() {
+        assert!(takes(&[
+            ("accept", Some("application/json")),
+            ("accept", Some("text/event-stream"))
+        ]));
+        assert!(takes(&[(
+            "accept",
+            Some("Text/Event-Stream, Application/JSON")
+        )]));
+        assert!(!takes(&[("accept", Some("application/json"))]));
+        assert!(!takes(&[(
+            "accept",
+            Some("application/json, text/event-stream;q=0")
+        )]));
+        assert!(!takes(&[("accept", None)]));
+    }
+
+    #[test]
+    fn content_type_must_be_json_once() {
+        assert!(takes(&[(
+            "content-type",
+            Some("Application/JSON; charset=UTF-8")
+        )]));
+        assert!(!takes(&[("content-type", Some("application/json; x=1"))]));
+        assert!(!takes(&[("content-type", Some("text/plain"))]));
+        assert!(!takes(&[("content-type", None)]));
+        assert!(!takes(&[
+            ("content-type", Some("application/json")),
+            ("content-type", Some("application/json"))
+        ]));
+    }
+
+    #[test]
+    fn only_protocol_versions_with_initialize() {
+        assert!(takes(&[("mcp-protocol-version", None)]));
+        assert!(takes(&[("mcp-protocol-version", Some("2025-03-26"))]));
+        assert!(!takes(&[("mcp-protocol-version", Some("2026-07-28"))]));
+        assert!(!takes(&[("mcp-protocol-version", Some("1999-01-01"))]));
+        assert!(!takes(&[
+            ("mcp-protocol-version", Some("2025-11-25")),
+            ("mcp-protocol-version", Some("2025-11-25"))
+        ]));
+    }
+
+    #[test]
+    fn origin_and_other_mcp_headers_go_to_rmcp() {
+        assert!(!takes(&[("origin", Some("http://localhost:9090"))]));
+        assert!(!takes(&[("mcp-method", Some("tools/call"))]));
+        assert!(!takes(&[("mcp-session-id", Some("abc"))]));
+        assert!(takes(&[("x-mcp-other", Some("1"))]));
+    }
+
+    #[test]
+    fn a_body_length_within_the_limit_is_required() {
+        assert!(takes(&[("content-length", Some("1024"))]));
+        assert!(!takes(&[("content-length", Some("1025"))]));
+        assert!(!takes(&[("content-length", Some("-1"))]));
+        assert!(!takes(&[("content-length", None)]));
+    }
+
+    #[test]
+    fn hosts_match_as_in_rmcp() {
+        let d = direct(&["localhost", "127.0.0.1:8080", "::1"]);
+        let ok = |h: &str| d.takes(&Method::POST, &call_headers(&[("host", Some(h))]));
         assert!(ok("localhost"));
         assert!(ok("LOCALHOST:9090"));
         assert!(ok("127.0.0.1:8080"));
@@ -387,7 +440,9 @@ mod tests {
         assert!(!ok("127.0.0.1"));
         assert!(ok("[::1]:9090"));
         assert!(!ok("evil.example"));
-        assert!(!d.host_allowed(&headers(&[])));
+        assert!(!d.takes(&Method::POST, &call_headers(&[("host", None)])));
+        // Without an allow-list, any host is taken.
+        assert!(takes(&[("host", Some("evil.example"))]));
     }
 
     /// The body of a response built here, as JSON.

@@ -101,14 +101,13 @@ pub fn serve(port: u16) -> Result<(), String> {
                 let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                     let _ = tcp.set_nodelay(true);
                 });
-                axum::serve(listener, app)
-                    .await
-                    .map_err(|e| e.to_string())
+                axum::serve(listener, app).await.map_err(|e| e.to_string())
             })
         }));
     }
     for w in workers {
-        w.join().map_err(|_| "a mock thread panicked".to_owned())??;
+        w.join()
+            .map_err(|_| "a mock thread panicked".to_owned())??;
     }
     Ok(())
 }
