@@ -1306,7 +1306,7 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_timeout_and_a_busy_on
         }
         assert!(got.starts_with(b"HTTP/1.1 200 OK"));
         answered += 1;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(answered >= 4, "{answered} answers");
     // Then idle: closed about the timeout after the last answer.

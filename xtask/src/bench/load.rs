@@ -39,6 +39,8 @@ pub struct Load {
     pub errors: u64,
     /// CPU time of the measured process tree per request, in µs.
     pub cpu_us: Option<f64>,
+    /// The kernel's part of `cpu_us` (system time), in µs.
+    pub cpu_sys_us: Option<f64>,
     /// CPU time of the mock upstream per request, in µs: it shares the cores with the server and the load generator.
     pub upstream_cpu_us: Option<f64>,
     /// CPU time of the load generator (wrk) per request, in µs: it shares the cores too.
@@ -131,7 +133,7 @@ pub fn run(
     std::fs::write(&script_path, script(target))
         .map_err(|e| format!("{}: {e}", script_path.display()))?;
     let threads = conns.clamp(1, 2);
-    let cpu_before = measured.server.map(procs::cpu_seconds);
+    let cpu_before = measured.server.map(procs::cpu_times);
     let upstream_before = measured.upstream.map(procs::cpu_seconds);
     let load_before = procs::reaped_children_cpu_seconds();
     let out = Command::new("wrk")
@@ -145,7 +147,7 @@ pub fn run(
         .arg(&target.url)
         .output()
         .map_err(|e| format!("cannot run wrk (install it: apt-get install wrk): {e}"))?;
-    let cpu_after = measured.server.map(procs::cpu_seconds);
+    let cpu_after = measured.server.map(procs::cpu_times);
     let upstream_after = measured.upstream.map(procs::cpu_seconds);
     // wrk has exited and been waited for: its CPU time is now in this process's children's.
     let load_after = procs::reaped_children_cpu_seconds();
@@ -176,7 +178,11 @@ pub fn run(
         (Some(a), Some(b)) if requests > 0 => Some((b - a) * 1e6 / requests as f64),
         _ => None,
     };
-    let cpu_us = per_request(cpu_before, cpu_after);
+    let cpu_us = per_request(
+        cpu_before.map(|t| t.user + t.system),
+        cpu_after.map(|t| t.user + t.system),
+    );
+    let cpu_sys_us = per_request(cpu_before.map(|t| t.system), cpu_after.map(|t| t.system));
     let upstream_cpu_us = per_request(upstream_before, upstream_after);
     let load_cpu_us = per_request(Some(load_before), Some(load_after));
     Ok(Load {
@@ -186,6 +192,7 @@ pub fn run(
         requests,
         errors,
         cpu_us,
+        cpu_sys_us,
         upstream_cpu_us,
         load_cpu_us,
     })

@@ -218,7 +218,7 @@ fn measure(
         for run in 0..o.repeats {
             let l = load::run(target, c, o.duration, measured, work)?;
             eprintln!(
-                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}{}{}",
+                "bench: {section:4} {name:22} c={c:<3} run {}: {:>9.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}{}{}{}{}",
                 run + 1,
                 l.rps,
                 l.p50_ms,
@@ -226,6 +226,9 @@ fn measure(
                 l.errors,
                 l.cpu_us
                     .map(|u| format!("  CPU {u:.1} µs/req"))
+                    .unwrap_or_default(),
+                l.cpu_sys_us
+                    .map(|u| format!(" ({u:.1} kernel)"))
                     .unwrap_or_default(),
                 l.upstream_cpu_us
                     .map(|u| format!("  (mock upstream {u:.1})"))

@@ -138,14 +138,33 @@ pub fn descendants(pid: u32) -> Vec<u32> {
 
 /// CPU time (user + system) of a process tree, in seconds.
 pub fn cpu_seconds(pid: u32) -> f64 {
+    let t = cpu_times(pid);
+    t.user + t.system
+}
+
+/// CPU time of a process tree, in seconds, split into user space and kernel.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuTimes {
+    pub user: f64,
+    pub system: f64,
+}
+
+/// The CPU time of a process tree.
+pub fn cpu_times(pid: u32) -> CpuTimes {
     let ticks = ticks_per_second();
     let mut pids = descendants(pid);
     pids.push(pid);
-    pids.iter()
+    let mut t = CpuTimes::default();
+    for stat in pids
+        .iter()
         .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+    {
+        let fields = stat_fields(&stat);
         // utime and stime are fields 14 and 15: indexes 11 and 12 here.
-        .map(|s| ticks_of(&stat_fields(&s), 11, 12) / ticks)
-        .sum()
+        t.user += ticks_of(&fields, &[11]) / ticks;
+        t.system += ticks_of(&fields, &[12]) / ticks;
+    }
+    t
 }
 
 /// CPU time (user + system) of this process's children that have exited and been waited for, in seconds: wrapped
@@ -155,18 +174,20 @@ pub fn reaped_children_cpu_seconds() -> f64 {
         return 0.0;
     };
     // cutime and cstime are fields 16 and 17: indexes 13 and 14 here.
-    ticks_of(&stat_fields(&stat), 13, 14) / ticks_per_second()
+    ticks_of(&stat_fields(&stat), &[13, 14]) / ticks_per_second()
 }
 
-/// The sum of two clock-tick fields of `/proc/PID/stat` (indexes into [`stat_fields`]); a missing field counts 0.
-fn ticks_of(fields: &[&str], a: usize, b: usize) -> f64 {
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    field(a) + field(b)
+/// The sum of clock-tick fields of `/proc/PID/stat` (indexes into [`stat_fields`]); a missing field counts 0.
+fn ticks_of(fields: &[&str], indexes: &[usize]) -> f64 {
+    indexes
+        .iter()
+        .map(|&i| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        })
+        .sum()
 }
 
 fn ticks_per_second() -> f64 {

@@ -44,17 +44,17 @@ fn machine() -> String {
 fn section_table(out: &mut String, results: &Results, section: &str, unit: &str) {
     let _ = writeln!(
         out,
-        "| connections | target | {unit}/s | p50 ms | p99 ms | errors | CPU µs/{0} | mock upstream CPU µs/{0} | wrk CPU µs/{0} |",
+        "| connections | target | {unit}/s | p50 ms | p99 ms | errors | CPU µs/{0} | of which kernel | mock upstream CPU µs/{0} | wrk CPU µs/{0} |",
         if unit == "calls" { "call" } else { "req" }
     );
-    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (s, t, c, runs) in &results.rows {
         if s != section {
             continue;
         }
         let _ = writeln!(
             out,
-            "| {c} | {t} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {c} | {t} | {} | {} | {} | {} | {} | {} | {} | {} |",
             runs_of(runs, |l| Some(l.rps), |x| format!("{x:.0}")),
             runs_of(runs, |l| Some(l.p50_ms), |x| format!("{x:.3}")),
             runs_of(runs, |l| Some(l.p99_ms), |x| format!("{x:.3}")),
@@ -63,6 +63,7 @@ fn section_table(out: &mut String, results: &Results, section: &str, unit: &str)
                 .collect::<Vec<_>>()
                 .join(" / "),
             runs_of(runs, |l| l.cpu_us, |x| format!("{x:.1}")),
+            runs_of(runs, |l| l.cpu_sys_us, |x| format!("{x:.1}")),
             runs_of(runs, |l| l.upstream_cpu_us, |x| format!("{x:.1}")),
             runs_of(runs, |l| l.load_cpu_us, |x| format!("{x:.1}")),
         );
@@ -159,8 +160,8 @@ pub fn markdown(o: &Options, results: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        "Figures are `run 1 / run 2`. CPU is the target's process tree (user + system) over the window, per request; \
-         the mock upstream's and wrk's are beside it, because the upstream, the load generator and the target share \
+        "Figures are `run 1 / run 2`. CPU is the target's process tree (user + system) over the window, per request, \
+         and the kernel's part of it (system time); the mock upstream's and wrk's are beside it, because the upstream, the load generator and the target share \
          the cores: what one of them spends per request, the others cannot.\n"
     );
     section_table(&mut out, results, "REST", "req");
