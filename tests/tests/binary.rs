@@ -54,6 +54,90 @@ impl Drop for Guard {
     }
 }
 
+/// Waits until `/healthz` answers 200; panics with the gateway's stderr if it exits first, or after 15 s.
+async fn wait_ready(client: &reqwest::Client, base: &str, guard: &mut Guard, stderr_path: &Path) {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            assert_eq!(r.status().as_u16(), 200);
+            return;
+        }
+        if let Some(s) = guard.0.as_mut().unwrap().try_wait().unwrap() {
+            panic!(
+                "the gateway exited early ({s}): {}",
+                std::fs::read_to_string(stderr_path).unwrap_or_default()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the gateway did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_requests_go_through_the_proxy_that_http_proxy_names() {
+    // The mock plays the proxy: it records what the gateway sends it for an upstream it cannot reach itself.
+    let proxy = MockUpstream::start().await;
+    proxy.set_default(Reply::json(200, r#"{"id":"app1"}"#));
+    let client = http_client();
+    for (endpoint, host) in [
+        ("http://logto.example.test", "logto.example.test"),
+        ("http://logto.example.test:8081/", "logto.example.test:8081"),
+    ] {
+        let port = free_port();
+        let stderr_path =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gateway-stderr-{port}.log"));
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let (port_arg, mcp_port_arg) = (port.to_string(), free_port().to_string());
+        let child = gateway_command(&[
+            "serve",
+            "--logto-endpoint",
+            endpoint,
+            "--rest-port",
+            &port_arg,
+            "--mcp-port",
+            &mcp_port_arg,
+        ])
+        .env("LOGTO_TOKEN", BIN_TOKEN)
+        .env("HTTP_PROXY", proxy.url())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+        let mut guard = Guard(Some(child));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_ready(&client, &base, &mut guard, &stderr_path).await;
+
+        let before = proxy.requests().len();
+        let resp = client
+            .get(format!("{base}/api/applications/app1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{endpoint}");
+        assert_eq!(resp.text().await.unwrap(), r#"{"id":"app1"}"#);
+        let requests = proxy.requests();
+        assert_eq!(
+            requests.len(),
+            before + 1,
+            "{endpoint}: one request via the proxy"
+        );
+        let r = &requests[before];
+        assert_eq!(r.method, "GET");
+        assert_eq!(r.path, "/api/applications/app1", "{endpoint}");
+        // The upstream's authority, as the proxy needs it: with the port only when it is not the default.
+        assert_eq!(r.header_all("host"), [host], "{endpoint}");
+        assert_eq!(
+            r.header_all("authorization"),
+            [format!("Bearer {BIN_TOKEN}")]
+        );
+        drop(guard);
+        let _ = std::fs::remove_file(&stderr_path);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_serves_every_route_and_stops_on_sigterm() {
     let bin = gateway_binary();
@@ -87,25 +171,7 @@ async fn binary_serves_every_route_and_stops_on_sigterm() {
     let base = format!("http://{addr}");
     let client = http_client();
 
-    // Ready when /healthz answers.
-    let start = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
-            assert_eq!(r.status().as_u16(), 200);
-            break;
-        }
-        if let Some(s) = guard.0.as_mut().unwrap().try_wait().unwrap() {
-            panic!(
-                "the gateway exited early ({s}): {}",
-                std::fs::read_to_string(&stderr_path).unwrap_or_default()
-            );
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the gateway did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    wait_ready(&client, &base, &mut guard, &stderr_path).await;
 
     // Every route once.
     let spec = spec::load();

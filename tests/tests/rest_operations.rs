@@ -59,6 +59,7 @@ async fn every_exposed_operation_reaches_its_upstream_operation() {
 
     let mock = MockUpstream::start().await;
     let gw = Gateway::start(&GatewayOptions::bearer(mock.url(), TOKEN)).await;
+    let upstream_host = mock.url().trim_start_matches("http://").to_owned();
     let client = http_client();
     let mut failures: Vec<String> = Vec::new();
     let mut tested = 0;
@@ -167,6 +168,10 @@ async fn every_exposed_operation_reaches_its_upstream_operation() {
         let auth = r.header_all("authorization");
         if auth != [format!("Bearer {TOKEN}")] {
             fail(format!("upstream Authorization {auth:?}"));
+        }
+        let host = r.header_all("host");
+        if host != [upstream_host.clone()] {
+            fail(format!("upstream Host {host:?}, expected {upstream_host}"));
         }
         match &case.body {
             Some(b) => {

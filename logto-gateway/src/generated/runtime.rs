@@ -217,6 +217,9 @@ pub struct Transport {
     auth: Auth,
     /// `Bearer <token>` for a fixed token, built once.
     bearer: Option<reqwest::header::HeaderValue>,
+    /// The base URL's `host[:port]` (the port only when not the scheme's default), built once: the `Host` header
+    /// hyper would otherwise format for every request.
+    host: reqwest::header::HeaderValue,
     tokens: Option<Arc<TokenSource>>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -446,12 +449,20 @@ impl Transport {
             }
             _ => None,
         };
+        let host = match (base.host_str(), base.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => return Err(Error::Config(format!("base URL `{}` has no host", config.base_url))),
+        };
+        let host = reqwest::header::HeaderValue::from_str(&host)
+            .map_err(|_| Error::Config(format!("base URL `{}`: the host is not a valid header value", config.base_url)))?;
         Ok(Transport {
             http,
             base_path: base.path().trim_end_matches('/').to_owned(),
             base,
             auth: config.auth,
             bearer,
+            host,
             tokens,
             timeout: config.timeout,
             connect_timeout: config.connect_timeout,
@@ -554,7 +565,7 @@ impl Transport {
         url: reqwest::Url,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
-        let mut req = self.http.request(method.clone(), url);
+        let mut req = self.http.request(method.clone(), url).header(reqwest::header::HOST, self.host.clone());
         let mut used = None;
         match (&self.bearer, &self.tokens) {
             (Some(bearer), _) => req = req.header(reqwest::header::AUTHORIZATION, bearer.clone()),
