@@ -76,16 +76,51 @@ pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
-) -> Router {
-    let adapter = logto_rest_router(clients)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .route_layer(RequireBearerLayer::new(auth_token));
-    Router::new()
+) -> RestApp {
+    // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
+    // service, which every request then goes through.
+    let adapter = logto_rest_router(clients).route_layer(
+        tower::ServiceBuilder::new()
+            .layer(RequireBearerLayer::new(auth_token))
+            .layer(DefaultBodyLimit::max(max_body_bytes)),
+    );
+    let plain = Router::new()
         .route("/healthz", get(healthz))
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .layer(LogRequestsLayer)
+        .fallback(not_found);
+    RestApp {
+        logged: plain.clone().layer(LogRequestsLayer),
+        plain,
+    }
+}
+
+/// The REST application: its router, with and without the request log layer.
+///
+/// The log line names the matched route, so the log layer wraps every route (inside the router), and costs every
+/// request a level of boxed services even when request logging is off. The application therefore keeps the router
+/// both ways and takes, per request, the one that matches whether request logging is on.
+#[derive(Clone)]
+pub struct RestApp {
+    logged: Router,
+    plain: Router,
+}
+
+impl std::fmt::Debug for RestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestApp").finish_non_exhaustive()
+    }
+}
+
+impl App for RestApp {
+    async fn call(self, req: Request) -> Response {
+        let router = if crate::layers::logging_requests() {
+            self.logged
+        } else {
+            self.plain
+        };
+        App::call(router, req).await
+    }
 }
 
 /// MCP adapter settings.
