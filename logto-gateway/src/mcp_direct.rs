@@ -101,13 +101,13 @@ impl DirectCalls {
                 }
             } else if name == header::ORIGIN {
                 return false;
-            } else if name.as_str().starts_with("mcp-")
-                && (name != "mcp-protocol-version"
-                    || !legacy_protocol(value)
-                    || std::mem::replace(&mut protocol, true))
-            {
-                // An SEP-2243 header, a version without `initialize`, or a second version.
-                return false;
+            } else if name.as_str().starts_with("mcp-") {
+                // One protocol version, one that has `initialize`; a second version, or any other `Mcp-*` header
+                // (SEP-2243), goes to rmcp.
+                if protocol || name != "mcp-protocol-version" || !legacy_protocol(value) {
+                    return false;
+                }
+                protocol = true;
             }
         }
         json && sse

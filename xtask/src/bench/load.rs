@@ -179,8 +179,8 @@ pub fn run(
         _ => None,
     };
     let cpu_us = per_request(
-        cpu_before.map(|t| t.user + t.system),
-        cpu_after.map(|t| t.user + t.system),
+        cpu_before.map(procs::CpuTimes::total),
+        cpu_after.map(procs::CpuTimes::total),
     );
     let cpu_sys_us = per_request(cpu_before.map(|t| t.system), cpu_after.map(|t| t.system));
     let upstream_cpu_us = per_request(upstream_before, upstream_after);

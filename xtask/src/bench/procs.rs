@@ -138,8 +138,7 @@ pub fn descendants(pid: u32) -> Vec<u32> {
 
 /// CPU time (user + system) of a process tree, in seconds.
 pub fn cpu_seconds(pid: u32) -> f64 {
-    let t = cpu_times(pid);
-    t.user + t.system
+    cpu_times(pid).total()
 }
 
 /// CPU time of a process tree, in seconds, split into user space and kernel.
@@ -147,6 +146,13 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 pub struct CpuTimes {
     pub user: f64,
     pub system: f64,
+}
+
+impl CpuTimes {
+    /// User and system time together.
+    pub fn total(self) -> f64 {
+        self.user + self.system
+    }
 }
 
 /// The CPU time of a process tree.
