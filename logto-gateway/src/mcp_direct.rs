@@ -485,6 +485,7 @@ mod tests {
                         ..ResponseHeaders::default()
                     },
                     body: Some(JsonBody::new(Bytes::from(body)).unwrap()),
+                    raw: None,
                 };
                 for id in &ids {
                     let json = result_json(&upstream()).unwrap().into_owned();

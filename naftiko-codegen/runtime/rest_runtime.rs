@@ -170,20 +170,13 @@ pub fn unbound(var: &str) -> Problem {
 /// The HTTP response for an upstream result: the upstream's status, body and pagination headers, or a gateway error.
 pub fn respond(result: Result<super::runtime::Response, Error>) -> Response {
     match result {
-        Ok(r) => passthrough(r.status, &r.headers, r.body.map(json)),
+        Ok(r) => {
+            let body = r.body.map(json).or_else(|| r.raw.map(|raw| as_sent(&r.headers, raw)));
+            passthrough(r.status, &r.headers, body)
+        }
         Err(Error::Status(e)) => {
             let StatusError { status, headers, body, raw, .. } = *e;
-            // An error body that is not JSON is passed on as it is, with its content type.
-            let body = body.map(json).or_else(|| {
-                raw.map(|raw| {
-                    let content_type = headers
-                        .content_type
-                        .as_deref()
-                        .and_then(|t| HeaderValue::from_str(t).ok())
-                        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-                    (content_type, raw)
-                })
-            });
+            let body = body.map(json).or_else(|| raw.map(|raw| as_sent(&headers, raw)));
             passthrough(status, &headers, body)
         }
         Err(e) => problem_for(&e).into_response(),
@@ -215,6 +208,16 @@ fn json(body: JsonBody) -> (HeaderValue, Bytes) {
     (HeaderValue::from_static("application/json"), body.into_bytes())
 }
 
+/// A body that is not JSON, passed on as it is, with its content type.
+fn as_sent(headers: &ResponseHeaders, raw: Bytes) -> (HeaderValue, Bytes) {
+    let content_type = headers
+        .content_type
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    (content_type, raw)
+}
+
 /// The upstream's status, pagination headers and body (with its content type); none for 204 and 304.
 fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<(HeaderValue, Bytes)>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -231,10 +234,14 @@ fn passthrough(status: u16, headers: &ResponseHeaders, body: Option<(HeaderValue
     for (name, value) in [
         ("total-number", &headers.total_number),
         ("total-number-is-capped", &headers.total_number_is_capped),
-        ("link", &headers.link),
     ] {
         if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
             h.insert(name, v);
+        }
+    }
+    for link in &headers.links {
+        if let Ok(v) = HeaderValue::from_str(link) {
+            h.append(header::LINK, v);
         }
     }
     resp

@@ -665,19 +665,50 @@ async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
     let r = call_ok(&client, "getapplication", json!({"id": "html"})).await;
     expect_tool_error("500 (HTML)", &r, &["500"]);
 
+    // Logto's refusal of an input, as it sends it: `details` names the field and why.
     mock.on(
         Some("POST"),
         "/api/applications",
         Reply::json(
-            422,
-            r#"{"code":"guard.invalid_input","message":"Request body is invalid."}"#,
+            400,
+            r#"{"code":"guard.invalid_input","data":{"issues":[{"code":"invalid_enum_value","path":["type"]}],"name":"ZodError"},"details":"Error in key path \"type\": (invalid_enum_value) Invalid enum value. Expected 'Native' | 'SPA', received 'Nope'","message":"The request body is invalid."}"#,
         ),
     );
-    let r = call_ok(&client, "createapplication", json!({"body": {"name": 1}})).await;
+    let r = call_ok(
+        &client,
+        "createapplication",
+        json!({"body": {"type": "Nope"}}),
+    )
+    .await;
     expect_tool_error(
-        "422",
+        "400 with details",
         &r,
-        &["422", "guard.invalid_input", "Request body is invalid."],
+        &[
+            "400",
+            "guard.invalid_input",
+            "The request body is invalid.",
+            "Error in key path \"type\": (invalid_enum_value) Invalid enum value. Expected 'Native' | 'SPA', received 'Nope'",
+        ],
+    );
+    // Without `details`, the structured `data` says it.
+    mock.on(
+        Some("POST"),
+        "/api/resources",
+        Reply::json(
+            422,
+            r#"{"code":"guard.invalid_input","message":"Request body is invalid.","data":{"field":"indicator"}}"#,
+        ),
+    );
+    let r = call_ok(&client, "createresource", json!({"body": {"name": 1}})).await;
+    expect_tool_error(
+        "422 with data",
+        &r,
+        &[
+            "422",
+            "guard.invalid_input",
+            "Request body is invalid.",
+            r#"{"field":"indicator"}"#,
+        ],
     );
 
     mock.reject_bearer(TOKEN);
@@ -691,8 +722,29 @@ async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
 
     assert_eq!(
         mock.take_requests().len(),
-        5,
+        6,
         "one upstream request per call, no retries"
+    );
+    client.cancel().await.unwrap();
+    gw.stop().await.unwrap();
+}
+
+/// Logto answers some writes with a plain-text `Created` or `OK`: a success saying so, without structured content.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_text_success_is_a_successful_tool_result() {
+    let (mock, gw, client) = setup(|o| o).await;
+    mock.set_default(Reply::raw(201, "text/plain; charset=utf-8", "Created"));
+    let r = call_ok(
+        &client,
+        "assignapplicationroles",
+        json!({"applicationId": "app-1", "body": {"roleIds": ["r1"]}}),
+    )
+    .await;
+    assert!(!is_error(&r), "{r}");
+    assert!(r.get("structuredContent").is_none(), "{r}");
+    assert_eq!(
+        text(&r),
+        "Done: the upstream answered 201 with the text: Created"
     );
     client.cancel().await.unwrap();
     gw.stop().await.unwrap();

@@ -256,7 +256,8 @@ async fn upstream_non_json_success_is_502() {
     for reply in [
         Reply::raw(200, "text/html", "<html>login</html>"),
         Reply::raw(200, "application/json", "{\"truncated\":"),
-        Reply::raw(201, "text/plain", "created"),
+        Reply::raw(200, "application/problem+json; charset=utf-8", "not json"),
+        Reply::raw(201, "", "created"),
     ] {
         mock.set_default(reply.clone());
         let resp = client
@@ -269,6 +270,57 @@ async fn upstream_non_json_success_is_502() {
         assert_eq!(status, 502, "{reply:?}");
         assert_eq!(code, "gateway.upstream_invalid_response", "{message}");
     }
+}
+
+/// Logto answers some writes with `201 Created` or `200 OK` as plain text: passed on as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_plain_text_success_passes_through() {
+    let (mock, gw) = setup(|o| o).await;
+    for (status, body) in [(201, "Created"), (200, "OK")] {
+        mock.set_default(Reply::raw(status, "text/plain; charset=utf-8", body));
+        let resp = http_client()
+            .post(gw.at("/api/applications/app-1/roles"))
+            .json(&serde_json::json!({"roleIds": ["r1"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        assert_eq!(
+            resp.headers()["content-type"].to_str().unwrap(),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(resp.text().await.unwrap(), body);
+    }
+}
+
+/// Logto sends one `Link` header per relation: every one is passed on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_link_headers_are_all_passed_on() {
+    let (mock, gw) = setup(|o| o).await;
+    let links = [
+        "</applications?page=1&page_size=2>; rel=\"first\"",
+        "</applications?page=3&page_size=2>; rel=\"next\"",
+        "</applications?page=9&page_size=2>; rel=\"last\"",
+    ];
+    let mut reply = Reply::json(200, "[]").header("Total-Number", "18");
+    for link in links {
+        reply = reply.header("Link", link);
+    }
+    mock.set_default(reply);
+    let resp = http_client()
+        .get(gw.at("/api/applications?page=2&page_size=2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let got: Vec<&str> = resp
+        .headers()
+        .get_all("link")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(got, links);
+    assert_eq!(resp.headers()["total-number"], "18");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

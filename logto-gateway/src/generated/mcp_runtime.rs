@@ -261,16 +261,17 @@ pub fn result_json(r: &Response) -> Option<Cow<'_, str>> {
 }
 
 /// The tool result of an upstream call: the JSON of [`result_json`] as structured content, and the same JSON as
-/// text. An empty answer (204) is a short text. Upstream errors and transport failures are tool errors
+/// text. An empty answer (204) or a plain-text one (Logto's `Created`) is a short text. Upstream errors and transport failures are tool errors
 /// (`isError: true`).
 pub fn respond(result: Result<Response, Error>) -> CallToolResult {
     match result {
         Ok(r) => {
             let Some(json) = result_json(&r) else {
-                return CallToolResult::success(vec![ContentBlock::text(format!(
-                    "Done: the upstream answered {} with no content.",
-                    r.status
-                ))]);
+                let done = match r.text() {
+                    Some(text) => format!("Done: the upstream answered {} with the text: {}", r.status, text.trim()),
+                    None => format!("Done: the upstream answered {} with no content.", r.status),
+                };
+                return CallToolResult::success(vec![ContentBlock::text(done)]);
             };
             // The body was checked to be one JSON value, so the wrapped forms are JSON too.
             let structured: Value = match serde_json::from_str(&json) {
@@ -289,6 +290,12 @@ pub fn respond(result: Result<Response, Error>) -> CallToolResult {
                 }
                 if let Some(m) = &d.message {
                     msg.push_str(&format!(": {m}"));
+                }
+                // What exactly was refused: Logto's `details` sentence, or else its structured `data`.
+                match (&d.details, &d.data) {
+                    (Some(details), _) => msg.push_str(&format!("\n{details}")),
+                    (None, Some(data)) if !data.is_null() => msg.push_str(&format!("\n{data}")),
+                    _ => {}
                 }
             }
             tool_error(msg)

@@ -275,13 +275,17 @@ impl fmt::Display for StatusError {
     }
 }
 
-/// An API error body as Logto (and many APIs) send it: `{"code": "...", "message": "...", "data": ...}`.
+/// An API error body as Logto (and many APIs) send it: `{"code": "...", "message": "...", "details": "...",
+/// "data": ...}`. For a refused input Logto's `details` names the field and why (`Error in key path "type": …`), and
+/// `data` holds the same as structured issues.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct ErrorBody {
     #[serde(default)]
     pub code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
 }
@@ -305,7 +309,9 @@ pub struct ResponseHeaders {
     pub total_number: Option<String>,
     /// Pagination: whether the total was capped (`Total-Number-Is-Capped`).
     pub total_number_is_capped: Option<String>,
-    pub link: Option<String>,
+    /// Pagination: every `Link` header, in the order sent (Logto sends one per relation: `first`, `prev`, `next`,
+    /// `last`).
+    pub links: Vec<String>,
 }
 
 /// A successful upstream response.
@@ -313,11 +319,18 @@ pub struct ResponseHeaders {
 pub struct Response {
     pub status: u16,
     pub headers: ResponseHeaders,
-    /// The JSON body, validated and kept verbatim; `None` for an empty body (204).
+    /// The JSON body, validated and kept verbatim; `None` for an empty body (204) or one that is not JSON.
     pub body: Option<JsonBody>,
+    /// A `text/plain` body (Logto answers some writes with `Created` or `OK`), kept as sent.
+    pub raw: Option<Bytes>,
 }
 
 impl Response {
+    /// A plain-text body, as text (lossily decoded when it is not UTF-8).
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.raw.as_deref().map(String::from_utf8_lossy)
+    }
+
     /// The body parsed into `T` (`serde_json::Value` for any JSON).
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, Error> {
         self.body
@@ -596,7 +609,12 @@ impl Transport {
             content_type: get("content-type"),
             total_number: get("total-number"),
             total_number_is_capped: get("total-number-is-capped"),
-            link: get("link"),
+            links: h
+                .get_all(reqwest::header::LINK)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .collect(),
         };
         let too_large = || Error::InvalidResponse(format!("body larger than {} bytes", self.max_response_bytes));
         if resp.content_length().is_some_and(|n| n > self.max_response_bytes as u64) {
@@ -620,14 +638,26 @@ impl Transport {
             buf = Bytes::new();
         }
         if success {
-            let body = if buf.is_empty() {
-                None
-            } else {
-                Some(JsonBody::new(buf).map_err(|e| {
-                    Error::InvalidResponse(format!("status {status} with a body that is not JSON ({e})"))
-                })?)
-            };
-            return Ok(Response { status, headers, body });
+            if buf.is_empty() {
+                return Ok(Response { status, headers, body: None, raw: None });
+            }
+            // A success is JSON, or plain text (Logto's `Created` and `OK`): a body declared as JSON, or not
+            // declared at all, must be JSON, and any other type (an HTML login page from something in between, say)
+            // is not the API's answer.
+            match headers.content_type.as_deref() {
+                Some(t) if is_plain_text(t) => return Ok(Response { status, headers, body: None, raw: Some(buf) }),
+                Some(t) if !is_json_type(t) => {
+                    return Err(Error::InvalidResponse(format!(
+                        "status {status} with a `{}` body, neither JSON nor plain text",
+                        t.split(';').next().unwrap_or_default().trim()
+                    )));
+                }
+                _ => {}
+            }
+            let body = JsonBody::new(buf).map_err(|e| {
+                Error::InvalidResponse(format!("status {status} with a body that is not JSON ({e})"))
+            })?;
+            return Ok(Response { status, headers, body: Some(body), raw: None });
         }
         // An error status: its body is kept whatever it is, as JSON when it is JSON.
         let (body, raw) = if buf.is_empty() {
@@ -650,6 +680,26 @@ impl Transport {
             raw,
         })))
     }
+}
+
+/// Whether a `Content-Type` is `text/plain` (with any parameters).
+fn is_plain_text(content_type: &str) -> bool {
+    content_type.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("text/plain")
+}
+
+/// Whether a `Content-Type` names JSON: `application/json`, or any `+json` type (`application/problem+json`).
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype
+                .len()
+                .checked_sub(5)
+                .and_then(|start| subtype.get(start..))
+                .is_some_and(|suffix| suffix.eq_ignore_ascii_case("+json")))
 }
 
 /// Whether reqwest could send through a proxy: it takes proxies from `ALL_PROXY`, `HTTP_PROXY` and `HTTPS_PROXY` (in
