@@ -1,6 +1,8 @@
-//! Project tasks: `cargo xtask regen [--check]`, `cargo xtask vendor-client DIR`, `cargo xtask bench [--peers]`.
+//! Project tasks: `cargo xtask regen [--check]`, `cargo xtask vendor-client DIR`, `cargo xtask bench [--peers]`,
+//! `cargo xtask test`.
 
 pub mod bench;
+pub mod test;
 
 use std::path::{Path, PathBuf};
 

@@ -42,6 +42,26 @@ enum Command {
         #[arg(long, conflicts_with_all = ["peers", "compile"])]
         instructions: bool,
     },
+    /// Install the test tools, run `cargo test --workspace` with every tool required, and stop what was started.
+    ///
+    /// In order, each step idempotent: Stoplight Prism (`bash tests/prism/install.sh`), the MCP Python SDK (`bash
+    /// tests/python/install.sh`) and a real Logto OSS server (`bash setup.sh` in $REAL_LOGTO_DIR, by default
+    /// ../shared/real-logto next to the workspace; state in $LOGTO_HOME, port $LOGTO_PORT); then `cargo test
+    /// --workspace` with PRISM_REQUIRED=1, MCP_PYTHON_REQUIRED=1 and REAL_LOGTO_REQUIRED=1, so that no test skips;
+    /// then `stop.sh`, unless the Logto server was already running before (also after a failure and on Ctrl-C).
+    ///
+    /// A missing real-Logto folder is an error under CI=true, and a warning otherwise (the real-Logto tests then
+    /// skip). The exit code is the tests', or the failed step's. Ends with the time each step took.
+    ///
+    /// Arguments are those of `cargo test`: `cargo xtask test --test prism_conformance -- --nocapture`.
+    Test {
+        /// Arguments for `cargo test`, after `--workspace`: a test name filter, `--test NAME`, `--package NAME`, …
+        #[arg(allow_hyphen_values = true, value_name = "CARGO_TEST_ARGS")]
+        cargo_args: Vec<String>,
+        /// Arguments for the test binaries, after `--`: `--nocapture`, `--test-threads 1`, …
+        #[arg(last = true, value_name = "TEST_ARGS")]
+        test_args: Vec<String>,
+    },
     /// Write the generated Logto client, with its runtime, as a standalone crate.
     VendorClient {
         /// The crate's directory (created if missing).
@@ -87,6 +107,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Test {
+            cargo_args,
+            test_args,
+        } => xtask::test::run(
+            &root,
+            &xtask::test::Options {
+                cargo_args,
+                test_args,
+            },
+        ),
         Command::VendorClient { dir, name } => match xtask::vendor_client(&root, &dir, &name) {
             Ok(written) => {
                 for f in written {
