@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use e2e_tests::mcp_bridge::python;
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Recorded, Reply};
 use serde_json::{Value, json};
 use support::bin::{gateway_binary, is_gateway_env};
@@ -27,29 +28,6 @@ const NOT_FOUND: &str =
     r#"{"code":"entity.not_found","message":"The application with ID `missing` was not found."}"#;
 const MODERN: &str = "2026-07-28";
 const LEGACY: &str = "2025-11-25";
-
-fn truthy(var: &str) -> bool {
-    std::env::var(var)
-        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-        .unwrap_or(false)
-}
-
-/// The venv's Python, or `None` (skip) when it is missing outside CI.
-fn python() -> Option<PathBuf> {
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    if py.is_file() {
-        return Some(py);
-    }
-    let why = format!(
-        "{} is missing: run `bash tests/python/install.sh` (installs the MCP Python SDK)",
-        py.display()
-    );
-    if truthy("CI") || truthy("MCP_PYTHON_REQUIRED") {
-        panic!("{why} (required: CI or MCP_PYTHON_REQUIRED is set)");
-    }
-    eprintln!("SKIPPED: {why}; set MCP_PYTHON_REQUIRED=1 to make this a failure");
-    None
-}
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("python/mcp_check.py")

@@ -1090,24 +1090,17 @@ fn upstream_mismatches(case: &Case, ex: &Exchange) -> Vec<String> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-fn truthy(var: &str) -> bool {
-    std::env::var(var)
-        .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
-        .unwrap_or(false)
-}
-
-/// Whether Prism is installed; `false` (skip) when it is missing outside CI.
+/// Whether Prism is installed; `false` (skip) when it is missing outside CI (see [`e2e_tests::required`]).
 fn prism_installed() -> bool {
     if Path::new(PRISM_BIN).is_file() {
         return true;
     }
-    let why = format!(
-        "{PRISM_BIN} is missing: run `bash tests/prism/install.sh` (or `cargo xtask test`) to install Stoplight Prism"
+    e2e_tests::required(
+        "PRISM_REQUIRED",
+        &format!(
+            "{PRISM_BIN} is missing: run `bash tests/prism/install.sh` (or `cargo xtask test`) to install Stoplight Prism"
+        ),
     );
-    if truthy("CI") || truthy("PRISM_REQUIRED") {
-        panic!("{why} (required: CI or PRISM_REQUIRED is set)");
-    }
-    eprintln!("SKIPPED: {why}; set PRISM_REQUIRED=1 to make this a failure");
     false
 }
 

@@ -674,6 +674,16 @@ impl Suite {
     }
 }
 
+/// The `name` of every item of a listing.
+fn names(a: &Answer) -> Vec<String> {
+    a.json()
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// A `Link` value (`<URL>; rel="next"`) with its URL's query pairs sorted: Logto's link repeats the request's query,
 /// and the gateway sends the parameters it knows in the spec's order, not in its caller's.
 fn sorted_query(link: &str) -> String {
@@ -829,32 +839,72 @@ async fn lifecycle(s: &mut Suite) {
     // Logto's search syntax and pagination: 2 of the run's 4 applications a page, with Total-Number and Link.
     let search = format!("%{tag}%");
     for page in [1, 2] {
-        s.same(
+        let a = s
+            .same(
+                "listapplications",
+                call()
+                    .query("search.name", &search)
+                    .query("mode.name", "like")
+                    .query("page", page)
+                    .query("page_size", 2),
+            )
+            .await;
+        let names = names(&a);
+        assert_eq!(names.len(), 2, "page {page} of 2: {a:?}");
+        assert!(
+            names.iter().all(|n| n.contains(&tag)),
+            "only the run's: {names:?}"
+        );
+        assert_eq!(a.total_number.as_deref(), Some("4"), "{a:?}");
+        let rels: Vec<&str> = a
+            .links
+            .iter()
+            .filter_map(|l| l.split("rel=").nth(1))
+            .collect();
+        let next_or_prev = if page == 1 { "\"next\"" } else { "\"prev\"" };
+        assert!(rels.contains(&next_or_prev), "page {page}: {:?}", a.links);
+    }
+    let a = s
+        .same(
             "listapplications",
             call()
+                .query("types", "MachineToMachine")
                 .query("search.name", &search)
-                .query("mode.name", "like")
-                .query("page", page)
-                .query("page_size", 2),
+                .query("mode.name", "like"),
         )
         .await;
-    }
-    s.same(
-        "listapplications",
-        call()
-            .query("types", "MachineToMachine")
-            .query("search.name", &search)
-            .query("mode.name", "like"),
-    )
-    .await;
-    s.same(
-        "listapplications",
-        call()
-            .query("isThirdParty", "true")
-            .query("search.name", &search)
-            .query("mode.name", "like"),
-    )
-    .await;
+    assert_eq!(
+        names(&a),
+        vec![format!("{tag} m2m"); 2],
+        "filtered by type: {a:?}"
+    );
+    let a = s
+        .same(
+            "listapplications",
+            call()
+                .query("isThirdParty", "true")
+                .query("search.name", &search)
+                .query("mode.name", "like"),
+        )
+        .await;
+    assert_eq!(
+        names(&a),
+        vec![format!("{tag} third party"); 2],
+        "filtered: {a:?}"
+    );
+    let a = s
+        .same(
+            "listapplications",
+            call()
+                .query("search.name", format!("{tag} m2m"))
+                .query("mode.name", "exact"),
+        )
+        .await;
+    assert_eq!(
+        names(&a),
+        vec![format!("{tag} m2m"); 2],
+        "an exact name: {a:?}"
+    );
 
     // Roles of the M2M app: assign (Logto: 201 `Created`, text), replace (200 `OK`, text), list, delete.
     s.both("listapplicationroles", |side| {
@@ -1292,9 +1342,19 @@ async fn rest_adapter_agrees_with_logto_on_every_operation() {
     suite.finish(60).await;
 }
 
-/// The MCP adapter, through the official MCP Python SDK: all 60 tools agree with Logto.
+/// The MCP adapter, through the official MCP Python SDK (protocol 2026-07-28): all 60 tools agree with Logto.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mcp_tools_agree_with_logto_through_the_python_sdk() {
+    mcp_lifecycle("auto", "2026-07-28").await;
+}
+
+/// The same through the SDK's `initialize` handshake (protocol 2025-11-25).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_tools_agree_with_logto_through_the_python_sdk_in_legacy_mode() {
+    mcp_lifecycle("legacy", "2025-11-25").await;
+}
+
+async fn mcp_lifecycle(mode: &str, protocol_version: &str) {
     let Some(logto) = real_logto().await else {
         return;
     };
@@ -1305,10 +1365,10 @@ async fn mcp_tools_agree_with_logto_through_the_python_sdk() {
         &logto.app_secret,
     ))
     .await;
-    let Some(bridge) = McpBridge::connect(&gateway.mcp_url(), "auto").await else {
+    let Some(bridge) = McpBridge::connect(&gateway.mcp_url(), mode).await else {
         return;
     };
-    assert_eq!(bridge.protocol_version, "2026-07-28");
+    assert_eq!(bridge.protocol_version, protocol_version);
     assert_eq!(bridge.tools.len(), 60, "tools/list: {:?}", bridge.tools);
     let mut suite = Suite::new(
         &logto,
