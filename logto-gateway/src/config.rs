@@ -9,7 +9,7 @@ use clap::Args;
 use crate::generated::client::{LOGTO_BASE_URI, LOGTO_BASE_URI_PLACEHOLDERS};
 use crate::generated::mcp::LOGTO_MCP_PORT;
 use crate::generated::rest::LOGTO_REST_PORT;
-use crate::generated::runtime::{Auth, ClientCredentials, Secret, TransportConfig};
+use naftiko_runtime::client::{Auth, ClientCredentials, Secret, TransportConfig};
 
 /// `logto-gateway serve` options.
 #[derive(Debug, Clone, Args)]

@@ -17,8 +17,8 @@ use futures_util::future::{BoxFuture, Either};
 use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
 
-use crate::generated::rest_runtime::Problem;
-use crate::generated::runtime::Secret;
+use naftiko_runtime::client::Secret;
+use naftiko_runtime::rest::Problem;
 
 /// Requires `Authorization: Bearer <token>` when a token is configured; compares in constant time. Refused requests
 /// get `401` with `WWW-Authenticate: Bearer` and a JSON problem.

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use logto_gateway::config::{ServeArgs, UpstreamArgs};
-use logto_gateway::generated::runtime::{Secret, Transport};
 use logto_gateway::server::{self, McpSettings};
+use naftiko_runtime::client::{Secret, Transport};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 

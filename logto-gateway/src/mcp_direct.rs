@@ -27,7 +27,7 @@ use serde::Deserialize;
 
 use crate::generated::client::Clients;
 use crate::generated::mcp::logto_mcp_call;
-use crate::generated::mcp_runtime::{Outcome, result_json};
+use naftiko_runtime::mcp::{Outcome, result_json};
 
 /// What the direct path needs: the clients, and the same Host allow-list and body limit as rmcp's service.
 #[derive(Debug)]
@@ -325,9 +325,9 @@ mod tests {
     }
 
     fn direct(allowed_hosts: &[&str]) -> DirectCalls {
-        let clients = crate::server::clients_for(&crate::generated::runtime::TransportConfig::new(
+        let clients = crate::server::clients_for(&naftiko_runtime::client::TransportConfig::new(
             "http://127.0.0.1:9",
-            crate::generated::runtime::Auth::None,
+            naftiko_runtime::client::Auth::None,
         ))
         .unwrap();
         let hosts: Vec<String> = allowed_hosts.iter().map(|h| (*h).to_owned()).collect();
@@ -455,8 +455,8 @@ mod tests {
 
     #[tokio::test]
     async fn structured_answers_are_the_json_rmcp_writes() {
-        use crate::generated::mcp_runtime::respond;
-        use crate::generated::runtime::{JsonBody, Response as Upstream, ResponseHeaders};
+        use naftiko_runtime::client::{JsonBody, Response as Upstream, ResponseHeaders};
+        use naftiko_runtime::mcp::respond;
 
         let bodies = [
             r#"{"id":"app1"}"#,

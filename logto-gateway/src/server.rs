@@ -16,20 +16,20 @@ use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::logto_rest_router;
-use crate::generated::rest_runtime::Problem;
-use crate::generated::runtime::{Auth, Secret, Transport, TransportConfig};
 use crate::layers::{LogRequestsLayer, RequireBearerLayer};
 use crate::mcp_direct::DirectCalls;
+use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+use naftiko_runtime::rest::Problem;
 
 /// Builds the upstream clients from a validated configuration.
-pub fn clients(config: &Config) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
+pub fn clients(config: &Config) -> Result<Arc<Clients>, naftiko_runtime::client::Error> {
     clients_for(&config.transport)
 }
 
 /// Builds the upstream clients for a transport configuration.
 pub fn clients_for(
     transport: &TransportConfig,
-) -> Result<Arc<Clients>, crate::generated::runtime::Error> {
+) -> Result<Arc<Clients>, naftiko_runtime::client::Error> {
     Ok(clients_from(Transport::new(transport.clone())?))
 }
 

@@ -74,6 +74,8 @@ pub enum Error {
         rendered: String,
         diagnostics: Diagnostics,
     },
+    /// A setting of the [`Config`] is not usable (a runtime path that is not a Rust path).
+    Config(String),
     /// An emitter produced code that does not parse (a compiler bug).
     Internal(String),
 }
@@ -83,7 +85,7 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Spec { rendered, .. } => f.write_str(rendered.trim_end()),
-            Error::Internal(m) => f.write_str(m),
+            Error::Config(m) | Error::Internal(m) => f.write_str(m),
         }
     }
 }
@@ -97,6 +99,7 @@ pub struct Config {
     display: Option<String>,
     out_dir: Option<PathBuf>,
     modules: Modules,
+    runtime_path: String,
 }
 
 /// The outcome of [`Config::generate`].
@@ -116,7 +119,16 @@ impl Config {
             display: None,
             out_dir: None,
             modules: Modules::default(),
+            runtime_path: emit::DEFAULT_RUNTIME_PATH.to_owned(),
         }
+    }
+
+    /// The path generated code names the runtime crate by (default `::naftiko_runtime`): a re-export
+    /// (`crate::deps::naftiko_runtime`), or a module of the generated crate itself that holds the runtime's source
+    /// (as `cargo xtask vendor-client` writes it), as prost-build's `Config::prost_path` does.
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime_path = path.into();
+        self
     }
 
     /// How the spec is named in diagnostics and in the generated files' preamble (default: its path as given).
@@ -175,7 +187,14 @@ impl Config {
                 diagnostics: compiled.diagnostics,
             });
         };
-        let files = emit::emit(&ir, &display, self.modules).map_err(Error::Internal)?;
+        if !emit::is_runtime_path(&self.runtime_path) {
+            return Err(Error::Config(format!(
+                "the runtime path `{}` is not a Rust path (e.g. `::naftiko_runtime`)",
+                self.runtime_path
+            )));
+        }
+        let files =
+            emit::emit(&ir, &display, self.modules, &self.runtime_path).map_err(Error::Internal)?;
         Ok(Output {
             files,
             diagnostics: compiled.diagnostics,
@@ -214,6 +233,12 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<Vec<PathBuf>, 
         let path = dir.join(&f.name);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
             continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
         }
         std::fs::write(&path, &f.contents).map_err(|source| Error::Io {
             path: path.clone(),

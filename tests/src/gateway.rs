@@ -5,8 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use logto_gateway::config::{Config, ServeArgs, UpstreamArgs};
-use logto_gateway::generated::runtime::Secret;
 use logto_gateway::server::{self, McpSettings};
+use naftiko_runtime::client::Secret;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

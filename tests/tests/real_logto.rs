@@ -27,7 +27,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use e2e_tests::mcp_bridge::McpBridge;
 use e2e_tests::real_logto::{Answer, Body, Direct, RealLogto, send};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, http_client};
-use logto_gateway::generated::runtime::Auth;
+use naftiko_runtime::client::Auth;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use support::spec::{self, Spec};

@@ -1248,7 +1248,15 @@ async fn shutdown_lets_in_flight_requests_finish() {
     mock.set_default(Reply::json(200, r#"{"slow":true}"#).delay(Duration::from_millis(400)));
     let url = gw.at("/api/resources");
     let call = tokio::spawn(async move { http_client().get(url).send().await.unwrap() });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Shut down once the request is in flight: the upstream has it.
+    let started = std::time::Instant::now();
+    while mock.api_requests().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the request reaches the upstream"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let addr = gw.addr;
     gw.stop().await.unwrap();
     let resp = call.await.unwrap();

@@ -91,22 +91,34 @@ pub fn regen(root: &Path, check: bool) -> Result<Vec<Outcome>, String> {
 /// `src/{lib,client,runtime}.rs`. The crate depends only on reqwest (rustls), serde, serde_json and small crates.
 pub fn vendor_client(root: &Path, dir: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
     let spec = "spec/logto.naftiko.yaml";
+    // The client names the runtime's client module inside the crate itself: the crate needs no `naftiko-runtime`.
     let out = naftiko_codegen::Config::new(root.join(spec))
         .display_name(spec)
         .rest(false)
+        .mcp(false)
+        .runtime_path("crate::naftiko_runtime")
         .generate()
         .map_err(|e| e.to_string())?;
     let src = dir.join("src");
+    let preamble = naftiko_codegen::emit::preamble(spec);
     let mut files: Vec<naftiko_codegen::GeneratedFile> = out
         .files
         .into_iter()
-        .filter(|f| f.name == "client.rs" || f.name == "runtime.rs")
+        .filter(|f| f.name == "client.rs")
         .collect();
+    files.push(naftiko_codegen::GeneratedFile {
+        name: "naftiko_runtime/client.rs".into(),
+        contents: format!(
+            "{}// The `client` module of naftiko-runtime, inlined.\n\n{}",
+            preamble,
+            naftiko_codegen::emit::CLIENT_RUNTIME
+        ),
+    });
     files.push(naftiko_codegen::GeneratedFile {
         name: "lib.rs".into(),
         contents: format!(
-            "{}\n//! A typed client for the Logto Management API, generated from `{spec}`.\n\npub mod runtime;\npub mod client;\n\npub use client::*;\npub use runtime::{{Auth, ClientCredentials, Error, Response, Secret, Transport, TransportConfig}};\n",
-            naftiko_codegen::emit::preamble(spec).trim_end()
+            "{}\n//! A typed client for the Logto Management API, generated from `{spec}`.\n\npub mod client;\n/// The runtime the client sends through: naftiko-runtime's `client` module.\npub mod naftiko_runtime {{\n    pub mod client;\n}}\n\npub use client::*;\npub use naftiko_runtime::client::{{Auth, ClientCredentials, Error, Response, Secret, Transport, TransportConfig}};\n",
+            preamble.trim_end()
         ),
     });
     let mut written = naftiko_codegen::write_files(&src, &files).map_err(|e| e.to_string())?;
@@ -129,6 +141,10 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 thiserror = "2"
 tokio = {{ version = "1", features = ["sync"] }}
+
+[dev-dependencies]
+http = "1"
+tokio = {{ version = "1", features = ["macros", "rt"] }}
 "#
     );
     let manifest_path = dir.join("Cargo.toml");
@@ -177,7 +193,7 @@ mod tests {
             "Cargo.lock",
             "src/lib.rs",
             "src/client.rs",
-            "src/runtime.rs",
+            "src/naftiko_runtime/client.rs",
         ] {
             assert!(dir.join(f).is_file(), "{f} missing");
         }

@@ -2,8 +2,10 @@
 
 //! Typed clients for Logto API references.
 //!
-//! Each method sends one upstream request through a shared [`Transport`](super::runtime::Transport) and returns the upstream status, pagination headers and JSON body.
-use super::runtime::{Error, Method, Query, Response, Secret, Transport};
+//! Each method sends one upstream request through a shared [`Transport`](naftiko_runtime::client::Transport) and returns the upstream status, pagination headers and JSON body.
+use ::naftiko_runtime::client::{
+    self as runtime, Error, Method, Query, Response, Secret, Transport,
+};
 /// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
 /// secret: it never shows in `Debug` output.
 #[derive(Clone, Debug, Default)]
@@ -88,7 +90,7 @@ impl LogtoClient {
     pub async fn getapplication(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -102,7 +104,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
     }
@@ -112,7 +114,7 @@ impl LogtoClient {
     pub async fn deleteapplication(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -126,7 +128,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(61);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/custom-data");
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
@@ -141,7 +143,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles");
         let mut q = Query::new();
         q.push_opt("page", query.page);
@@ -161,7 +163,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -176,7 +178,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles");
         let q = Query::new();
         self.transport.send(Method::PUT, &path, &q, body).await
@@ -191,9 +193,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(80);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/roles/");
-        super::runtime::push_segment(&mut path, "roleId", role_id)?;
+        runtime::push_segment(&mut path, "roleId", role_id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -206,7 +208,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(76);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/protected-app-metadata/custom-domains");
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
@@ -219,7 +221,7 @@ impl LogtoClient {
     >(&self, id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(76);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/protected-app-metadata/custom-domains");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -234,9 +236,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(101);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/protected-app-metadata/custom-domains/");
-        super::runtime::push_segment(&mut path, "domain", domain)?;
+        runtime::push_segment(&mut path, "domain", domain)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -250,7 +252,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(52);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/organizations");
         let mut q = Query::new();
         q.push_opt("page", query.page);
@@ -266,7 +268,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(52);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/legacy-secret");
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
@@ -277,7 +279,7 @@ impl LogtoClient {
     pub async fn listapplicationsecrets(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/secrets");
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
@@ -292,7 +294,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/secrets");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -307,9 +309,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/secrets/");
-        super::runtime::push_segment(&mut path, "name", name)?;
+        runtime::push_segment(&mut path, "name", name)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -324,9 +326,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/secrets/");
-        super::runtime::push_segment(&mut path, "name", name)?;
+        runtime::push_segment(&mut path, "name", name)?;
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
     }
@@ -340,7 +342,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/user-consent-scopes");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -354,7 +356,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(69);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/user-consent-scopes");
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
@@ -370,11 +372,11 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(123);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/user-consent-scopes/");
-        super::runtime::push_segment(&mut path, "scopeType", scope_type)?;
+        runtime::push_segment(&mut path, "scopeType", scope_type)?;
         path.push('/');
-        super::runtime::push_segment(&mut path, "scopeId", scope_id)?;
+        runtime::push_segment(&mut path, "scopeId", scope_id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -388,7 +390,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(68);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/sign-in-experience");
         let q = Query::new();
         self.transport.send(Method::PUT, &path, &q, body).await
@@ -402,7 +404,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(68);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "applicationId", application_id)?;
+        runtime::push_segment(&mut path, "applicationId", application_id)?;
         path.push_str("/sign-in-experience");
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
@@ -418,9 +420,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/users/");
-        super::runtime::push_segment(&mut path, "userId", user_id)?;
+        runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations");
         let mut q = Query::new();
         q.push_opt("page", query.page);
@@ -435,9 +437,9 @@ impl LogtoClient {
     >(&self, id: &str, user_id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/users/");
-        super::runtime::push_segment(&mut path, "userId", user_id)?;
+        runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations");
         let q = Query::new();
         self.transport.send(Method::PUT, &path, &q, body).await
@@ -453,9 +455,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/users/");
-        super::runtime::push_segment(&mut path, "userId", user_id)?;
+        runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -471,11 +473,11 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(124);
         path.push_str("/api/applications/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/users/");
-        super::runtime::push_segment(&mut path, "userId", user_id)?;
+        runtime::push_segment(&mut path, "userId", user_id)?;
         path.push_str("/consent-organizations/");
-        super::runtime::push_segment(&mut path, "organizationId", organization_id)?;
+        runtime::push_segment(&mut path, "organizationId", organization_id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -527,7 +529,7 @@ impl LogtoClient {
     pub async fn getoidckeys(&self, key_type: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(43);
         path.push_str("/api/configs/oidc/");
-        super::runtime::push_segment(&mut path, "keyType", key_type)?;
+        runtime::push_segment(&mut path, "keyType", key_type)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -541,9 +543,9 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(67);
         path.push_str("/api/configs/oidc/");
-        super::runtime::push_segment(&mut path, "keyType", key_type)?;
+        runtime::push_segment(&mut path, "keyType", key_type)?;
         path.push('/');
-        super::runtime::push_segment(&mut path, "keyId", key_id)?;
+        runtime::push_segment(&mut path, "keyId", key_id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -557,7 +559,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/configs/oidc/");
-        super::runtime::push_segment(&mut path, "keyType", key_type)?;
+        runtime::push_segment(&mut path, "keyType", key_type)?;
         path.push_str("/rotate");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -572,7 +574,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
-        super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
+        runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
         self.transport.send(Method::PUT, &path, &q, body).await
     }
@@ -586,7 +588,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
-        super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
+        runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
     }
@@ -599,7 +601,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
-        super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
+        runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -612,7 +614,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(59);
         path.push_str("/api/configs/jwt-customizer/");
-        super::runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
+        runtime::push_segment(&mut path, "tokenTypePath", token_type_path)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -689,7 +691,7 @@ impl LogtoClient {
     pub async fn getconnector(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -703,7 +705,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
     }
@@ -713,7 +715,7 @@ impl LogtoClient {
     pub async fn deleteconnector(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -727,7 +729,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(48);
         path.push_str("/api/connectors/");
-        super::runtime::push_segment(&mut path, "factoryId", factory_id)?;
+        runtime::push_segment(&mut path, "factoryId", factory_id)?;
         path.push_str("/test");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -742,7 +744,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(63);
         path.push_str("/api/connectors/");
-        super::runtime::push_segment(&mut path, "connectorId", connector_id)?;
+        runtime::push_segment(&mut path, "connectorId", connector_id)?;
         path.push_str("/authorization-uri");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await
@@ -762,7 +764,7 @@ impl LogtoClient {
     pub async fn getconnectorfactory(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(45);
         path.push_str("/api/connector-factories/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -799,7 +801,7 @@ impl LogtoClient {
     pub async fn getresource(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::GET, &path, &q, None::<&()>).await
     }
@@ -813,7 +815,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
     }
@@ -823,7 +825,7 @@ impl LogtoClient {
     pub async fn deleteresource(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         let q = Query::new();
         self.transport.send(Method::DELETE, &path, &q, None::<&()>).await
     }
@@ -837,7 +839,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "id", id)?;
+        runtime::push_segment(&mut path, "id", id)?;
         path.push_str("/is-default");
         let q = Query::new();
         self.transport.send(Method::PATCH, &path, &q, body).await
@@ -852,7 +854,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "resourceId", resource_id)?;
+        runtime::push_segment(&mut path, "resourceId", resource_id)?;
         path.push_str("/scopes");
         let mut q = Query::new();
         q.push_opt("page", query.page);
@@ -872,7 +874,7 @@ impl LogtoClient {
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/resources/");
-        super::runtime::push_segment(&mut path, "resourceId", resource_id)?;
+        runtime::push_segment(&mut path, "resourceId", resource_id)?;
         path.push_str("/scopes");
         let q = Query::new();
         self.transport.send(Method::POST, &path, &q, body).await

@@ -9,7 +9,7 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RoleServer};
 use super::client::Clients;
-use super::mcp_runtime::{self as rt, ToolDef};
+use ::naftiko_runtime::mcp::{self as rt, ToolDef};
 /// The server name announced in `initialize` (the exposure's namespace).
 pub const LOGTO_MCP_NAME: &str = "logto-mcp";
 /// The instructions announced in `initialize` (the exposure's description).
@@ -819,8 +819,8 @@ impl ServerHandler for LogtoMcpServer {
 pub mod logto_mcp {
     use rmcp::model::{CallToolResult, JsonObject};
     use super::super::client::*;
-    use super::super::mcp_runtime as rt;
-    use super::super::runtime::{Error, Response};
+    use ::naftiko_runtime::client::{Error, Response};
+    use ::naftiko_runtime::mcp as rt;
     /// Get applications
     ///
     /// `listapplications` → `logto.listapplications`

@@ -3,7 +3,4 @@
 //! Generated from the Naftiko capability “Logto API references”.
 pub mod client;
 pub mod mcp;
-pub mod mcp_runtime;
 pub mod rest;
-pub mod rest_runtime;
-pub mod runtime;

@@ -229,7 +229,7 @@ pub mod logto_rest {
     use axum::extract::{RawQuery, State};
     use axum::response::Response;
     use super::super::client::*;
-    use super::super::rest_runtime as rt;
+    use ::naftiko_runtime::rest as rt;
     /// Get applications
     ///
     /// `GET …` → `logto.listapplications`

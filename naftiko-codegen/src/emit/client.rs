@@ -40,28 +40,29 @@ pub fn binding_field(var: &str) -> String {
 }
 
 /// Adds the parts of the client module to `file`.
-pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
-    file.items(move || header(cap));
+pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'a>) {
+    file.items(move || header(cap, runtime));
     for a in &cap.apis {
         api(a, file);
     }
 }
 
 /// The module's documentation and imports, the bindings and the clients.
-fn header(cap: &Capability) -> TokenStream {
+fn header(cap: &Capability, runtime: &str) -> TokenStream {
     let bindings = bindings(cap);
     let clients = clients(cap);
     let mut doc = vec![format!("Typed clients for {}.", cap.label)];
     doc.push(String::new());
-    doc.push("Each method sends one upstream request through a shared [`Transport`](super::runtime::Transport) and returns the upstream status, pagination headers and JSON body.".into());
+    doc.push(format!("Each method sends one upstream request through a shared [`Transport`]({}::client::Transport) and returns the upstream status, pagination headers and JSON body.", runtime.trim_start_matches("::")));
     let doc = doc.iter().map(|l| {
         let l = format!(" {l}");
         quote!(#![doc = #l])
     });
+    let rt = super::runtime_path(runtime);
     quote! {
         #(#doc)*
 
-        use super::runtime::{Error, Method, Query, Response, Secret, Transport};
+        use #rt::client::{self as runtime, Error, Method, Query, Response, Secret, Transport};
 
         #bindings
         #clients
@@ -249,7 +250,7 @@ fn method(op: &Operation) -> TokenStream {
         TemplatePart::Param(n) => {
             let p = op.path_params.iter().find(|p| &p.name == n);
             let a = ident(p.map(|p| p.ident.as_str()).unwrap_or(n));
-            quote!(super::runtime::push_segment(&mut path, #n, #a)?;)
+            quote!(runtime::push_segment(&mut path, #n, #a)?;)
         }
     });
     let query = if op.query_params.is_empty() {

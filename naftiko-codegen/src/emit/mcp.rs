@@ -16,22 +16,23 @@ use crate::names;
 pub const BODY_ARG: &str = "body";
 
 /// Adds the parts of the MCP adapter module to `file`.
-pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
-    file.items(header);
+pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'a>) {
+    file.items(move || header(runtime));
     for a in &cap.mcp {
         file.items(move || tool_table(cap, a));
         file.items(move || server(a));
         file.block(
             Block::Mod,
             &a.tools,
-            move |fns| tools_module(a, fns),
+            move |fns| tools_module(a, runtime, fns),
             move |t| tool_fn(cap, t),
         );
     }
 }
 
 /// The module's documentation and imports.
-fn header() -> TokenStream {
+fn header(runtime: &str) -> TokenStream {
+    let rt = super::runtime_path(runtime);
     quote! {
         //! Generated MCP adapters (rmcp): tool tables, servers and tool functions.
 
@@ -45,7 +46,7 @@ fn header() -> TokenStream {
         use rmcp::service::{RequestContext, RoleServer};
 
         use super::client::Clients;
-        use super::mcp_runtime::{self as rt, ToolDef};
+        use #rt::mcp::{self as rt, ToolDef};
     }
 }
 
@@ -268,7 +269,8 @@ fn server(a: &McpAdapter) -> TokenStream {
 }
 
 /// The module of `a`'s tool functions, around `fns`.
-fn tools_module(a: &McpAdapter, fns: TokenStream) -> TokenStream {
+fn tools_module(a: &McpAdapter, runtime: &str, fns: TokenStream) -> TokenStream {
+    let rt = super::runtime_path(runtime);
     let module = ident(&names::fn_ident(&a.namespace));
     let module_doc = format!(" Tool functions of `{}`.", a.namespace);
     quote! {
@@ -277,8 +279,8 @@ fn tools_module(a: &McpAdapter, fns: TokenStream) -> TokenStream {
             use rmcp::model::{CallToolResult, JsonObject};
 
             use super::super::client::*;
-            use super::super::mcp_runtime as rt;
-            use super::super::runtime::{Error, Response};
+            use #rt::client::{Error, Response};
+            use #rt::mcp as rt;
 
             #fns
         }

@@ -13,10 +13,10 @@ use crate::ir::{
 use crate::names;
 
 /// Adds the parts of the REST adapter module to `file`.
-pub(crate) fn emit<'a>(cap: &'a Capability, file: &mut Parts<'a>) {
+pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'a>) {
     file.items(move || header(cap));
     for a in &cap.rest {
-        adapter(cap, a, file);
+        adapter(cap, a, runtime, file);
     }
 }
 
@@ -47,12 +47,12 @@ fn header(cap: &Capability) -> TokenStream {
     }
 }
 
-fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, file: &mut Parts<'a>) {
+fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: &mut Parts<'a>) {
     file.items(move || router(a));
     file.block(
         Block::Mod,
         a.routes.iter().flat_map(|r| &r.operations),
-        move |handlers| handlers_module(a, handlers),
+        move |handlers| handlers_module(a, runtime, handlers),
         move |op| handler(cap, op),
     );
 }
@@ -115,7 +115,8 @@ fn router(a: &RestAdapter) -> TokenStream {
 }
 
 /// The module of `a`'s handlers, around `handlers`.
-fn handlers_module(a: &RestAdapter, handlers: TokenStream) -> TokenStream {
+fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> TokenStream {
+    let rt = super::runtime_path(runtime);
     let module = ident(&names::fn_ident(&a.namespace));
     let module_doc = format!(" Handlers of `{}`.", a.namespace);
     let ops = || a.routes.iter().flat_map(|r| r.operations.iter());
@@ -147,7 +148,7 @@ fn handlers_module(a: &RestAdapter, handlers: TokenStream) -> TokenStream {
             use axum::response::Response;
 
             use super::super::client::*;
-            use super::super::rest_runtime as rt;
+            use #rt::rest as rt;
 
             #handlers
         }

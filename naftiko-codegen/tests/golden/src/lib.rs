@@ -12,7 +12,7 @@ pub mod kitchen_sink;
 #[cfg(test)]
 mod tests {
     use super::kitchen_sink::client::{ListProductsQuery, ShopClient, StatusClient};
-    use super::kitchen_sink::runtime::{Auth, Transport, TransportConfig};
+    use naftiko_runtime::client::{Auth, Transport, TransportConfig};
 
     /// The generated signatures are the ones the fixture promises (a change here is a change of the client's API).
     #[test]

@@ -2,19 +2,18 @@
 //! validation (rmcp does not validate arguments against the schema), and the mapping of upstream results to tool
 //! results.
 //!
-//! This file is part of the compiler (`naftiko-codegen/runtime/mcp_runtime.rs`) and is written next to every
-//! generated MCP adapter as `mcp_runtime.rs`.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolResult, ContentBlock, Implementation, JsonObject, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    CallToolResult, ContentBlock, Implementation, JsonObject, ServerCapabilities, ServerConfig,
+    Tool, ToolAnnotations,
 };
 use serde_json::{Map, Value};
 
-use super::runtime::{Error, Response};
+use crate::client::{Error, Response};
 
 /// One tool of a generated table: static data only.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +49,8 @@ fn tool(d: &ToolDef) -> Tool {
     if let Some(t) = d.title {
         annotations.title = Some(t.to_owned());
     }
-    let mut t = Tool::new(d.name, d.description.unwrap_or(d.name), Arc::new(schema)).with_annotations(annotations);
+    let mut t = Tool::new(d.name, d.description.unwrap_or(d.name), Arc::new(schema))
+        .with_annotations(annotations);
     if let Some(title) = d.title {
         t = t.with_title(title);
     }
@@ -81,7 +81,10 @@ pub struct Args {
 
 impl Args {
     /// Refuses any argument the tool does not have, listing those it accepts.
-    pub fn new(args: Option<JsonObject>, accepted: &'static [&'static str]) -> Result<Self, CallToolResult> {
+    pub fn new(
+        args: Option<JsonObject>,
+        accepted: &'static [&'static str],
+    ) -> Result<Self, CallToolResult> {
         let map = args.unwrap_or_default();
         let mut unknown: Vec<&str> = map
             .keys()
@@ -93,7 +96,11 @@ impl Args {
             return Err(tool_error(format!(
                 "unknown argument{} {}; accepted: {}",
                 if unknown.len() == 1 { "" } else { "s" },
-                unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", "),
+                unknown
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 accepted_list(accepted)
             )));
         }
@@ -149,7 +156,10 @@ impl Args {
     }
 
     /// An object of scalar values, sent form-exploded (each entry its own query parameter).
-    pub fn object(&mut self, name: &str) -> Result<Option<BTreeMap<String, String>>, CallToolResult> {
+    pub fn object(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, CallToolResult> {
         match self.take(name) {
             None => Ok(None),
             Some(Value::Object(m)) => {
@@ -185,7 +195,12 @@ impl Args {
 }
 
 /// A required argument.
-pub fn required<T>(value: Option<T>, name: &str, ty: &str, accepted: &[&str]) -> Result<T, CallToolResult> {
+pub fn required<T>(
+    value: Option<T>,
+    name: &str,
+    ty: &str,
+    accepted: &[&str],
+) -> Result<T, CallToolResult> {
     value.ok_or_else(|| {
         tool_error(format!(
             "missing required argument `{name}` ({ty}); accepted arguments: {}",
@@ -244,11 +259,19 @@ impl Outcome {
 /// `"totalNumber"` when the upstream sent `Total-Number`), and any other value as `{"value": ...}`, because clients
 /// below protocol 2026-07-28 drop structured content that is not an object.
 pub fn result_json(r: &Response) -> Option<Cow<'_, str>> {
-    let json = r.body.as_ref()?.get().trim_matches(|c: char| c.is_ascii_whitespace());
+    let json = r
+        .body
+        .as_ref()?
+        .get()
+        .trim_matches(|c: char| c.is_ascii_whitespace());
     Some(match json.as_bytes().first() {
         Some(b'{') => Cow::Borrowed(json),
         Some(b'[') => {
-            let total = r.headers.total_number.as_deref().and_then(|n| n.trim().parse::<u64>().ok());
+            let total = r
+                .headers
+                .total_number
+                .as_deref()
+                .and_then(|n| n.trim().parse::<u64>().ok());
             Cow::Owned(match total {
                 Some(n) => format!(r#"{{"items":{json},"totalNumber":{n}}}"#),
                 None => format!(r#"{{"items":{json}}}"#),
@@ -266,7 +289,11 @@ pub fn respond(result: Result<Response, Error>) -> CallToolResult {
         Ok(r) => {
             let Some(json) = result_json(&r) else {
                 let done = match r.text() {
-                    Some(text) => format!("Done: the upstream answered {} with the text: {}", r.status, text.trim()),
+                    Some(text) => format!(
+                        "Done: the upstream answered {} with the text: {}",
+                        r.status,
+                        text.trim()
+                    ),
                     None => format!("Done: the upstream answered {} with no content.", r.status),
                 };
                 return CallToolResult::success(vec![ContentBlock::text(done)]);
@@ -299,5 +326,143 @@ pub fn respond(result: Result<Response, Error>) -> CallToolResult {
             tool_error(msg)
         }
         Err(e) => tool_error(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use serde_json::json;
+
+    use super::*;
+    use crate::client::{ErrorBody, JsonBody, ResponseHeaders, StatusError};
+
+    fn text(r: &CallToolResult) -> String {
+        r.content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+            .collect()
+    }
+
+    fn json_response(body: &'static str, total: Option<&str>) -> Response {
+        Response {
+            status: 200,
+            headers: ResponseHeaders {
+                total_number: total.map(str::to_owned),
+                ..ResponseHeaders::default()
+            },
+            body: Some(JsonBody::new(Bytes::from_static(body.as_bytes())).unwrap()),
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn results_are_objects() {
+        assert_eq!(
+            result_json(&json_response(" {\"a\":1} ", None)).unwrap(),
+            "{\"a\":1}"
+        );
+        assert_eq!(
+            result_json(&json_response("[1]", Some("7"))).unwrap(),
+            "{\"items\":[1],\"totalNumber\":7}"
+        );
+        assert_eq!(
+            result_json(&json_response("[1]", None)).unwrap(),
+            "{\"items\":[1]}"
+        );
+        assert_eq!(
+            result_json(&json_response("\"s\"", None)).unwrap(),
+            "{\"value\":\"s\"}"
+        );
+        let r = respond(Ok(json_response("[1]", Some("7"))));
+        assert_eq!(
+            r.structured_content,
+            Some(json!({"items": [1], "totalNumber": 7}))
+        );
+        assert_eq!(r.is_error, Some(false));
+    }
+
+    #[test]
+    fn text_and_empty_answers_say_what_happened() {
+        let created = Response {
+            status: 201,
+            headers: ResponseHeaders::default(),
+            body: None,
+            raw: Some(Bytes::from_static(b"Created\n")),
+        };
+        let r = respond(Ok(created));
+        assert_eq!(
+            text(&r),
+            "Done: the upstream answered 201 with the text: Created"
+        );
+        assert!(r.structured_content.is_none());
+        let empty = Response {
+            status: 204,
+            headers: ResponseHeaders::default(),
+            body: None,
+            raw: None,
+        };
+        assert_eq!(
+            text(&respond(Ok(empty))),
+            "Done: the upstream answered 204 with no content."
+        );
+    }
+
+    #[test]
+    fn upstream_errors_say_what_was_refused() {
+        let status = |detail: ErrorBody| {
+            Error::Status(Box::new(StatusError {
+                status: 400,
+                detail: Some(detail),
+                headers: ResponseHeaders::default(),
+                body: None,
+                raw: None,
+            }))
+        };
+        let r = respond(Err(status(ErrorBody {
+            code: Some("guard.invalid_input".into()),
+            message: Some("The request body is invalid.".into()),
+            details: Some("Error in key path \"type\": (invalid_enum_value)".into()),
+            data: Some(json!({"issues": []})),
+        })));
+        assert_eq!(r.is_error, Some(true));
+        assert_eq!(
+            text(&r),
+            "The upstream answered 400 (guard.invalid_input): The request body is invalid.\nError in key path \"type\": (invalid_enum_value)"
+        );
+        let r = respond(Err(status(ErrorBody {
+            code: Some("c".into()),
+            message: None,
+            details: None,
+            data: Some(json!({"field": "name"})),
+        })));
+        assert_eq!(
+            text(&r),
+            "The upstream answered 400 (c)\n{\"field\":\"name\"}"
+        );
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        const ACCEPTED: &[&str] = &["id", "page", "body"];
+        let args = |v: Value| Args::new(v.as_object().cloned(), ACCEPTED);
+        let e = args(json!({"id": "a", "nope": 1, "also": 2})).unwrap_err();
+        assert_eq!(
+            text(&e),
+            "unknown arguments `also`, `nope`; accepted: id, page, body"
+        );
+        let mut a = args(json!({"id": 5, "page": 1.5, "body": {"x": 1}})).unwrap();
+        assert_eq!(
+            text(&a.string("id").unwrap_err()),
+            "argument `id` must be a string, got an integer; accepted arguments: id, page, body"
+        );
+        assert!(a.integer("page").is_err());
+        assert_eq!(a.body("body").unwrap(), Some(json!({"x": 1})));
+        let mut a = args(json!({"page": null})).unwrap();
+        assert_eq!(a.integer("page").unwrap(), None);
+        assert!(
+            text(&required::<i64>(None, "id", "string", ACCEPTED).unwrap_err())
+                .contains("missing required argument `id`")
+        );
     }
 }

@@ -1,8 +1,7 @@
 //! Runtime support for generated Naftiko clients: the transport, request building, responses and errors.
 //!
-//! This file is part of the compiler (`naftiko-codegen/runtime/client_runtime.rs`) and is written next to every
-//! generated client as `runtime.rs`, so that a generated client is a self-contained module depending only on
-//! `reqwest`, `serde`, `serde_json`, `percent-encoding`, `thiserror`, `bytes` and `tokio` (`sync`).
+//! This module depends on nothing else of this crate, only on `reqwest`, `serde`, `serde_json`, `percent-encoding`,
+//! `thiserror`, `bytes` and `tokio` (`sync`): `cargo xtask vendor-client` copies it into a standalone client crate.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -80,7 +79,9 @@ struct TokenSource {
 
 impl fmt::Debug for CachedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CachedToken").field("token", &self.token).finish_non_exhaustive()
+        f.debug_struct("CachedToken")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
     }
 }
 
@@ -120,7 +121,10 @@ impl TokenSource {
         let resp = http
             .post(&c.token_url)
             .basic_auth(&c.client_id, Some(c.client_secret.expose()))
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(body)
             .send()
             .await
@@ -140,7 +144,10 @@ impl TokenSource {
                 })
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default();
-            return Err(Error::Auth(format!("token endpoint answered {}{detail}", status.as_u16())));
+            return Err(Error::Auth(format!(
+                "token endpoint answered {}{detail}",
+                status.as_u16()
+            )));
         }
         let t: TokenResponse = serde_json::from_slice(&bytes)
             .map_err(|_| Error::Auth("token endpoint answered without an `access_token`".into()))?;
@@ -177,7 +184,11 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
 
 /// `application/x-www-form-urlencoded` keeps only unreserved characters (space is encoded as `%20`, which every
 /// server reads like `+`).
-const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Everything a [`Transport`] needs.
 #[derive(Clone, Debug)]
@@ -335,7 +346,9 @@ impl Response {
             .as_ref()
             .map(|b| serde_json::from_slice(b.as_bytes()))
             .transpose()
-            .map_err(|e| Error::InvalidResponse(format!("body does not have the expected shape: {e}")))
+            .map_err(|e| {
+                Error::InvalidResponse(format!("body does not have the expected shape: {e}"))
+            })
     }
 }
 
@@ -377,7 +390,11 @@ impl fmt::Debug for JsonBody {
 
 /// Characters kept as they are in a path segment: RFC 3986 unreserved. Everything else — `/`, `?`, `#`, `%`, `;`,
 /// spaces, control characters, non-ASCII — is percent-encoded, so a value is exactly one segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Appends `value` to `path` as exactly one percent-encoded path segment. Values that cannot be one segment — empty,
 /// `.` or `..` (which URL parsers resolve against the path) — are refused.
@@ -440,7 +457,10 @@ impl Transport {
         let base = reqwest::Url::parse(config.base_url.trim_end_matches('/'))
             .map_err(|e| Error::Config(format!("base URL `{}`: {e}", config.base_url)))?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(Error::Config(format!("base URL `{}` is not an http(s) URL", config.base_url)));
+            return Err(Error::Config(format!(
+                "base URL `{}` is not an http(s) URL",
+                config.base_url
+            )));
         }
         let http = Self::http(config.timeout, config.connect_timeout, &base)?;
         let tokens = match &config.auth {
@@ -453,8 +473,11 @@ impl Transport {
         };
         let bearer = match &config.auth {
             Auth::Bearer(t) => {
-                let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
-                    .map_err(|_| Error::Config("the bearer token is not a valid header value".into()))?;
+                let mut v =
+                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
+                        .map_err(|_| {
+                            Error::Config("the bearer token is not a valid header value".into())
+                        })?;
                 v.set_sensitive(true);
                 Some(v)
             }
@@ -463,10 +486,19 @@ impl Transport {
         let host = match (base.host_str(), base.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
-            (None, _) => return Err(Error::Config(format!("base URL `{}` has no host", config.base_url))),
+            (None, _) => {
+                return Err(Error::Config(format!(
+                    "base URL `{}` has no host",
+                    config.base_url
+                )));
+            }
         };
-        let host = reqwest::header::HeaderValue::from_str(&host)
-            .map_err(|_| Error::Config(format!("base URL `{}`: the host is not a valid header value", config.base_url)))?;
+        let host = reqwest::header::HeaderValue::from_str(&host).map_err(|_| {
+            Error::Config(format!(
+                "base URL `{}`: the host is not a valid header value",
+                config.base_url
+            ))
+        })?;
         Ok(Transport {
             http,
             base_path: base.path().trim_end_matches('/').to_owned(),
@@ -481,7 +513,11 @@ impl Transport {
         })
     }
 
-    fn http(timeout: Duration, connect_timeout: Duration, base: &reqwest::Url) -> Result<reqwest::Client, Error> {
+    fn http(
+        timeout: Duration,
+        connect_timeout: Duration,
+        base: &reqwest::Url,
+    ) -> Result<reqwest::Client, Error> {
         let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
@@ -498,7 +534,11 @@ impl Transport {
             builder.retry(reqwest::retry::never().max_retries_per_request(0))
         };
         // Without a proxy setting, no request is checked against an empty list of proxies.
-        let builder = if proxies_configured() { builder } else { builder.no_proxy() };
+        let builder = if proxies_configured() {
+            builder
+        } else {
+            builder.no_proxy()
+        };
         builder.build().map_err(|e| Error::Config(e.to_string()))
     }
 
@@ -576,7 +616,10 @@ impl Transport {
         url: reqwest::Url,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, Error> {
-        let mut req = self.http.request(method.clone(), url).header(reqwest::header::HOST, self.host.clone());
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header(reqwest::header::HOST, self.host.clone());
         let mut used = None;
         match (&self.bearer, &self.tokens) {
             (Some(bearer), _) => req = req.header(reqwest::header::AUTHORIZATION, bearer.clone()),
@@ -614,8 +657,16 @@ impl Transport {
                 .map(str::to_owned)
                 .collect(),
         };
-        let too_large = || Error::InvalidResponse(format!("body larger than {} bytes", self.max_response_bytes));
-        if resp.content_length().is_some_and(|n| n > self.max_response_bytes as u64) {
+        let too_large = || {
+            Error::InvalidResponse(format!(
+                "body larger than {} bytes",
+                self.max_response_bytes
+            ))
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_response_bytes as u64)
+        {
             return Err(too_large());
         }
         // A declared length is what hyper reads, no more: the body comes in one piece, without a copy.
@@ -637,13 +688,25 @@ impl Transport {
         }
         if success {
             if buf.is_empty() {
-                return Ok(Response { status, headers, body: None, raw: None });
+                return Ok(Response {
+                    status,
+                    headers,
+                    body: None,
+                    raw: None,
+                });
             }
             // A success is JSON, or plain text (Logto's `Created` and `OK`): a body declared as JSON, or not
             // declared at all, must be JSON, and any other type (an HTML login page from something in between, say)
             // is not the API's answer.
             match headers.content_type.as_deref() {
-                Some(t) if is_plain_text(t) => return Ok(Response { status, headers, body: None, raw: Some(buf) }),
+                Some(t) if is_plain_text(t) => {
+                    return Ok(Response {
+                        status,
+                        headers,
+                        body: None,
+                        raw: Some(buf),
+                    });
+                }
                 Some(t) if !is_json_type(t) => {
                     return Err(Error::InvalidResponse(format!(
                         "status {status} with a `{}` body, neither JSON nor plain text",
@@ -653,9 +716,16 @@ impl Transport {
                 _ => {}
             }
             let body = JsonBody::new(buf).map_err(|e| {
-                Error::InvalidResponse(format!("status {status} with a body that is not JSON ({e})"))
+                Error::InvalidResponse(format!(
+                    "status {status} with a body that is not JSON ({e})"
+                ))
             })?;
-            return Ok(Response { status, headers, body: Some(body), raw: None });
+            return Ok(Response {
+                status,
+                headers,
+                body: Some(body),
+                raw: None,
+            });
         }
         // An error status: its body is kept whatever it is, as JSON when it is JSON.
         let (body, raw) = if buf.is_empty() {
@@ -682,7 +752,12 @@ impl Transport {
 
 /// Whether a `Content-Type` is `text/plain` (with any parameters).
 fn is_plain_text(content_type: &str) -> bool {
-    content_type.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("text/plain")
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .eq_ignore_ascii_case("text/plain")
 }
 
 /// Whether a `Content-Type` names JSON: `application/json`, or any `+json` type (`application/problem+json`).
@@ -704,9 +779,16 @@ fn is_json_type(content_type: &str) -> bool {
 /// either case) and, on macOS and Windows, from the system settings.
 fn proxies_configured() -> bool {
     cfg!(any(target_os = "macos", windows))
-        || ["ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"]
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+        || [
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+        ]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// The client-credentials token a response was obtained with.
@@ -734,4 +816,242 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport() -> Transport {
+        Transport::new(TransportConfig::new("http://127.0.0.1:9/base/", Auth::None)).unwrap()
+    }
+
+    /// What [`Transport::read`] makes of an answer.
+    async fn read(
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &'static str,
+    ) -> Result<Response, Error> {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        transport()
+            .read(reqwest::Response::from(b.body(body).unwrap()))
+            .await
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?} {s}"), "Secret(<redacted>) <redacted>");
+        let creds = ClientCredentials {
+            token_url: "https://t/oidc/token".into(),
+            client_id: "id".into(),
+            client_secret: s,
+            resource: None,
+            scope: None,
+            refresh_margin: Duration::from_secs(60),
+        };
+        assert!(!format!("{:?}", Auth::ClientCredentials(creds)).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_path_value_is_exactly_one_segment() {
+        let mut path = String::from("/api/");
+        push_segment(&mut path, "id", "a/b?c#d%e f~._-é").unwrap();
+        assert_eq!(path, "/api/a%2Fb%3Fc%23d%25e%20f~._-%C3%A9");
+        for bad in ["", ".", ".."] {
+            let e = push_segment(&mut String::new(), "id", bad).unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidArgument { param: "id", .. }),
+                "{bad:?}: {e}"
+            );
+        }
+        // Dots within a value are data.
+        let mut path = String::new();
+        push_segment(&mut path, "id", "...").unwrap();
+        assert_eq!(path, "...");
+    }
+
+    #[test]
+    fn query_pairs_keep_their_order() {
+        let mut q = Query::new();
+        assert!(q.is_empty());
+        q.push("page", 2);
+        q.push_opt::<i64>("page_size", None);
+        q.push_opt("search", Some("x y"));
+        let map: std::collections::BTreeMap<String, String> = [
+            ("search.name".to_owned(), "a".to_owned()),
+            ("mode.name".to_owned(), "like".to_owned()),
+        ]
+        .into();
+        q.push_map(&map);
+        let keys: Vec<&str> = q.pairs().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["page", "search", "mode.name", "search.name"]);
+    }
+
+    #[test]
+    fn form_values_keep_only_unreserved_characters() {
+        assert_eq!(
+            form_encode(&[("grant_type", "client_credentials"), ("scope", "a b&c=d+é")]),
+            "grant_type=client_credentials&scope=a%20b%26c%3Dd%2B%C3%A9"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        for t in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/problem+json",
+        ] {
+            assert!(is_json_type(t), "{t}");
+        }
+        for t in [
+            "text/json",
+            "application/jsonx",
+            "+json",
+            "application/",
+            "text/plain",
+        ] {
+            assert!(!is_json_type(t), "{t}");
+        }
+        assert!(is_plain_text("text/plain; charset=utf-8"));
+        assert!(!is_plain_text("text/html"));
+    }
+
+    #[test]
+    fn a_json_body_is_one_value() {
+        assert_eq!(
+            JsonBody::new(Bytes::from_static(b" {\"a\":1}\n"))
+                .unwrap()
+                .get(),
+            " {\"a\":1}\n"
+        );
+        for bad in [&b"{} {}"[..], b"{\"a\":", b"\xff", b"nope"] {
+            assert!(
+                JsonBody::new(Bytes::copy_from_slice(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn base_urls_must_be_http() {
+        for bad in ["ftp://h", "mailto:a@b", "not a url", "http://"] {
+            assert!(
+                matches!(
+                    Transport::new(TransportConfig::new(bad, Auth::None)),
+                    Err(Error::Config(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert_eq!(transport().base_url().as_str(), "http://127.0.0.1:9/base");
+        assert_eq!(transport().base_path, "/base");
+        assert_eq!(transport().host, "127.0.0.1:9");
+        let default_port =
+            Transport::new(TransportConfig::new("https://h.example:443", Auth::None)).unwrap();
+        assert_eq!(default_port.host, "h.example");
+    }
+
+    #[tokio::test]
+    async fn a_json_success_is_kept_verbatim_with_its_pagination_headers() {
+        let r = read(
+            200,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("total-number", "9"),
+                ("link", "</x?page=1>; rel=\"first\""),
+                ("link", "</x?page=2>; rel=\"next\""),
+            ],
+            "[1, 2]",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.body.as_ref().unwrap().get(), "[1, 2]");
+        assert_eq!(r.json::<Vec<u8>>().unwrap(), Some(vec![1, 2]));
+        assert_eq!(r.headers.total_number.as_deref(), Some("9"));
+        assert_eq!(
+            r.headers.links,
+            ["</x?page=1>; rel=\"first\"", "</x?page=2>; rel=\"next\""]
+        );
+        assert!(r.raw.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_plain_text_success_is_kept_as_text() {
+        let r = read(
+            201,
+            &[("content-type", "text/plain; charset=utf-8")],
+            "Created",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.status, r.body.is_none(), r.text().as_deref()),
+            (201, true, Some("Created"))
+        );
+        let empty = read(204, &[], "").await.unwrap();
+        assert!(empty.body.is_none() && empty.raw.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_success_that_is_not_what_it_says_is_an_invalid_response() {
+        for (headers, body) in [
+            (&[("content-type", "text/html")][..], "<html>login</html>"),
+            (
+                &[("content-type", "application/json")][..],
+                "{\"truncated\":",
+            ),
+            (&[][..], "Created"),
+        ] {
+            let e = read(200, headers, body).await.unwrap_err();
+            assert!(
+                matches!(e, Error::InvalidResponse(_)),
+                "{headers:?} {body}: {e}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_status_keeps_its_body_and_detail() {
+        let body = r#"{"code":"guard.invalid_input","message":"The request body is invalid.","details":"Error in key path \"type\"","data":{"issues":[]}}"#;
+        let Err(Error::Status(e)) = read(400, &[("content-type", "application/json")], body).await
+        else {
+            panic!("an error status");
+        };
+        let d = e.detail.as_ref().unwrap();
+        assert_eq!(d.details.as_deref(), Some("Error in key path \"type\""));
+        assert_eq!(
+            e.to_string(),
+            "the upstream answered 400: guard.invalid_input: The request body is invalid."
+        );
+        let Err(Error::Status(e)) =
+            read(502, &[("content-type", "text/html")], "<h1>bad</h1>").await
+        else {
+            panic!("an error status");
+        };
+        assert_eq!(
+            (e.body.is_none(), e.raw.as_deref()),
+            (true, Some(&b"<h1>bad</h1>"[..]))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused() {
+        let big: &'static str = Box::leak("x".repeat(17 * 1024 * 1024).into_boxed_str());
+        let e = read(
+            200,
+            &[
+                ("content-type", "text/plain"),
+                ("content-length", "17825792"),
+            ],
+            big,
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
+    }
 }
