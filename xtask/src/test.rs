@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::bench::procs::kill_tree;
+use xtask_proctree::kill_tree;
 
 /// What `cargo xtask test` was asked.
 #[derive(Debug, Clone, Default)]
