@@ -1,10 +1,12 @@
 //! Project tasks: `cargo xtask regen [--check]`, `cargo xtask vendor-client DIR`, `cargo xtask bench [--peers]`,
-//! `cargo xtask test`.
+//! `cargo xtask test`. The bench is a crate of its own (`xtask/bench/`), which `cargo xtask bench` runs.
 
-pub mod bench;
 pub mod test;
 
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -12,6 +14,45 @@ pub fn root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The exit code a failed process ends this command with: its own, or 128 + the signal that ended it.
+pub fn exit_code(status: ExitStatus) -> u8 {
+    match (status.code(), status.signal()) {
+        (Some(c), _) => u8::try_from(c).ok().filter(|c| *c != 0).unwrap_or(1),
+        (None, Some(s)) => u8::try_from(128 + s).unwrap_or(1),
+        (None, None) => 1,
+    }
+}
+
+/// `cargo xtask bench ARGS`: runs the bench's crate (`xtask/bench/`, package `xtask-bench`) with `args`; the exit
+/// code is the bench's. The bench is a crate of its own so that the other tasks build without its dependencies.
+///
+/// A Ctrl-C at the terminal reaches the whole foreground process group, so the bench gets it too: it stops every
+/// process it started and exits. This process ignores it and waits for the bench, so that it does not end first.
+pub fn bench(root: &Path, args: &[OsString]) -> ExitCode {
+    let _ = ctrlc::set_handler(|| {});
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "xtask-bench",
+            "--bin",
+            "xtask-bench",
+            "--",
+        ])
+        .args(args)
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(exit_code(s)),
+        Err(e) => {
+            eprintln!("bench: cannot run cargo: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// One spec and the directory its generated files live in.

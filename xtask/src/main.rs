@@ -21,26 +21,19 @@ enum Command {
     },
     /// Measure the gateway against the upstream direct and, with --peers, nginx, rmcp-openapi-server and FastMCP;
     /// writes a Markdown report to stdout and target/bench/report.md.
+    ///
+    /// Runs the bench's own crate (`xtask/bench/`, built on first use) with these arguments: `cargo xtask bench
+    /// --help` lists them. The exit code is the bench's.
+    #[command(disable_help_flag = true)]
     Bench {
-        /// Also run the peers (installed into target/bench/peers/ when missing: apt, pip, cargo).
-        #[arg(long)]
-        peers: bool,
-        /// Also measure the gateway crate's release build times (clean, and after a regen).
-        #[arg(long)]
-        compile: bool,
-        /// Seconds per measured window.
-        #[arg(long, default_value_t = 10)]
-        duration: u64,
-        /// Connection counts to measure at.
-        #[arg(long, value_delimiter = ',', default_values_t = [1, 16, 64])]
-        connections: Vec<u32>,
-        /// Runs per figure.
-        #[arg(long, default_value_t = 2)]
-        repeats: u32,
-        /// Instead: count the gateway's user-space instructions per REST request and per MCP call under valgrind's
-        /// callgrind (one worker, 4 connections, one --duration window); writes target/bench/instructions.md.
-        #[arg(long, conflicts_with_all = ["peers", "compile"])]
-        instructions: bool,
+        /// Arguments for the bench: `--peers`, `--compile`, `--duration SECS`, `--connections N,N`, `--repeats N`,
+        /// `--instructions`, `--help`.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "BENCH_ARGS"
+        )]
+        args: Vec<std::ffi::OsString>,
     },
     /// Install the test tools, run `cargo test --workspace` with every tool required, and stop what was started.
     ///
@@ -76,37 +69,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = xtask::root();
     match cli.command {
-        Command::Bench {
-            peers,
-            compile,
-            duration,
-            connections,
-            repeats,
-            instructions,
-        } => {
-            let options = xtask::bench::Options {
-                peers,
-                compile,
-                duration: std::time::Duration::from_secs(duration.max(1)),
-                connections,
-                repeats: repeats.max(1),
-            };
-            let result = if instructions {
-                xtask::bench::instructions::run(&root, &options)
-            } else {
-                xtask::bench::run(&root, &options)
-            };
-            match result {
-                Ok(report) => {
-                    println!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("bench: {e}");
-                    ExitCode::from(1)
-                }
-            }
-        }
+        Command::Bench { args } => xtask::bench(&root, &args),
         Command::Test {
             cargo_args,
             test_args,

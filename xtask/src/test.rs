@@ -15,14 +15,16 @@
 
 use std::ffi::OsString;
 use std::fs::{File, TryLockError};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::bench::procs::kill_tree;
+use xtask_proctree::kill_tree;
+
+use crate::exit_code;
 
 /// What `cargo xtask test` was asked.
 #[derive(Debug, Clone, Default)]
@@ -179,15 +181,6 @@ impl RealLogto {
             .is_ok_and(|r| r.status().as_u16() == 204);
         drop(lock);
         Ok(up)
-    }
-}
-
-/// The exit code a failed step ends this command with.
-fn exit_code(status: ExitStatus) -> u8 {
-    match (status.code(), status.signal()) {
-        (Some(c), _) => u8::try_from(c).ok().filter(|c| *c != 0).unwrap_or(1),
-        (None, Some(s)) => u8::try_from(128 + s).unwrap_or(1),
-        (None, None) => 1,
     }
 }
 

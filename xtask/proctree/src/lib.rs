@@ -1,75 +1,9 @@
-//! Child processes of the bench: each is registered, killed when its guard drops, and killed on Ctrl-C; and what
-//! `/proc` tells about a process tree (CPU time, resident memory).
+//! Process trees on Linux, from `/proc`: a process's descendants, stopping a whole tree, and what the tree costs (CPU
+//! time, resident memory). Used by `cargo xtask test` to stop a step with everything it started, and by the bench to
+//! stop and measure the servers it runs. Standard library only, so that `cargo xtask` stays quick to build.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, Once};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-static REGISTRY: Mutex<Vec<u32>> = Mutex::new(Vec::new());
-static HANDLER: Once = Once::new();
-
-/// Kills every registered process (and its descendants) when the bench is interrupted.
-pub fn install_interrupt_handler() {
-    HANDLER.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            eprintln!("\nbench: interrupted, stopping every process it started");
-            let pids: Vec<u32> = REGISTRY.lock().map(|r| r.clone()).unwrap_or_default();
-            for pid in pids {
-                kill_tree(pid);
-            }
-            std::process::exit(130);
-        });
-    });
-}
-
-/// A started process; dropping it kills it and its descendants.
-pub struct Proc {
-    pub name: String,
-    pub child: Child,
-    pub started: Instant,
-}
-
-impl Proc {
-    pub fn spawn(name: &str, cmd: &mut Command) -> Result<Proc, String> {
-        let started = Instant::now();
-        let child = cmd
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {name}: {e}"))?;
-        if let Ok(mut r) = REGISTRY.lock() {
-            r.push(child.id());
-        }
-        Ok(Proc {
-            name: name.to_owned(),
-            child,
-            started,
-        })
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Fails when the process has already exited.
-    pub fn check_alive(&mut self) -> Result<(), String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Err(format!("{} exited early ({status})", self.name)),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let pid = self.child.id();
-        kill_tree(pid);
-        let _ = self.child.wait();
-        if let Ok(mut r) = REGISTRY.lock() {
-            r.retain(|p| *p != pid);
-        }
-    }
-}
 
 /// Sends SIGTERM to `pid` and its descendants, then SIGKILL to those still there after a moment.
 pub fn kill_tree(pid: u32) {
@@ -230,17 +164,4 @@ pub fn rss_kib(pid: u32) -> (u64, u64) {
         }
     }
     (rss, hwm)
-}
-
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port: {e}"))
-}
-
-/// Size of a file in bytes.
-pub fn file_size(path: &Path) -> Option<u64> {
-    std::fs::metadata(path).ok().map(|m| m.len())
 }

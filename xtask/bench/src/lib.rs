@@ -1,7 +1,10 @@
 //! `cargo xtask bench`: the gateway against the real alternatives, side by side in one run.
 //!
-//! A mock Logto upstream runs in this process; the gateway (release build) and the peers run as child processes on
-//! 127.0.0.1; wrk generates the load. REST is compared with the upstream direct and with nginx as a reverse proxy;
+//! A crate of its own, which `cargo xtask bench` runs, so that the other project tasks build without its
+//! dependencies (axum and tokio for the mock upstream, ureq for the peers).
+//!
+//! The mock Logto upstream (`bench-upstream`), the gateway (both release builds) and the peers run as child processes
+//! on 127.0.0.1; wrk generates the load. REST is compared with the upstream direct and with nginx as a reverse proxy;
 //! MCP `tools/call` with rmcp-openapi-server and FastMCP, which serve the same operation by interpreting Logto's
 //! OpenAPI document at run time. Every figure is measured twice; ratios are computed within the run.
 
@@ -22,6 +25,17 @@ use std::time::{Duration, Instant};
 
 use load::{Load, Measured, Target};
 use procs::Proc;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // This crate is `xtask/bench/`.
+    manifest
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
 
 /// What `cargo xtask bench` was asked.
 #[derive(Debug, Clone)]
@@ -173,7 +187,7 @@ pub(crate) fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
             "-p",
             "logto-gateway",
             "-p",
-            "xtask",
+            "xtask-bench",
         ])
         .args(["--bin", "logto-gateway", "--bin", "bench-upstream"])
         .current_dir(root)

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
         eprintln!("usage: bench-upstream PORT");
         return ExitCode::from(2);
     };
-    match xtask::bench::mock::serve(port) {
+    match xtask_bench::mock::serve(port) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench-upstream: {e}");
