@@ -67,6 +67,11 @@ pub struct ServeArgs {
     /// kept-alive connection: a connection that sends no complete head in time is closed.
     #[arg(long, env = "GATEWAY_HEADER_READ_TIMEOUT", default_value_t = 30.0)]
     pub header_read_timeout: f64,
+
+    /// Answer plain `tools/call` requests in the MCP adapter's fast lane, without a per-request rmcp service; `false`
+    /// leaves every request to rmcp (the same answers, at a higher cost per call).
+    #[arg(long, env = "GATEWAY_MCP_FAST_LANE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mcp_fast_lane: bool,
 }
 
 /// How to reach and authenticate to Logto.
@@ -119,6 +124,7 @@ pub struct Config {
     pub auth_token: Option<Secret>,
     pub max_body_bytes: usize,
     pub header_read_timeout: Duration,
+    pub mcp_fast_lane: bool,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -325,6 +331,7 @@ impl ServeArgs {
             auth_token,
             max_body_bytes: self.max_body_bytes,
             header_read_timeout,
+            mcp_fast_lane: self.mcp_fast_lane,
         })
     }
 }

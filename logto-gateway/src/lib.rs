@@ -5,5 +5,4 @@ pub mod config;
 #[rustfmt::skip]
 pub mod generated;
 pub mod layers;
-pub mod mcp_direct;
 pub mod server;

@@ -92,6 +92,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         allowed_origins: config.mcp_allowed_origins.clone(),
         max_body_bytes: config.max_body_bytes,
         shutdown_grace: std::time::Duration::from_secs(10),
+        fast_lane: config.mcp_fast_lane,
     };
     let mut workers = Vec::new();
     for (i, (rest, mcp)) in rest.into_iter().zip(mcp).enumerate() {

@@ -17,8 +17,8 @@ use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::logto_rest_router;
 use crate::layers::{LogRequestsLayer, RequireBearerLayer};
-use crate::mcp_direct::DirectCalls;
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+use naftiko_runtime::mcp::http::FastLane;
 use naftiko_runtime::rest::Problem;
 
 /// Builds the upstream clients from a validated configuration.
@@ -76,7 +76,7 @@ pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
-) -> RestApp {
+) -> LoggedRouter {
     // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
     // service, which every request then goes through.
     let adapter = logto_rest_router(clients).route_layer(
@@ -89,30 +89,37 @@ pub fn rest_app(
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
-    RestApp {
-        logged: plain.clone().layer(LogRequestsLayer),
-        plain,
-    }
+    LoggedRouter::new(plain)
 }
 
-/// The REST application: its router, with and without the request log layer.
+/// An application's router, with and without the request log layer.
 ///
 /// The log line names the matched route, so the log layer wraps every route (inside the router), and costs every
 /// request a level of boxed services even when request logging is off. The application therefore keeps the router
-/// both ways and takes, per request, the one that matches whether request logging is on.
+/// both ways and takes, per request, the one that matches whether request logging is on. Every other layer is in
+/// both.
 #[derive(Clone)]
-pub struct RestApp {
+pub struct LoggedRouter {
     logged: Router,
     plain: Router,
 }
 
-impl std::fmt::Debug for RestApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RestApp").finish_non_exhaustive()
+impl LoggedRouter {
+    fn new(plain: Router) -> Self {
+        LoggedRouter {
+            logged: plain.clone().layer(LogRequestsLayer),
+            plain,
+        }
     }
 }
 
-impl App for RestApp {
+impl std::fmt::Debug for LoggedRouter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggedRouter").finish_non_exhaustive()
+    }
+}
+
+impl App for LoggedRouter {
     async fn call(self, req: Request) -> Response {
         let router = if crate::layers::logging_requests() {
             self.logged
@@ -131,6 +138,8 @@ pub struct McpSettings {
     pub max_body_bytes: usize,
     /// How long after shutdown begins open streams are ended; tool calls in flight finish first.
     pub shutdown_grace: Duration,
+    /// Plain `tools/call` requests answered in the fast lane ([`FastLane`]) rather than by a per-request rmcp service.
+    pub fast_lane: bool,
 }
 
 /// The MCP application: streamable HTTP at `/mcp`, stateless (any replica answers any request), JSON responses,
@@ -144,7 +153,7 @@ pub fn mcp_app(
     auth_token: Option<Secret>,
     settings: &McpSettings,
     shutdown: tokio_util::sync::CancellationToken,
-) -> McpApp {
+) -> LoggedRouter {
     use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
     use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 
@@ -166,41 +175,33 @@ pub fn mcp_app(
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
-    let direct = Arc::new(DirectCalls::new(
-        clients.clone(),
-        &settings.allowed_hosts,
-        settings.max_body_bytes,
-    ));
     // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
     let server = LogtoMcpServer::new(clients);
-    // Shared behind an `Arc`: axum clones a route's service for every request, and a clone of rmcp's service copies
-    // its configuration, allow-lists included.
-    let service = Arc::new(StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    ));
     let lane = Arc::new(McpLane {
-        direct,
-        rmcp: service,
-        token: Arc::new(auth_token.clone()),
+        fast: FastLane::with_calls(
+            server.clone(),
+            &settings.allowed_hosts,
+            settings.max_body_bytes,
+            settings.fast_lane,
+        ),
+        // Shared behind an `Arc`: a clone of rmcp's service copies its configuration, allow-lists included.
+        rmcp: StreamableHttpService::new(
+            move || Ok(server.clone()),
+            Arc::new(LocalSessionManager::default()),
+            config,
+        ),
     });
-    // Plain `tools/call` requests are answered without a per-request rmcp service (see `mcp_direct`); everything
-    // else goes to rmcp.
-    let mcp = any({
+    let mcp = any(move |req: Request| {
         let lane = Arc::clone(&lane);
-        move |req: Request| {
-            let lane = Arc::clone(&lane);
-            async move { lane.answer(req).await }
-        }
+        async move { lane.answer(req).await }
     });
-    let router = Router::new()
-        .route("/mcp", mcp)
-        .route_layer(RequireBearerLayer::new(auth_token))
-        .route("/healthz", get(healthz))
-        .fallback(not_found)
-        .layer(LogRequestsLayer);
-    McpApp { router, lane }
+    LoggedRouter::new(
+        Router::new()
+            .route("/mcp", mcp)
+            .route_layer(RequireBearerLayer::new(auth_token))
+            .route("/healthz", get(healthz))
+            .fallback(not_found),
+    )
 }
 
 type RmcpService = rmcp::transport::StreamableHttpService<
@@ -208,51 +209,19 @@ type RmcpService = rmcp::transport::StreamableHttpService<
     rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
 >;
 
-/// What answers `/mcp`: the direct path, and rmcp behind it.
+/// What answers `/mcp`: the fast lane (a plain `tools/call`), and rmcp behind it.
 struct McpLane {
-    direct: Arc<DirectCalls>,
-    rmcp: Arc<RmcpService>,
-    /// The inbound token, as the router's authentication layer has it.
-    token: Arc<Option<Secret>>,
+    fast: FastLane<LogtoMcpServer>,
+    rmcp: RmcpService,
 }
 
 impl McpLane {
     async fn answer(&self, req: Request) -> Response {
-        self.direct
+        self.fast
             .handle(req, |req| async move {
                 self.rmcp.handle(req).await.into_response()
             })
             .await
-    }
-}
-
-/// The MCP application: the router of [`mcp_app`] behind a fast lane.
-///
-/// An authenticated request to `/mcp` is what the router would pass, through its authentication layer, to the
-/// `/mcp` route; while request logging is off (the router's only other layer), the fast lane gives it to that
-/// route's handler itself, without routing and without boxing the handler's future. Every other request (and every
-/// `/mcp` request while logging is on) goes through the router.
-#[derive(Clone)]
-pub struct McpApp {
-    router: Router,
-    lane: Arc<McpLane>,
-}
-
-impl std::fmt::Debug for McpApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpApp").finish_non_exhaustive()
-    }
-}
-
-impl App for McpApp {
-    async fn call(self, req: Request) -> Response {
-        if req.uri().path() == "/mcp"
-            && !crate::layers::logging_requests()
-            && crate::layers::authorized(&req, &self.lane.token)
-        {
-            return self.lane.answer(req).await;
-        }
-        App::call(self.router, req).await
     }
 }
 

@@ -230,6 +230,7 @@ impl McpGateway {
                 allowed_origins: config.mcp_allowed_origins.clone(),
                 max_body_bytes: config.max_body_bytes,
                 shutdown_grace: Duration::from_secs(10),
+                fast_lane: config.mcp_fast_lane,
             },
             shutdown.child_token(),
         );

@@ -104,6 +104,24 @@ impl RealLogto {
         Some(logto)
     }
 
+    /// The server for this test alone, across processes (a lock on `$LOGTO_HOME/e2e.lock`, released when the guard
+    /// is dropped): tests that change its global state, or delete what earlier runs left, take it.
+    pub async fn exclusive(&self) -> Exclusive {
+        let path = env_file().with_file_name("e2e.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        tokio::task::spawn_blocking(move || {
+            file.lock().expect("lock the real Logto for one test");
+            Exclusive { _locked: file }
+        })
+        .await
+        .expect("the lock task")
+    }
+
     /// Runs one SQL statement on Logto's database with `psql` (installed with PostgreSQL by `setup.sh`).
     pub fn sql(&self, statement: &str) {
         let out = std::process::Command::new("psql")
@@ -161,6 +179,12 @@ impl RealLogto {
             _ => Err((status, body.to_string())),
         }
     }
+}
+
+/// Holds the real Logto for one test (see [`RealLogto::exclusive`]).
+#[derive(Debug)]
+pub struct Exclusive {
+    _locked: std::fs::File,
 }
 
 /// The Management API called directly, with the M2M app's token (fetched once, and again when refused).

@@ -31,7 +31,6 @@ use naftiko_runtime::client::Auth;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use support::spec::{self, Spec};
-use tokio::sync::Mutex;
 
 /// Names of every object the suite creates start with this.
 const PREFIX: &str = "naftiko-e2e";
@@ -81,9 +80,6 @@ const OSS_LACKS: [(&str, &str); 14] = [
         "OSS ships no connector factories here",
     ),
 ];
-
-/// Tests of this file share the server's global state (configs, keys, listings): one at a time.
-static SERIAL: Mutex<()> = Mutex::const_new(());
 
 /// Characters kept as they are in a path segment (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -1314,7 +1310,7 @@ async fn rest_adapter_agrees_with_logto_on_every_operation() {
     let Some(logto) = real_logto().await else {
         return;
     };
-    let _serial = SERIAL.lock().await;
+    let _exclusive = logto.exclusive().await;
     let spec = spec::load();
     for op in &spec.exposed_rest {
         let consumed = &spec.consumed[&op.call];
@@ -1358,7 +1354,7 @@ async fn mcp_lifecycle(mode: &str, protocol_version: &str) {
     let Some(logto) = real_logto().await else {
         return;
     };
-    let _serial = SERIAL.lock().await;
+    let _exclusive = logto.exclusive().await;
     let gateway = McpGateway::start(&GatewayOptions::m2m(
         &logto.endpoint,
         &logto.app_id,

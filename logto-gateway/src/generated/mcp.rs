@@ -627,137 +627,6 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         open_world: true,
     },
 ];
-/// Calls the `logto-mcp` tool `name`: what the call came to; `None` when there is no such tool.
-pub async fn logto_mcp_call(
-    clients: &Clients,
-    name: &str,
-    args: Option<rmcp::model::JsonObject>,
-) -> Option<rt::Outcome> {
-    let result = match name {
-        "listapplications" => logto_mcp::listapplications(clients, args).await,
-        "createapplication" => logto_mcp::createapplication(clients, args).await,
-        "getapplication" => logto_mcp::getapplication(clients, args).await,
-        "updateapplication" => logto_mcp::updateapplication(clients, args).await,
-        "deleteapplication" => logto_mcp::deleteapplication(clients, args).await,
-        "updateapplicationcustomdata" => {
-            logto_mcp::updateapplicationcustomdata(clients, args).await
-        }
-        "listapplicationroles" => logto_mcp::listapplicationroles(clients, args).await,
-        "assignapplicationroles" => {
-            logto_mcp::assignapplicationroles(clients, args).await
-        }
-        "replaceapplicationroles" => {
-            logto_mcp::replaceapplicationroles(clients, args).await
-        }
-        "deleteapplicationrole" => logto_mcp::deleteapplicationrole(clients, args).await,
-        "listapplicationprotectedappmetadatacustomdomains" => {
-            logto_mcp::listapplicationprotectedappmetadatacustomdomains(clients, args)
-                .await
-        }
-        "createapplicationprotectedappmetadatacustomdomai" => {
-            logto_mcp::createapplicationprotectedappmetadatacustomdomai(clients, args)
-                .await
-        }
-        "deleteapplicationprotectedappmetadatacustomdomai" => {
-            logto_mcp::deleteapplicationprotectedappmetadatacustomdomai(clients, args)
-                .await
-        }
-        "listapplicationorganizations" => {
-            logto_mcp::listapplicationorganizations(clients, args).await
-        }
-        "deleteapplicationlegacysecret" => {
-            logto_mcp::deleteapplicationlegacysecret(clients, args).await
-        }
-        "listapplicationsecrets" => {
-            logto_mcp::listapplicationsecrets(clients, args).await
-        }
-        "createapplicationsecret" => {
-            logto_mcp::createapplicationsecret(clients, args).await
-        }
-        "deleteapplicationsecret" => {
-            logto_mcp::deleteapplicationsecret(clients, args).await
-        }
-        "updateapplicationsecret" => {
-            logto_mcp::updateapplicationsecret(clients, args).await
-        }
-        "createapplicationuserconsentscope" => {
-            logto_mcp::createapplicationuserconsentscope(clients, args).await
-        }
-        "listapplicationuserconsentscopes" => {
-            logto_mcp::listapplicationuserconsentscopes(clients, args).await
-        }
-        "deleteapplicationuserconsentscope" => {
-            logto_mcp::deleteapplicationuserconsentscope(clients, args).await
-        }
-        "replaceapplicationsigninexperience" => {
-            logto_mcp::replaceapplicationsigninexperience(clients, args).await
-        }
-        "getapplicationsigninexperience" => {
-            logto_mcp::getapplicationsigninexperience(clients, args).await
-        }
-        "listapplicationuserconsentorganizations" => {
-            logto_mcp::listapplicationuserconsentorganizations(clients, args).await
-        }
-        "replaceapplicationuserconsentorganizations" => {
-            logto_mcp::replaceapplicationuserconsentorganizations(clients, args).await
-        }
-        "createapplicationuserconsentorganization" => {
-            logto_mcp::createapplicationuserconsentorganization(clients, args).await
-        }
-        "deleteapplicationuserconsentorganization" => {
-            logto_mcp::deleteapplicationuserconsentorganization(clients, args).await
-        }
-        "getadminconsoleconfig" => logto_mcp::getadminconsoleconfig(clients, args).await,
-        "updateadminconsoleconfig" => {
-            logto_mcp::updateadminconsoleconfig(clients, args).await
-        }
-        "getoidcsessionconfig" => logto_mcp::getoidcsessionconfig(clients, args).await,
-        "updateoidcsessionconfig" => {
-            logto_mcp::updateoidcsessionconfig(clients, args).await
-        }
-        "getoidckeys" => logto_mcp::getoidckeys(clients, args).await,
-        "deleteoidckey" => logto_mcp::deleteoidckey(clients, args).await,
-        "rotateoidckeys" => logto_mcp::rotateoidckeys(clients, args).await,
-        "upsertjwtcustomizer" => logto_mcp::upsertjwtcustomizer(clients, args).await,
-        "updatejwtcustomizer" => logto_mcp::updatejwtcustomizer(clients, args).await,
-        "getjwtcustomizer" => logto_mcp::getjwtcustomizer(clients, args).await,
-        "deletejwtcustomizer" => logto_mcp::deletejwtcustomizer(clients, args).await,
-        "listjwtcustomizers" => logto_mcp::listjwtcustomizers(clients, args).await,
-        "testjwtcustomizer" => logto_mcp::testjwtcustomizer(clients, args).await,
-        "getidtokenconfig" => logto_mcp::getidtokenconfig(clients, args).await,
-        "upsertidtokenconfig" => logto_mcp::upsertidtokenconfig(clients, args).await,
-        "createconnector" => logto_mcp::createconnector(clients, args).await,
-        "listconnectors" => logto_mcp::listconnectors(clients, args).await,
-        "getconnector" => logto_mcp::getconnector(clients, args).await,
-        "updateconnector" => logto_mcp::updateconnector(clients, args).await,
-        "deleteconnector" => logto_mcp::deleteconnector(clients, args).await,
-        "createconnectortest" => logto_mcp::createconnectortest(clients, args).await,
-        "createconnectorauthorizationuri" => {
-            logto_mcp::createconnectorauthorizationuri(clients, args).await
-        }
-        "listconnectorfactories" => {
-            logto_mcp::listconnectorfactories(clients, args).await
-        }
-        "getconnectorfactory" => logto_mcp::getconnectorfactory(clients, args).await,
-        "listresources" => logto_mcp::listresources(clients, args).await,
-        "createresource" => logto_mcp::createresource(clients, args).await,
-        "getresource" => logto_mcp::getresource(clients, args).await,
-        "updateresource" => logto_mcp::updateresource(clients, args).await,
-        "deleteresource" => logto_mcp::deleteresource(clients, args).await,
-        "updateresourceisdefault" => {
-            logto_mcp::updateresourceisdefault(clients, args).await
-        }
-        "listresourcescopes" => logto_mcp::listresourcescopes(clients, args).await,
-        "createresourcescope" => logto_mcp::createresourcescope(clients, args).await,
-        _ => return None,
-    };
-    Some(
-        match result {
-            Ok(called) => rt::Outcome::Called(called),
-            Err(refusal) => rt::Outcome::Refused(refusal),
-        },
-    )
-}
 /// The `logto-mcp` MCP server: 60 tools.
 ///
 /// [`new`](Self::new) builds the tool table once; clones share it, so a server per session or per request (as
@@ -783,6 +652,157 @@ impl LogtoMcpServer {
         }
     }
 }
+impl rt::Dispatch for LogtoMcpServer {
+    async fn call_tool(
+        &self,
+        name: &str,
+        args: Option<rmcp::model::JsonObject>,
+    ) -> Option<rt::Outcome> {
+        let clients = &*self.clients;
+        let result = match name {
+            "listapplications" => logto_mcp::listapplications(clients, args).await,
+            "createapplication" => logto_mcp::createapplication(clients, args).await,
+            "getapplication" => logto_mcp::getapplication(clients, args).await,
+            "updateapplication" => logto_mcp::updateapplication(clients, args).await,
+            "deleteapplication" => logto_mcp::deleteapplication(clients, args).await,
+            "updateapplicationcustomdata" => {
+                logto_mcp::updateapplicationcustomdata(clients, args).await
+            }
+            "listapplicationroles" => {
+                logto_mcp::listapplicationroles(clients, args).await
+            }
+            "assignapplicationroles" => {
+                logto_mcp::assignapplicationroles(clients, args).await
+            }
+            "replaceapplicationroles" => {
+                logto_mcp::replaceapplicationroles(clients, args).await
+            }
+            "deleteapplicationrole" => {
+                logto_mcp::deleteapplicationrole(clients, args).await
+            }
+            "listapplicationprotectedappmetadatacustomdomains" => {
+                logto_mcp::listapplicationprotectedappmetadatacustomdomains(
+                        clients,
+                        args,
+                    )
+                    .await
+            }
+            "createapplicationprotectedappmetadatacustomdomai" => {
+                logto_mcp::createapplicationprotectedappmetadatacustomdomai(
+                        clients,
+                        args,
+                    )
+                    .await
+            }
+            "deleteapplicationprotectedappmetadatacustomdomai" => {
+                logto_mcp::deleteapplicationprotectedappmetadatacustomdomai(
+                        clients,
+                        args,
+                    )
+                    .await
+            }
+            "listapplicationorganizations" => {
+                logto_mcp::listapplicationorganizations(clients, args).await
+            }
+            "deleteapplicationlegacysecret" => {
+                logto_mcp::deleteapplicationlegacysecret(clients, args).await
+            }
+            "listapplicationsecrets" => {
+                logto_mcp::listapplicationsecrets(clients, args).await
+            }
+            "createapplicationsecret" => {
+                logto_mcp::createapplicationsecret(clients, args).await
+            }
+            "deleteapplicationsecret" => {
+                logto_mcp::deleteapplicationsecret(clients, args).await
+            }
+            "updateapplicationsecret" => {
+                logto_mcp::updateapplicationsecret(clients, args).await
+            }
+            "createapplicationuserconsentscope" => {
+                logto_mcp::createapplicationuserconsentscope(clients, args).await
+            }
+            "listapplicationuserconsentscopes" => {
+                logto_mcp::listapplicationuserconsentscopes(clients, args).await
+            }
+            "deleteapplicationuserconsentscope" => {
+                logto_mcp::deleteapplicationuserconsentscope(clients, args).await
+            }
+            "replaceapplicationsigninexperience" => {
+                logto_mcp::replaceapplicationsigninexperience(clients, args).await
+            }
+            "getapplicationsigninexperience" => {
+                logto_mcp::getapplicationsigninexperience(clients, args).await
+            }
+            "listapplicationuserconsentorganizations" => {
+                logto_mcp::listapplicationuserconsentorganizations(clients, args).await
+            }
+            "replaceapplicationuserconsentorganizations" => {
+                logto_mcp::replaceapplicationuserconsentorganizations(clients, args)
+                    .await
+            }
+            "createapplicationuserconsentorganization" => {
+                logto_mcp::createapplicationuserconsentorganization(clients, args).await
+            }
+            "deleteapplicationuserconsentorganization" => {
+                logto_mcp::deleteapplicationuserconsentorganization(clients, args).await
+            }
+            "getadminconsoleconfig" => {
+                logto_mcp::getadminconsoleconfig(clients, args).await
+            }
+            "updateadminconsoleconfig" => {
+                logto_mcp::updateadminconsoleconfig(clients, args).await
+            }
+            "getoidcsessionconfig" => {
+                logto_mcp::getoidcsessionconfig(clients, args).await
+            }
+            "updateoidcsessionconfig" => {
+                logto_mcp::updateoidcsessionconfig(clients, args).await
+            }
+            "getoidckeys" => logto_mcp::getoidckeys(clients, args).await,
+            "deleteoidckey" => logto_mcp::deleteoidckey(clients, args).await,
+            "rotateoidckeys" => logto_mcp::rotateoidckeys(clients, args).await,
+            "upsertjwtcustomizer" => logto_mcp::upsertjwtcustomizer(clients, args).await,
+            "updatejwtcustomizer" => logto_mcp::updatejwtcustomizer(clients, args).await,
+            "getjwtcustomizer" => logto_mcp::getjwtcustomizer(clients, args).await,
+            "deletejwtcustomizer" => logto_mcp::deletejwtcustomizer(clients, args).await,
+            "listjwtcustomizers" => logto_mcp::listjwtcustomizers(clients, args).await,
+            "testjwtcustomizer" => logto_mcp::testjwtcustomizer(clients, args).await,
+            "getidtokenconfig" => logto_mcp::getidtokenconfig(clients, args).await,
+            "upsertidtokenconfig" => logto_mcp::upsertidtokenconfig(clients, args).await,
+            "createconnector" => logto_mcp::createconnector(clients, args).await,
+            "listconnectors" => logto_mcp::listconnectors(clients, args).await,
+            "getconnector" => logto_mcp::getconnector(clients, args).await,
+            "updateconnector" => logto_mcp::updateconnector(clients, args).await,
+            "deleteconnector" => logto_mcp::deleteconnector(clients, args).await,
+            "createconnectortest" => logto_mcp::createconnectortest(clients, args).await,
+            "createconnectorauthorizationuri" => {
+                logto_mcp::createconnectorauthorizationuri(clients, args).await
+            }
+            "listconnectorfactories" => {
+                logto_mcp::listconnectorfactories(clients, args).await
+            }
+            "getconnectorfactory" => logto_mcp::getconnectorfactory(clients, args).await,
+            "listresources" => logto_mcp::listresources(clients, args).await,
+            "createresource" => logto_mcp::createresource(clients, args).await,
+            "getresource" => logto_mcp::getresource(clients, args).await,
+            "updateresource" => logto_mcp::updateresource(clients, args).await,
+            "deleteresource" => logto_mcp::deleteresource(clients, args).await,
+            "updateresourceisdefault" => {
+                logto_mcp::updateresourceisdefault(clients, args).await
+            }
+            "listresourcescopes" => logto_mcp::listresourcescopes(clients, args).await,
+            "createresourcescope" => logto_mcp::createresourcescope(clients, args).await,
+            _ => return None,
+        };
+        Some(
+            match result {
+                Ok(called) => rt::Outcome::Called(called),
+                Err(refusal) => rt::Outcome::Refused(refusal),
+            },
+        )
+    }
+}
 impl ServerHandler for LogtoMcpServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::clone(&self.config)
@@ -802,7 +822,7 @@ impl ServerHandler for LogtoMcpServer {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        match logto_mcp_call(&self.clients, &request.name, request.arguments).await {
+        match rt::Dispatch::call_tool(self, &request.name, request.arguments).await {
             Some(outcome) => Ok(outcome.into_result().into()),
             None => {
                 Err(

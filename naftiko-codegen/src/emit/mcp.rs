@@ -184,7 +184,6 @@ fn server(a: &McpAdapter) -> TokenStream {
         ..
     } = Consts::of(a);
     let server = format_ident!("{}Server", names::type_ident(&a.namespace));
-    let call_fn = format_ident!("{base}_call");
     let module = ident(&base);
     let ns = &a.namespace;
     let arms = a.tools.iter().map(|t| {
@@ -193,26 +192,7 @@ fn server(a: &McpAdapter) -> TokenStream {
         quote!(#name => #module::#f(clients, args).await,)
     });
     let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
-    let call_doc = format!(
-        " Calls the `{ns}` tool `name`: what the call came to; `None` when there is no such tool."
-    );
     quote! {
-        #[doc = #call_doc]
-        pub async fn #call_fn(
-            clients: &Clients,
-            name: &str,
-            args: Option<rmcp::model::JsonObject>,
-        ) -> Option<rt::Outcome> {
-            let result = match name {
-                #(#arms)*
-                _ => return None,
-            };
-            Some(match result {
-                Ok(called) => rt::Outcome::Called(called),
-                Err(refusal) => rt::Outcome::Refused(refusal),
-            })
-        }
-
         #[doc = #server_doc]
         ///
         /// [`new`](Self::new) builds the tool table once; clones share it, so a server per session or per request (as
@@ -231,6 +211,20 @@ fn server(a: &McpAdapter) -> TokenStream {
                     tools: rt::tools(#tools_const),
                     config: Arc::new(rt::server_config(#name_const, env!("CARGO_PKG_VERSION"), #instr_const)),
                 }
+            }
+        }
+
+        impl rt::Dispatch for #server {
+            async fn call_tool(&self, name: &str, args: Option<rmcp::model::JsonObject>) -> Option<rt::Outcome> {
+                let clients = &*self.clients;
+                let result = match name {
+                    #(#arms)*
+                    _ => return None,
+                };
+                Some(match result {
+                    Ok(called) => rt::Outcome::Called(called),
+                    Err(refusal) => rt::Outcome::Refused(refusal),
+                })
             }
         }
 
@@ -256,7 +250,7 @@ fn server(a: &McpAdapter) -> TokenStream {
                 request: CallToolRequestParams,
                 _context: RequestContext<RoleServer>,
             ) -> Result<CallToolResponse, ErrorData> {
-                match #call_fn(&self.clients, &request.name, request.arguments).await {
+                match rt::Dispatch::call_tool(self, &request.name, request.arguments).await {
                     Some(outcome) => Ok(outcome.into_result().into()),
                     None => Err(ErrorData::invalid_params(
                         format!("unknown tool `{}`", request.name.escape_default()),

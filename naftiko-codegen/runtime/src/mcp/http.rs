@@ -1,19 +1,24 @@
-//! `tools/call` over stateless streamable HTTP, answered directly.
+//! The fast lane of an MCP adapter served over stateless streamable HTTP: a plain `tools/call`, answered directly.
 //!
 //! In stateless mode, rmcp's HTTP service builds a service, a transport and two tasks for every request. For the
-//! request that matters for throughput, a plain `tools/call`, the gateway calls the generated tool function itself
-//! and writes the JSON-RPC response: a result with structured content with the tool's JSON put in as it came from
-//! the upstream, anything else with rmcp's own types. The answer is the JSON rmcp would give, and byte for byte the
-//! same where no upstream JSON is in it (a test compares the two).
+//! request that matters for throughput, a plain `tools/call`, the lane calls the generated tool function itself (through
+//! the adapter's [`Dispatch`]) and writes the JSON-RPC response: a result with structured content with the tool's JSON
+//! put in as it came from the upstream, anything else with rmcp's own types. The answer is the JSON rmcp would give,
+//! and byte for byte the same where no upstream JSON is in it (a test compares the two).
 //!
-//! It only answers what it can answer as rmcp would. Everything else goes to rmcp untouched: other
-//! methods, batches, notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header
-//! or `_meta`, protocol versions without `initialize` (2026-07-28 on, whose lifecycle differs), bodies without a
-//! `Content-Length` or over the limit, and any media type, `Accept` or JSON that is not in the plainest form. A
-//! request whose body was read is passed on with the same bytes.
+//! It only answers what it can answer as rmcp would. Everything else goes to rmcp: other methods, batches,
+//! notifications, unknown tools, any request with an `Origin` header, an SEP-2243 `Mcp-*` header or `_meta`, protocol
+//! versions without `initialize` (2026-07-28 on, whose lifecycle differs), bodies over the limit, and any media type,
+//! `Accept` or JSON that is not in the plainest form. A request whose body was read is passed on with the same bytes.
+//!
+//! A body that is not a JSON-RPC message, which rmcp answers with a plain-text 415, is answered as the streamable
+//! HTTP transport asks: HTTP 400 with a JSON-RPC error, `-32700` (parse error) for a body that is not JSON, `-32600`
+//! (invalid request) for JSON that is not a request (an object as `id`, say).
+//!
+//! The lane is a route handler: whatever layers the application puts around the route (authentication, limits,
+//! logging, timeouts) apply to it as to rmcp.
 
 use std::future::Future;
-use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -25,16 +30,17 @@ use rmcp::model::{
 };
 use serde::Deserialize;
 
-use crate::generated::client::Clients;
-use crate::generated::mcp::logto_mcp_call;
-use naftiko_runtime::mcp::{Outcome, result_json};
+use super::{Dispatch, Outcome, result_json};
 
-/// What the direct path needs: the clients, and the same Host allow-list and body limit as rmcp's service.
+/// The lane: the dispatcher, and the same Host allow-list and body limit as rmcp's service.
 #[derive(Debug)]
-pub struct DirectCalls {
-    clients: Arc<Clients>,
+pub struct FastLane<D> {
+    dispatch: D,
     allowed_hosts: Vec<AllowedHost>,
     max_body_bytes: usize,
+    /// Whether plain `tools/call` requests are answered here; without, every request goes to rmcp (malformed bodies
+    /// still get their JSON-RPC error).
+    answers_calls: bool,
 }
 
 /// An allowed `Host`: a host name (lower case, IPv6 without brackets) and, optionally, a port.
@@ -44,9 +50,19 @@ struct AllowedHost {
     port: Option<u16>,
 }
 
-impl DirectCalls {
+impl<D> FastLane<D> {
     /// `allowed_hosts` as given to rmcp (`host` or `host:port`); an empty list allows every host, as in rmcp.
-    pub fn new(clients: Arc<Clients>, allowed_hosts: &[String], max_body_bytes: usize) -> Self {
+    pub fn new(dispatch: D, allowed_hosts: &[String], max_body_bytes: usize) -> Self {
+        Self::with_calls(dispatch, allowed_hosts, max_body_bytes, true)
+    }
+
+    /// [`FastLane::new`], answering plain `tools/call` requests only when `answers_calls` (to measure rmcp alone).
+    pub fn with_calls(
+        dispatch: D,
+        allowed_hosts: &[String],
+        max_body_bytes: usize,
+        answers_calls: bool,
+    ) -> Self {
         let allowed_hosts = allowed_hosts
             .iter()
             .filter_map(|a| {
@@ -66,10 +82,11 @@ impl DirectCalls {
                 })
             })
             .collect();
-        DirectCalls {
-            clients,
+        FastLane {
+            dispatch,
             allowed_hosts,
             max_body_bytes,
+            answers_calls,
         }
     }
 
@@ -207,50 +224,101 @@ struct ToolCallParams {
     arguments: Option<JsonObject>,
 }
 
-impl DirectCalls {
+impl<D: Dispatch> FastLane<D> {
     /// Answers a plain `tools/call` of a known tool; passes everything else to `rmcp` (with the body's bytes when
-    /// they were read).
+    /// they were read), and turns rmcp's answer to a body that is not a JSON-RPC message into a JSON-RPC error.
     pub async fn handle<F, Fut>(&self, req: Request, rmcp: F) -> Response
     where
         F: FnOnce(Request) -> Fut,
         Fut: Future<Output = Response>,
     {
-        if !self.takes(req.method(), req.headers()) {
+        let takes = self.answers_calls && self.takes(req.method(), req.headers());
+        // A JSON body is read, so that a malformed one can be told apart; any other request goes to rmcp as it is.
+        let json_post = req.method() == Method::POST && declares_json(req.headers());
+        if !takes && !json_post {
             return rmcp(req).await;
         }
         let (parts, body) = req.into_parts();
         let bytes: Bytes = match axum::body::to_bytes(body, self.max_body_bytes).await {
             Ok(b) => b,
-            // The declared length was within the limit, so the body broke off or lied about its length.
-            Err(e) => {
+            Err(e) if takes => {
+                // The declared length was within the limit, so the body broke off or lied about its length.
                 return (
                     StatusCode::BAD_REQUEST,
                     format!("Bad Request: cannot read the request body: {e}"),
                 )
                     .into_response();
             }
+            // As rmcp answers a body over its limit.
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "Payload Too Large: request body exceeds {} bytes",
+                        self.max_body_bytes
+                    ),
+                )
+                    .into_response();
+            }
         };
-        let Ok(ToolCall {
-            method: CallMethod::ToolsCall,
-            id,
-            params,
-            ..
-        }) = serde_json::from_slice::<ToolCall>(&bytes)
-        else {
-            return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
-        };
-        let Some(outcome) = logto_mcp_call(&self.clients, &params.name, params.arguments).await
-        else {
-            // An unknown tool: rmcp gives the JSON-RPC error (no tool was called).
-            return rmcp(Request::from_parts(parts, Body::from(bytes))).await;
-        };
-        if let Outcome::Called(Ok(upstream)) = &outcome
-            && let Some(json) = result_json(upstream)
+        if takes
+            && let Ok(ToolCall {
+                method: CallMethod::ToolsCall,
+                id,
+                params,
+                ..
+            }) = serde_json::from_slice::<ToolCall>(&bytes)
+            && let Some(outcome) = self
+                .dispatch
+                .call_tool(&params.name, params.arguments)
+                .await
         {
-            return structured_answer(&id, &json);
+            if let Outcome::Called(Ok(upstream)) = &outcome
+                && let Some(json) = result_json(upstream)
+            {
+                return structured_answer(&id, &json);
+            }
+            return answer(id, outcome.into_result());
         }
-        answer(id, outcome.into_result())
+        // An unknown tool (rmcp gives the JSON-RPC error; no tool was called), or anything else.
+        let resp = rmcp(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+        if resp.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            // The media type was JSON: what rmcp refused is the body.
+            return malformed(&bytes);
+        }
+        resp
     }
+}
+
+/// Whether the request's `Content-Type` is `application/json`, with any parameters (rmcp's own check).
+fn declares_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// HTTP 400 with the JSON-RPC error for a body that is not a JSON-RPC message: `-32700` when it is not JSON,
+/// `-32600` when it is JSON but not a request, a notification, a response or a batch of them.
+fn malformed(body: &[u8]) -> Response {
+    let (code, message) = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Err(e) => (-32700, format!("Parse error: the body is not JSON: {e}")),
+        Ok(_) => (
+            -32600,
+            "Invalid Request: the body is not a JSON-RPC message (its `jsonrpc`, `id`, `method` or `params` is \
+             missing or of the wrong type)"
+                .to_owned(),
+        ),
+    };
+    let error = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {"code": code, "message": message},
+    });
+    let mut resp = json_response(error.to_string().into_bytes());
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp
 }
 
 /// A successful tool result with structured content: the members rmcp writes, in its order, with the tool's JSON
@@ -324,14 +392,18 @@ mod tests {
         h
     }
 
-    fn direct(allowed_hosts: &[&str]) -> DirectCalls {
-        let clients = crate::server::clients_for(&naftiko_runtime::client::TransportConfig::new(
-            "http://127.0.0.1:9",
-            naftiko_runtime::client::Auth::None,
-        ))
-        .unwrap();
+    /// A dispatcher without tools.
+    struct NoTools;
+
+    impl Dispatch for NoTools {
+        async fn call_tool(&self, _: &str, _: Option<JsonObject>) -> Option<Outcome> {
+            None
+        }
+    }
+
+    fn direct(allowed_hosts: &[&str]) -> FastLane<NoTools> {
         let hosts: Vec<String> = allowed_hosts.iter().map(|h| (*h).to_owned()).collect();
-        DirectCalls::new(clients, &hosts, 1024)
+        FastLane::new(NoTools, &hosts, 1024)
     }
 
     /// The headers of a plain call, with `change` applied: `(name, None)` removes a header, `(name, Some(v))` sets
@@ -445,6 +517,37 @@ mod tests {
         assert!(takes(&[("host", Some("evil.example"))]));
     }
 
+    #[tokio::test]
+    async fn a_body_that_is_not_json_rpc_is_a_400_with_a_json_rpc_error() {
+        let lane = direct(&[]);
+        for (body, code) in [
+            ("not json", -32700),
+            (
+                r#"{"jsonrpc":"2.0","id":{"an":"object"},"method":"tools/list"}"#,
+                -32600,
+            ),
+        ] {
+            let mut req = Request::new(Body::from(body));
+            *req.method_mut() = Method::POST;
+            *req.headers_mut() = call_headers(&[("content-length", Some(&body.len().to_string()))]);
+            // rmcp's answer to such a body.
+            let resp = lane
+                .handle(req, |_| async {
+                    (
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        "fail to deserialize request body",
+                    )
+                        .into_response()
+                })
+                .await;
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
+            assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/json");
+            let v = body_json(resp).await;
+            assert_eq!(v["error"]["code"], code, "{body}: {v}");
+            assert_eq!(v["id"], serde_json::Value::Null);
+        }
+    }
+
     /// The body of a response built here, as JSON.
     async fn body_json(resp: Response) -> serde_json::Value {
         let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
@@ -455,8 +558,8 @@ mod tests {
 
     #[tokio::test]
     async fn structured_answers_are_the_json_rmcp_writes() {
-        use naftiko_runtime::client::{JsonBody, Response as Upstream, ResponseHeaders};
-        use naftiko_runtime::mcp::respond;
+        use crate::client::{JsonBody, Response as Upstream, ResponseHeaders};
+        use crate::mcp::respond;
 
         let bodies = [
             r#"{"id":"app1"}"#,

@@ -15,6 +15,9 @@ use serde_json::{Map, Value};
 
 use crate::client::{Error, Response};
 
+#[cfg(feature = "mcp-http")]
+pub mod http;
+
 /// One tool of a generated table: static data only.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolDef {
@@ -232,6 +235,16 @@ fn kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// What answers a tool call: a generated MCP server, which knows its tools.
+pub trait Dispatch: Send + Sync + 'static {
+    /// Calls the tool `name` with `arguments`: what the call came to; `None` when there is no such tool.
+    fn call_tool(
+        &self,
+        name: &str,
+        arguments: Option<JsonObject>,
+    ) -> impl std::future::Future<Output = Option<Outcome>> + Send;
 }
 
 /// What a tool call came to.
