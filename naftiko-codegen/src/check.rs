@@ -63,7 +63,8 @@ fn check_in(cap: &Capability, c: &mut Clashes<'_>) {
                     seen.insert(key, (op.pos, shown));
                 }
                 c.clashes(
-                    op.inputs
+                    op.call
+                        .inputs
                         .iter()
                         .map(|i| (i.name.as_str(), i.ident.as_str(), i.pos)),
                     &format!("inputs of REST operation `{}`", op.name),
@@ -105,7 +106,8 @@ fn check_in(cap: &Capability, c: &mut Clashes<'_>) {
                 }
             }
             c.clashes(
-                tool.inputs
+                tool.call
+                    .inputs
                     .iter()
                     .map(|i| (i.name.as_str(), i.ident.as_str(), i.pos)),
                 &format!("inputs of MCP tool `{}`", tool.name),

@@ -291,19 +291,30 @@ pub struct RestRoute {
     pub operations: Vec<RestOperation>,
 }
 
+/// The call of a consumed operation from an exposure, what a REST operation and an MCP tool share: the inputs the
+/// exposure takes from its caller, and where each parameter of the consumed operation gets its value.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The consumed operation called.
+    pub target: OpRef,
+    /// REST: path inputs first (in path order), then query inputs. MCP: the tool's final argument list, declared
+    /// inputs first, then unbound path parameters, then unbound query parameters.
+    pub inputs: Vec<ExposedInput>,
+    /// One binding per consumed parameter (path parameters first, then query parameters).
+    pub args: Vec<ArgBinding>,
+    /// The caller's JSON body is forwarded (REST: the exposed method has one; MCP: a `body` argument, for
+    /// POST/PUT/PATCH).
+    pub body: bool,
+    pub output: OutputMapping,
+}
+
 #[derive(Debug, Clone)]
 pub struct RestOperation {
     pub name: String,
     pub ident: String,
     pub description: Option<String>,
     pub method: Method,
-    pub call: OpRef,
-    /// Path inputs first (in path order), then query inputs.
-    pub inputs: Vec<ExposedInput>,
-    /// One binding per consumed parameter (path parameters first, then query parameters).
-    pub args: Vec<ArgBinding>,
-    pub body: bool,
-    pub output: OutputMapping,
+    pub call: Call,
     pub pos: Pos,
 }
 
@@ -350,12 +361,6 @@ pub struct Tool {
     pub title: Option<String>,
     pub description: Option<String>,
     pub hints: Hints,
-    pub call: OpRef,
-    /// The tool's final argument list: declared inputs, then unbound path parameters, then unbound query parameters.
-    pub inputs: Vec<ExposedInput>,
-    pub args: Vec<ArgBinding>,
-    /// Takes a `body` argument (POST/PUT/PATCH).
-    pub body: bool,
-    pub output: OutputMapping,
+    pub call: Call,
     pub pos: Pos,
 }

@@ -1035,7 +1035,7 @@ fn dialect_repair_of_with_followed_by_repeated_name_is_a_warning() {
         "the first `name:` stays the operation's name"
     );
     assert_eq!(
-        op.args,
+        op.call.args,
         vec![ArgBinding {
             param: "name".into(),
             source: ArgSource::Input("name".into()),

@@ -6,30 +6,22 @@ use quote::{format_ident, quote};
 
 use super::client::{binding_field, query_type};
 use super::ident;
-use crate::ir::{ArgBinding, ArgSource, ExposedInput, Operation, Param, ParamType};
-
-/// How an exposure's adapter holds its inputs.
-pub(crate) trait Inputs {
-    fn args(&self) -> &[ArgBinding];
-    fn inputs(&self) -> &[ExposedInput];
-    /// The place holding input `i` once parsed: `Option<T>`, or `T` when the input is required.
-    fn place(&self, i: &ExposedInput) -> TokenStream;
-}
+use crate::ir::{ArgSource, Call, ExposedInput, Operation, Param, ParamType};
 
 /// The local variable an input is parsed into.
 pub(crate) fn local(i: &ExposedInput) -> proc_macro2::Ident {
     format_ident!("in_{}", i.ident.trim_end_matches('_'))
 }
 
-fn source<'a>(e: &'a impl Inputs, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
+fn source<'a>(call: &'a Call, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
     static UNBOUND: ArgSource = ArgSource::Literal(String::new());
-    let src = e
-        .args()
+    let src = call
+        .args
         .iter()
         .find(|a| a.param == p.name)
         .map(|a| &a.source);
     let input = match src {
-        Some(ArgSource::Input(n)) => e.inputs().iter().find(|i| &i.name == n),
+        Some(ArgSource::Input(n)) => call.inputs.iter().find(|i| &i.name == n),
         _ => None,
     };
     // The resolver binds every consumed parameter; a missing binding cannot reach the emitter.
@@ -43,13 +35,18 @@ fn bound(var: &str) -> TokenStream {
 }
 
 /// The arguments of the client call: path parameters (`&str`), then `&query`; the caller appends the body.
-/// Also returns the statement that builds `query`, when the operation has query parameters.
-pub(crate) fn call_args(e: &impl Inputs, op: &Operation) -> (Vec<TokenStream>, TokenStream) {
+/// Also returns the statement that builds `query`, when the operation has query parameters. `place` gives the place
+/// holding an input once parsed: `Option<T>`, or `T` when the input is required.
+pub(crate) fn call_args(
+    call: &Call,
+    op: &Operation,
+    place: impl Fn(&ExposedInput) -> TokenStream,
+) -> (Vec<TokenStream>, TokenStream) {
     let mut args = Vec::new();
     for p in &op.path_params {
-        args.push(match source(e, p) {
+        args.push(match source(call, p) {
             (ArgSource::Input(_), Some(i)) => {
-                let place = e.place(i);
+                let place = place(i);
                 quote!(&#place)
             }
             (ArgSource::Bound(var), _) => bound(var),
@@ -64,12 +61,12 @@ pub(crate) fn call_args(e: &impl Inputs, op: &Operation) -> (Vec<TokenStream>, T
     let fields = op.query_params.iter().map(|p| {
         let f = ident(&p.ident);
         let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
-        let v = match source(e, p) {
+        let v = match source(call, p) {
             (ArgSource::Input(_), Some(i)) => {
-                let place = e.place(i);
+                let place = place(i);
                 // An input that feeds this parameter only is moved; one that feeds several is cloned.
-                let uses = e
-                    .args()
+                let uses = call
+                    .args
                     .iter()
                     .filter(|a| matches!(&a.source, ArgSource::Input(n) if *n == i.name))
                     .count();

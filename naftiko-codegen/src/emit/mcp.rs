@@ -5,11 +5,11 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use super::args::{Inputs, call_args, local};
+use super::args::{call_args, local};
 use super::client::clients_field;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{ArgBinding, Capability, ExposedInput, McpAdapter, ParamType, Tool};
+use crate::ir::{Capability, McpAdapter, ParamType, Tool};
 use crate::names;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
@@ -53,7 +53,7 @@ fn header() -> TokenStream {
 pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     let mut props = Map::new();
     let mut required = Vec::new();
-    for i in &tool.inputs {
+    for i in &tool.call.inputs {
         let mut p = Map::new();
         p.insert("type".into(), Value::String(i.ty.as_str().into()));
         let mut d = i.description.clone().unwrap_or_default();
@@ -74,15 +74,15 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
             required.push(Value::String(i.name.clone()));
         }
     }
-    if tool.body {
-        let op = cap.operation(tool.call);
+    if tool.call.body {
+        let op = cap.operation(tool.call.target);
         props.insert(
             BODY_ARG.into(),
             json!({
                 "type": "object",
                 "description": format!(
                     "The JSON request body sent to {} ({} {}).",
-                    cap.apis[tool.call.api].namespace,
+                    cap.apis[tool.call.target.api].namespace,
                     op.method.as_str(),
                     op.path.template
                 ),
@@ -293,13 +293,13 @@ fn opt_str(s: Option<&str>) -> TokenStream {
 }
 
 fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
-    let api = &cap.apis[t.call.api];
-    let op = cap.operation(t.call);
+    let api = &cap.apis[t.call.target.api];
+    let op = cap.operation(t.call.target);
     let client_field = ident(&clients_field(api));
     let call = ident(&op.ident);
     let name = ident(&t.ident);
-    let mut accepted: Vec<&str> = t.inputs.iter().map(|i| i.name.as_str()).collect();
-    if t.body {
+    let mut accepted: Vec<&str> = t.call.inputs.iter().map(|i| i.name.as_str()).collect();
+    if t.call.body {
         accepted.push(BODY_ARG);
     }
     let mut doc = vec![format!("`{}` → `{}.{}`", t.name, api.namespace, op.name)];
@@ -309,7 +309,7 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     }
     let doc = doc_lines(&doc);
     let mut body = Vec::new();
-    for i in &t.inputs {
+    for i in &t.call.inputs {
         let f = local(i);
         let key = &i.name;
         let getter = format_ident!("{}", i.ty.as_str());
@@ -320,12 +320,15 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             body.push(quote!(let #f = a.#getter(#key)?;));
         }
     }
-    if t.body {
+    if t.call.body {
         body.push(quote!(let body = a.body(#BODY_ARG)?;));
     }
-    let (mut args, query) = call_args(t, op);
+    let (mut args, query) = call_args(&t.call, op, |i| {
+        let l = local(i);
+        quote!(#l)
+    });
     body.push(query);
-    if t.body {
+    if t.call.body {
         args.push(quote!(body.as_ref()));
     }
     let args_check = if accepted.is_empty() {
@@ -341,18 +344,5 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             #(#body)*
             Ok(c.#client_field.#call(#(#args),*).await)
         }
-    }
-}
-
-impl Inputs for Tool {
-    fn args(&self) -> &[ArgBinding] {
-        &self.args
-    }
-    fn inputs(&self) -> &[ExposedInput] {
-        &self.inputs
-    }
-    fn place(&self, i: &ExposedInput) -> TokenStream {
-        let l = local(i);
-        quote!(#l)
     }
 }

@@ -3,13 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::args::{Inputs, call_args, local};
+use super::args::{call_args, local};
 use super::client::{clients_field, param_rust_type};
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{
-    ArgBinding, Capability, ExposedInput, InputLocation, ParamType, RestAdapter, RestOperation,
-};
+use crate::ir::{Capability, ExposedInput, InputLocation, ParamType, RestAdapter, RestOperation};
 use crate::names;
 
 /// Adds the parts of the REST adapter module to `file`.
@@ -119,7 +117,7 @@ fn handlers_module(a: &RestAdapter, handlers: TokenStream) -> TokenStream {
     let module = ident(&names::fn_ident(&a.namespace));
     let module_doc = format!(" Handlers of `{}`.", a.namespace);
     let ops = || a.routes.iter().flat_map(|r| r.operations.iter());
-    let body_imports = if ops().any(|o| o.body) {
+    let body_imports = if ops().any(|o| o.call.body) {
         quote! {
             use axum::body::Bytes;
             use axum::extract::rejection::BytesRejection;
@@ -127,8 +125,12 @@ fn handlers_module(a: &RestAdapter, handlers: TokenStream) -> TokenStream {
     } else {
         quote!()
     };
-    let path_imports = if ops().any(|o| o.inputs.iter().any(|i| i.location == InputLocation::Path))
-    {
+    let path_imports = if ops().any(|o| {
+        o.call
+            .inputs
+            .iter()
+            .any(|i| i.location == InputLocation::Path)
+    }) {
         quote! {
             use axum::extract::Path;
             use axum::extract::rejection::PathRejection;
@@ -159,16 +161,18 @@ fn path_struct(op: &RestOperation) -> String {
 }
 
 fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
-    let api = &cap.apis[op.call.api];
-    let called = cap.operation(op.call);
+    let api = &cap.apis[op.call.target.api];
+    let called = cap.operation(op.call.target);
     let client_field = ident(&clients_field(api));
     let name = ident(&op.ident);
     let path_inputs: Vec<&ExposedInput> = op
+        .call
         .inputs
         .iter()
         .filter(|i| i.location == InputLocation::Path)
         .collect();
     let query_inputs: Vec<&ExposedInput> = op
+        .call
         .inputs
         .iter()
         .filter(|i| i.location == InputLocation::Query)
@@ -253,14 +257,14 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
             prelude.push(quote!(let #f = rt::required(#f, #key)?;));
         }
     }
-    if op.body {
+    if op.call.body {
         params.push(quote!(body: Result<Bytes, BytesRejection>));
         prelude.push(quote!(let body = rt::json_body(body)?;));
     }
 
-    let (mut args, query) = call_args(op, called);
+    let (mut args, query) = call_args(&op.call, called, place);
     prelude.push(query);
-    if op.body {
+    if op.call.body {
         args.push(quote!(body.as_deref()));
     }
     let call = ident(&called.ident);
@@ -275,20 +279,13 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
     }
 }
 
-impl Inputs for RestOperation {
-    fn args(&self) -> &[ArgBinding] {
-        &self.args
-    }
-    fn inputs(&self) -> &[ExposedInput] {
-        &self.inputs
-    }
-    fn place(&self, i: &ExposedInput) -> TokenStream {
-        if i.location == InputLocation::Path {
-            let f = ident(&i.ident);
-            quote!(path.#f)
-        } else {
-            let l = local(i);
-            quote!(#l)
-        }
+/// Where a handler holds input `i` once parsed: a field of the path struct, or a local.
+fn place(i: &ExposedInput) -> TokenStream {
+    if i.location == InputLocation::Path {
+        let f = ident(&i.ident);
+        quote!(path.#f)
+    } else {
+        let l = local(i);
+        quote!(#l)
     }
 }
