@@ -179,8 +179,8 @@ fn check(input: &str) -> Result<Outcome, String> {
             "generate_from_source(): internal error (emitter bug): {m}\ninput: {}",
             preview(input)
         )),
-        Err(e @ Error::Io { .. }) => Err(format!(
-            "generate_from_source(): unexpected I/O error {e}\ninput: {}",
+        Err(e @ (Error::Io { .. } | Error::Renames(_))) => Err(format!(
+            "generate_from_source(): unexpected error {e}\ninput: {}",
             preview(input)
         )),
     }

@@ -1,16 +1,14 @@
 //! The rmcp MCP adapter module: per MCP exposure, a static tool table, a `ServerHandler`, and one function per tool
 //! that validates the arguments and calls the typed client.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use super::args::{call_args, local};
-use super::client::clients_field;
+use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{Capability, McpAdapter, ParamType, Tool};
-use crate::names;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
 pub const BODY_ARG: &str = "body";
@@ -98,34 +96,12 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     Value::Object(schema).to_string()
 }
 
-/// The names of the constants an MCP adapter's module declares.
-struct Consts {
-    tools: Ident,
-    name: Ident,
-    instructions: Ident,
-    port: Ident,
-}
-
-impl Consts {
-    fn of(a: &McpAdapter) -> Self {
-        let prefix = names::const_ident(&a.namespace);
-        Consts {
-            tools: format_ident!("{prefix}_TOOLS"),
-            name: format_ident!("{prefix}_NAME"),
-            instructions: format_ident!("{prefix}_INSTRUCTIONS"),
-            port: format_ident!("{prefix}_PORT"),
-        }
-    }
-}
-
 /// The constants of `a` and its tool table.
 fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
-    let Consts {
-        tools: tools_const,
-        name: name_const,
-        instructions: instr_const,
-        port: port_const,
-    } = Consts::of(a);
+    let tools_const = ident(&a.idents.tools_const);
+    let name_const = ident(&a.idents.name_const);
+    let instr_const = ident(&a.idents.instructions_const);
+    let port_const = ident(&a.idents.port_const);
     let ns = &a.namespace;
     let instructions = match &a.description {
         Some(d) => quote!(Some(#d)),
@@ -173,27 +149,18 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     }
 }
 
-/// The tool dispatch function of `a` and its server.
-fn server(a: &McpAdapter) -> TokenStream {
-    let base = names::fn_ident(&a.namespace);
-    let Consts {
-        tools: tools_const,
-        name: name_const,
-        instructions: instr_const,
-        ..
-    } = Consts::of(a);
-    let server = format_ident!("{}Server", names::type_ident(&a.namespace));
-    let call_fn = format_ident!("{base}_call");
-    let module = ident(&base);
-    let ns = &a.namespace;
+/// The tool dispatch function of `a`: calls a tool by name.
+fn dispatcher(a: &McpAdapter) -> TokenStream {
+    let call_fn = ident(&a.idents.dispatcher_fn);
+    let module = ident(&a.idents.module);
     let arms = a.tools.iter().map(|t| {
         let name = &t.name;
         let f = ident(&t.ident);
         quote!(#name => #module::#f(clients, args).await,)
     });
-    let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
     let call_doc = format!(
-        " Calls the `{ns}` tool `name`: what the call came to; `None` when there is no such tool."
+        " Calls the `{}` tool `name`: what the call came to; `None` when there is no such tool.",
+        a.namespace
     );
     quote! {
         #[doc = #call_doc]
@@ -211,6 +178,24 @@ fn server(a: &McpAdapter) -> TokenStream {
                 Err(refusal) => rt::Outcome::Refused(refusal),
             })
         }
+    }
+}
+
+/// The tool dispatch function of `a` and its server.
+fn server(a: &McpAdapter) -> TokenStream {
+    let tools_const = ident(&a.idents.tools_const);
+    let name_const = ident(&a.idents.name_const);
+    let instr_const = ident(&a.idents.instructions_const);
+    let server = ident(&a.idents.server_type);
+    let call_fn = ident(&a.idents.dispatcher_fn);
+    let dispatcher = dispatcher(a);
+    let server_doc = format!(
+        " The `{}` MCP server: {} tools.",
+        a.namespace,
+        a.tools.len()
+    );
+    quote! {
+        #dispatcher
 
         #[doc = #server_doc]
         ///
@@ -269,7 +254,7 @@ fn server(a: &McpAdapter) -> TokenStream {
 
 /// The module of `a`'s tool functions, around `fns`.
 fn tools_module(a: &McpAdapter, fns: TokenStream) -> TokenStream {
-    let module = ident(&names::fn_ident(&a.namespace));
+    let module = ident(&a.idents.module);
     let module_doc = format!(" Tool functions of `{}`.", a.namespace);
     quote! {
         #[doc = #module_doc]
@@ -295,7 +280,7 @@ fn opt_str(s: Option<&str>) -> TokenStream {
 fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     let api = &cap.apis[t.call.target.api];
     let op = cap.operation(t.call.target);
-    let client_field = ident(&clients_field(api));
+    let client_field = ident(&api.idents.clients_field);
     let call = ident(&op.ident);
     let name = ident(&t.ident);
     let mut accepted: Vec<&str> = t.call.inputs.iter().map(|i| i.name.as_str()).collect();
@@ -310,7 +295,7 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     let doc = doc_lines(&doc);
     let mut body = Vec::new();
     for i in &t.call.inputs {
-        let f = local(i);
+        let f = ident(&i.local);
         let key = &i.name;
         let getter = format_ident!("{}", i.ty.as_str());
         let ty = i.ty.as_str();
@@ -323,8 +308,8 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     if t.call.body {
         body.push(quote!(let body = a.body(#BODY_ARG)?;));
     }
-    let (mut args, query) = call_args(&t.call, op, |i| {
-        let l = local(i);
+    let (mut args, query) = call_args(cap, &t.call, |i| {
+        let l = ident(&i.local);
         quote!(#l)
     });
     body.push(query);

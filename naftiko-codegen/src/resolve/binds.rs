@@ -61,6 +61,8 @@ impl Resolver<'_> {
                 var: var.value.clone(),
                 namespace: ns.map(|n| n.value.clone()).unwrap_or_default(),
                 key: k.to_owned(),
+                pos: var_pos,
+                field: String::new(),
             });
         }
     }

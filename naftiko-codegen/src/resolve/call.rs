@@ -317,11 +317,14 @@ impl Resolver<'_> {
         }
         inputs.push(ExposedInput {
             name: p.name.clone(),
-            ident: names::field_ident(&p.name),
+            ident: String::new(),
+            local: String::new(),
+            for_param: true,
             ty: p.ty,
             description: p.description.clone(),
             required: p.required,
-            pos: site.pos,
+            // The input is named after the parameter: a clash of its name is one of the parameter's.
+            pos: p.pos,
             location: if is_path {
                 InputLocation::Path
             } else {

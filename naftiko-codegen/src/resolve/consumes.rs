@@ -7,7 +7,7 @@ use super::binds::bound_var;
 use super::fields::{items, not_here, report_extra, req, text, unsupported};
 use super::templates::{base_uri, path_template};
 use crate::diagnostic::{Code, Pos};
-use crate::ir::{Auth, ConsumedApi, Operation, ValueSource};
+use crate::ir::{ApiIdents, Auth, ConsumedApi, Operation, ValueSource};
 use crate::names;
 use crate::parse::model;
 
@@ -45,12 +45,15 @@ impl Resolver<'_> {
         };
         let ns_name = namespace.map(|n| n.value.clone()).unwrap_or_default();
         let operations = self.consumed_operations(&c.resources, &ns_name);
+        let namespace = namespace?;
         Some(ConsumedApi {
-            namespace: namespace?.value.clone(),
+            namespace: namespace.value.clone(),
+            namespace_pos: namespace.pos,
             description: text(&c.description),
             base_uri: base_uri?,
             auth,
             operations,
+            idents: ApiIdents::default(),
         })
     }
 

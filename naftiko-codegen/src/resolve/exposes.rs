@@ -39,12 +39,12 @@ impl Resolver<'_> {
     }
 
     /// The fields every exposure type reads alike; returns the namespace.
-    pub(super) fn exposure_common(
+    pub(super) fn exposure_common<'e>(
         &mut self,
-        e: &model::Exposure,
+        e: &'e model::Exposure,
         at: Pos,
         what: &str,
-    ) -> Option<String> {
+    ) -> Option<&'e Field<String>> {
         unsupported(
             &e.address,
             "exposure `address` (the bind address is set when the gateway starts)",
@@ -60,7 +60,7 @@ impl Resolver<'_> {
         not_here(&e.observability, "observability", what, self.d);
         let ns = req(&e.namespace, "namespace", what, at, self.d)?;
         self.check_namespace(ns);
-        Some(ns.value.clone())
+        Some(ns)
     }
 
     /// The consumed operation an exposed operation or tool calls. `orchestrated` says whether it has `steps` or

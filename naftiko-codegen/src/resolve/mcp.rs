@@ -9,9 +9,8 @@ use super::outputs::exposed_output;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
     ArgBinding, ArgSource, Call, ConsumedApi, ExposedInput, Hints, InputLocation, McpAdapter,
-    McpTransport, Operation, Tool,
+    McpIdents, McpTransport, Operation, Tool,
 };
-use crate::names;
 use crate::parse::model::{self, Field};
 
 /// A declared tool input, with its explicit `required:` when given.
@@ -36,16 +35,20 @@ impl Resolver<'_> {
         let transport = self.transport(&e.transport);
         let port = e.port.as_ref().and_then(|p| port(p, self.d));
         req(&e.tools, "tools", "mcp exposure", at, self.d);
+        let ns_name = ns.map(|n| n.value.as_str());
         let tools = items(&e.tools)
             .iter()
-            .filter_map(|t| self.tool(&t.value, model::pos_of(t), apis, ns.as_deref()))
+            .filter_map(|t| self.tool(&t.value, model::pos_of(t), apis, ns_name))
             .collect();
+        let ns = ns?;
         Some(McpAdapter {
-            namespace: ns?,
+            namespace: ns.value.clone(),
+            namespace_pos: ns.pos,
             description: text(&e.description),
             port,
             transport,
             tools,
+            idents: McpIdents::default(),
         })
     }
 
@@ -104,7 +107,7 @@ impl Resolver<'_> {
         require_declared_inputs(&declared, &args, op, &mut inputs);
         let name = name?;
         Some(Tool {
-            ident: names::fn_ident(&name.value),
+            ident: String::new(),
             name: name.value.clone(),
             title: text(&t.label),
             description: text(&t.description).or_else(|| op.description.clone()),
@@ -168,7 +171,9 @@ impl Resolver<'_> {
             inputs.push(DeclaredInput {
                 input: ExposedInput {
                     name: pname.value.clone(),
-                    ident: names::field_ident(&pname.value),
+                    ident: String::new(),
+                    local: String::new(),
+                    for_param: false,
                     ty,
                     description: text(&p.description),
                     required: false,

@@ -59,7 +59,8 @@ impl Resolver<'_> {
         }
         let method = method?;
         Some(Operation {
-            ident: names::fn_ident(&name.value),
+            ident: String::new(),
+            query_type: None,
             name: name.value.clone(),
             description: text(&o.description),
             method,
@@ -152,7 +153,7 @@ impl Resolver<'_> {
             return;
         }
         let param = |required: bool| Param {
-            ident: names::field_ident(&pname.value),
+            ident: String::new(),
             name: pname.value.clone(),
             ty,
             description: text(&p.description),
@@ -258,7 +259,7 @@ impl Resolver<'_> {
                 ),
             );
             params.push(Param {
-                ident: names::field_ident(n),
+                ident: String::new(),
                 name: n.to_owned(),
                 ty: ParamType::String,
                 description: None,

@@ -14,9 +14,8 @@ use super::templates::path_template;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
     Call, ConsumedApi, ExposedInput, InputLocation, ParamType, PathTemplate, RestAdapter,
-    RestOperation, RestRoute,
+    RestIdents, RestOperation, RestRoute,
 };
-use crate::names;
 use crate::parse::model;
 
 /// The resource an exposed operation belongs to.
@@ -31,7 +30,9 @@ fn placeholder_inputs(path: &PathTemplate, pos: Pos) -> Vec<ExposedInput> {
     path.params()
         .map(|n| ExposedInput {
             name: n.to_owned(),
-            ident: names::field_ident(n),
+            ident: String::new(),
+            local: String::new(),
+            for_param: false,
             ty: ParamType::String,
             description: None,
             required: true,
@@ -57,9 +58,9 @@ impl Resolver<'_> {
         let mut routes: Vec<RestRoute> = Vec::new();
         // Normalised path → index in `routes`.
         let mut route_index: BTreeMap<String, usize> = BTreeMap::new();
+        let ns_name = ns.map(|n| n.value.as_str());
         for r in items(&e.resources) {
-            let Some((path, ops)) =
-                self.rest_resource(&r.value, model::pos_of(r), apis, ns.as_deref())
+            let Some((path, ops)) = self.rest_resource(&r.value, model::pos_of(r), apis, ns_name)
             else {
                 continue;
             };
@@ -77,11 +78,14 @@ impl Resolver<'_> {
                 }
             }
         }
+        let ns = ns?;
         Some(RestAdapter {
-            namespace: ns?,
+            namespace: ns.value.clone(),
+            namespace_pos: ns.pos,
             description: text(&e.description),
             port: port?,
             routes,
+            idents: RestIdents::default(),
         })
     }
 
@@ -215,7 +219,9 @@ impl Resolver<'_> {
         }
         Some(ExposedInput {
             name: name.value.clone(),
-            ident: names::field_ident(&name.value),
+            ident: String::new(),
+            local: String::new(),
+            for_param: false,
             ty,
             description: text(&p.description),
             required: location == InputLocation::Path
@@ -276,7 +282,8 @@ impl Resolver<'_> {
             .map_or_else(|| op.name.clone(), |n| n.value.clone());
         let method = method?;
         Some(RestOperation {
-            ident: names::fn_ident(&name),
+            ident: String::new(),
+            path_type: None,
             name,
             description: text(&o.description).or_else(|| op.description.clone()),
             method,
