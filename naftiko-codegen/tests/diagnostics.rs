@@ -982,6 +982,31 @@ fn rename_to_something_that_is_not_a_name() {
 }
 
 #[test]
+fn config_rename_shows_in_the_generated_files() {
+    let out = naftiko_codegen::Config::new("spec.yaml")
+        .rename("api-rest", "items")
+        .rename("api.getitem", "fetch")
+        .generate_from_source(BASE)
+        .unwrap();
+    let rest = out.files.iter().find(|f| f.name == "rest.rs").unwrap();
+    assert!(
+        rest.contents
+            .contains("pub fn items_router(clients: Arc<Clients>) -> Router {")
+    );
+    assert!(
+        rest.contents
+            .contains(".route(\"/items/{id}\", get(items::getitem))")
+    );
+    assert!(rest.contents.contains("c.api.fetch(&path.id).await"));
+    let client = out.files.iter().find(|f| f.name == "client.rs").unwrap();
+    assert!(
+        client
+            .contents
+            .contains("pub async fn fetch(&self, id: &str)")
+    );
+}
+
+#[test]
 fn renames_change_rust_names_only() {
     let c = renamed(
         BASE,

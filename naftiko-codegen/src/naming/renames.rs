@@ -8,10 +8,11 @@
 //! | --- | --- | --- |
 //! | `NS` | consumed API `NS` | client type, `Clients` field, constants |
 //! | `NS.OP` | consumed operation `OP` of `NS` | client method, query struct |
-//! | `NS.OP.PARAM` | parameter `PARAM` of `NS.OP` | method argument or query struct field |
+//! | `NS.OP.PARAM` | parameter `PARAM` of `NS.OP` | method argument or query struct field, and the inputs exposures add for it |
 //! | `{{VAR}}` | bound variable `VAR` | `Bindings` field |
 //! | `NS` | REST or MCP exposure `NS` | module, router or dispatcher, server type, constants |
 //! | `NS.NAME` | REST operation `NAME` or MCP tool `NAME` of exposure `NS` | handler or tool function, path struct |
+//! | `NS.NAME.INPUT` | input `INPUT` of `NS.NAME` | path struct field, local variable |
 //!
 //! A key names every entity so written (a consumed API and an exposure with the same namespace are both renamed).
 //! A key that names nothing, and a `TO` that is not a name (`^[A-Za-z][A-Za-z0-9_-]*$`), are diagnostics; a rename
