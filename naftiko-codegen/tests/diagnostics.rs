@@ -878,7 +878,7 @@ fn ident_clash_with_a_name_the_generated_code_uses() {
         Code::IdentClash,
         at,
         &format!(
-            "`new` (from consumed operation `api.new` at {at}) clashes with the generated `new` among the methods of `ApiClient`; rename it"
+            "`new` (from consumed operation `api.new` at {at}) clashes with `new`, which the generated code uses among the methods of `ApiClient`; rename it"
         ),
     );
     assert!(d.notes.is_empty());

@@ -4,8 +4,8 @@
 //!
 //! An entity's identifiers derive from one name — its spec name, or the `TO` of its rename ([`Renames`]) — by the
 //! case conversions of [`crate::names`]: the consumed API `shop` gives `ShopClient`, the `Clients` field `shop` and
-//! the constants `SHOP_…`. One module per generated module: [`client`], [`rest`], [`mcp`]; [`scope`] holds the
-//! scopes and the clash diagnostic, [`renames`] the rename table.
+//! the constants `SHOP_…`. One module per generated module: `client`, `rest`, `mcp`; `scope` holds the scopes and
+//! the clash diagnostic, [`renames`] the rename table.
 
 mod client;
 mod mcp;

@@ -114,7 +114,7 @@ impl<'d> Clashes<'d> {
                 Code::IdentClash,
                 origin.pos,
                 format!(
-                    "`{ident}` (from {origin}) clashes with the generated `{ident}` among {what}; rename it"
+                    "`{ident}` (from {origin}) clashes with `{ident}`, which the generated code uses among {what}; rename it"
                 ),
             ),
         }

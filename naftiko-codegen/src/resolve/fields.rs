@@ -6,7 +6,7 @@ use crate::ir::{Method, ParamType};
 use crate::parse::model::{ExtraKey, Field, List, SpecObject};
 
 /// Reports unknown and repeated keys of an object. Repeated keys that a dialect repair consumes are filtered out by
-/// the caller before this runs (see [`super::repair`]).
+/// the caller before this runs (see `super::repair`).
 pub(super) fn report_extra<T: SpecObject>(obj: &T, d: &mut Diagnostics) {
     report_extra_keys(obj, obj.extra().iter(), d);
 }

@@ -1,10 +1,10 @@
 //! Stage 2 — resolve: the serde model → the IR. Every reference (`call`, `with`, `{{VAR}}`, path placeholders) is
 //! looked up here; every problem found is reported and resolution goes on, so one run reports them all.
 //!
-//! One module per part of the spec: [`binds`] (bound values), [`consumes`] and [`operation`] (consumed APIs and
-//! their operations), [`exposes`] (what every exposure shares), [`rest`] and [`mcp`] (the two exposure types),
-//! [`call`] (an exposure's call of a consumed operation, its `with:` bindings), [`repair`] (the dialect repair of
-//! `with:`), [`templates`] (paths and base URIs), [`outputs`], and [`fields`] (reading any object's fields).
+//! One module per part of the spec: `binds` (bound values), `consumes` and `operation` (consumed APIs and their
+//! operations), `exposes` (what every exposure shares), `rest` and `mcp` (the two exposure types), `call` (an
+//! exposure's call of a consumed operation, its `with:` bindings), `repair` (the dialect repair of `with:`),
+//! `templates` (paths and base URIs), `outputs`, and `fields` (reading any object's fields).
 
 mod binds;
 mod call;
