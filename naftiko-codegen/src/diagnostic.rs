@@ -77,8 +77,10 @@ pub enum Code {
     DuplicateName,
     /// An MCP tool name outside `^[A-Za-z0-9_.-]{1,64}$`.
     InvalidToolName,
-    /// Two names become the same Rust identifier after sanitising.
+    /// Two names become the same Rust identifier, or one becomes an identifier the generated code already uses.
     IdentClash,
+    /// A rename that names nothing in the spec, or whose new name cannot become a Rust identifier.
+    Rename,
     /// A feature of the format this compiler does not implement yet.
     Unsupported,
     /// A warning: the spec uses this spec generator's dialect rather than the schema's letter.
@@ -93,33 +95,58 @@ pub struct Diagnostic {
     pub code: Code,
     pub pos: Pos,
     pub message: String,
+    /// Other places the problem involves (the first of two clashing names, say).
+    pub notes: Vec<Note>,
+}
+
+/// Another place a diagnostic points at, with what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub pos: Pos,
+    pub message: String,
 }
 
 impl Diagnostic {
     /// Renders the diagnostic as `FILE:LINE:COL: SEVERITY: MESSAGE`, followed by the source line and a caret when
-    /// `source` is given and the position is known.
+    /// `source` is given and the position is known; then each note the same way, as `FILE:LINE:COL: note: …`.
     pub fn render(&self, file: &str, source: Option<&str>) -> String {
-        let mut out = if self.pos.is_known() {
-            format!("{file}:{}: {}: {}", self.pos, self.severity, self.message)
-        } else {
-            format!("{file}: {}: {}", self.severity, self.message)
-        };
-        if let Some(line) = source
-            .filter(|_| self.pos.is_known())
-            .and_then(|s| s.lines().nth(self.pos.line as usize - 1))
-        {
-            let gutter = self.pos.line.to_string();
-            let pad = " ".repeat(gutter.len());
-            // Columns count characters; keep tabs so the caret lines up under them.
-            let lead: String = line
-                .chars()
-                .take(self.pos.col.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            out.push_str(&format!("\n{pad} |\n{gutter} | {line}\n{pad} | {lead}^"));
+        let mut out = located(
+            file,
+            self.pos,
+            &self.severity.to_string(),
+            &self.message,
+            source,
+        );
+        for n in &self.notes {
+            out.push('\n');
+            out.push_str(&located(file, n.pos, "note", &n.message, source));
         }
         out
     }
+}
+
+/// `FILE:LINE:COL: LABEL: MESSAGE`, and the source line with a caret under the column.
+fn located(file: &str, pos: Pos, label: &str, message: &str, source: Option<&str>) -> String {
+    let mut out = if pos.is_known() {
+        format!("{file}:{pos}: {label}: {message}")
+    } else {
+        format!("{file}: {label}: {message}")
+    };
+    if let Some(line) = source
+        .filter(|_| pos.is_known())
+        .and_then(|s| s.lines().nth(pos.line as usize - 1))
+    {
+        let gutter = pos.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        // Columns count characters; keep tabs so the caret lines up under them.
+        let lead: String = line
+            .chars()
+            .take(pos.col.saturating_sub(1) as usize)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        out.push_str(&format!("\n{pad} |\n{gutter} | {line}\n{pad} | {lead}^"));
+    }
+    out
 }
 
 /// The sink every compiler stage reports into.
@@ -134,11 +161,23 @@ impl Diagnostics {
     }
 
     pub fn error(&mut self, code: Code, pos: Pos, message: impl Into<String>) {
+        self.error_noting(code, pos, message, Vec::new());
+    }
+
+    /// An error that also points at other places.
+    pub fn error_noting(
+        &mut self,
+        code: Code,
+        pos: Pos,
+        message: impl Into<String>,
+        notes: Vec<Note>,
+    ) {
         self.items.push(Diagnostic {
             severity: Severity::Error,
             code,
             pos,
             message: message.into(),
+            notes,
         });
     }
 
@@ -148,6 +187,7 @@ impl Diagnostics {
             code,
             pos,
             message: message.into(),
+            notes: Vec::new(),
         });
     }
 

@@ -1,5 +1,9 @@
 //! The intermediate representation: what a spec *means*, after every reference is resolved. No serde type reaches
 //! past this point; emitters read only these types.
+//!
+//! Every Rust identifier the emitters write for a spec entity (the `ident`, `idents`, `field`, `local`,
+//! `query_type` and `path_type` fields) is decided by the naming pass ([`crate::naming`]), which runs right after the
+//! resolver and checks them all for clashes; the resolver leaves them empty.
 
 use crate::diagnostic::Pos;
 
@@ -18,6 +22,11 @@ impl Capability {
     pub fn operation(&self, r: OpRef) -> &Operation {
         &self.apis[r.api].operations[r.op]
     }
+
+    /// The bound variable `var` (`{{var}}`).
+    pub fn bound(&self, var: &str) -> Option<&BoundKey> {
+        self.binds.iter().find(|b| b.var == var)
+    }
 }
 
 /// A variable the capability binds from outside (`binds:`): `{{VAR}}` in the spec.
@@ -29,16 +38,39 @@ pub struct BoundKey {
     pub namespace: String,
     /// The key to read in that namespace.
     pub key: String,
+    /// Where `VAR` is declared.
+    pub pos: Pos,
+    /// Its field of the generated `Bindings`.
+    pub field: String,
 }
 
 /// A consumed HTTP API (`capability.consumes[]`).
 #[derive(Debug, Clone)]
 pub struct ConsumedApi {
     pub namespace: String,
+    /// Where the namespace is written.
+    pub namespace_pos: Pos,
     pub description: Option<String>,
     pub base_uri: BaseUri,
     pub auth: Auth,
     pub operations: Vec<Operation>,
+    pub idents: ApiIdents,
+}
+
+/// The Rust identifiers of a consumed API in the client module.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiIdents {
+    /// Its client struct (`ShopClient`).
+    pub client_type: String,
+    /// Its field of `Clients` (`shop`).
+    pub clients_field: String,
+    /// The constant holding the base URI (`SHOP_BASE_URI`).
+    pub base_uri_const: String,
+    /// The constant listing the base URI's placeholders (`SHOP_BASE_URI_PLACEHOLDERS`).
+    pub placeholders_const: String,
+    /// The constant naming the bearer token's bound variable (`SHOP_BEARER_TOKEN_VAR`), or holding a literal token
+    /// (`SHOP_BEARER_TOKEN`); none without authentication.
+    pub token_const: Option<String>,
 }
 
 /// A base URI such as `https://[tenant_id].logto.app`, split at its `[name]` placeholders.
@@ -153,8 +185,10 @@ impl ParamType {
 pub struct Operation {
     /// The name used in `call: namespace.name`.
     pub name: String,
-    /// Its Rust identifier (snake_case, keyword-safe).
+    /// Its method of the client.
     pub ident: String,
+    /// The struct of its query parameters; none when it has none.
+    pub query_type: Option<String>,
     pub description: Option<String>,
     pub method: Method,
     pub path: PathTemplate,
@@ -211,6 +245,7 @@ impl PathTemplate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
+    /// A path parameter's argument of the client method, or a query parameter's field of the query struct.
     pub ident: String,
     pub ty: ParamType,
     pub description: Option<String>,
@@ -264,24 +299,47 @@ pub enum InputLocation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExposedInput {
     pub name: String,
+    /// A REST path input's field of the handler's path struct.
     pub ident: String,
+    /// The local variable the adapter parses the input into.
+    pub local: String,
     pub ty: ParamType,
     pub description: Option<String>,
     pub required: bool,
     /// For REST: where the input is read from. MCP tool inputs are always arguments (`Query` by convention).
     pub location: InputLocation,
-    /// Where it is declared (or, for an implicit input, the exposing operation).
+    /// Where it is declared: a placeholder of the exposed path, a declared input, or, for an input the exposure adds
+    /// for an unmapped parameter, that parameter.
     pub pos: Pos,
+    /// The exposure adds this input for the called operation's unmapped parameter of the same name (and names it in
+    /// Rust like that parameter).
+    pub for_param: bool,
 }
 
 /// A REST adapter (`exposes[]` with `type: rest`).
 #[derive(Debug, Clone)]
 pub struct RestAdapter {
     pub namespace: String,
+    /// Where the namespace is written.
+    pub namespace_pos: Pos,
     pub description: Option<String>,
     pub port: u16,
     /// One route per distinct path, in order of first appearance.
     pub routes: Vec<RestRoute>,
+    pub idents: RestIdents,
+}
+
+/// The Rust identifiers of a REST adapter in the REST module.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestIdents {
+    /// The module of its handlers (`shop_rest`).
+    pub module: String,
+    /// Its router constructor (`shop_rest_router`).
+    pub router_fn: String,
+    /// The constant holding its port (`SHOP_REST_PORT`).
+    pub port_const: String,
+    /// The constant listing its routes (`SHOP_REST_ROUTES`).
+    pub routes_const: String,
 }
 
 /// All operations exposed on one path.
@@ -291,19 +349,33 @@ pub struct RestRoute {
     pub operations: Vec<RestOperation>,
 }
 
+/// The call of a consumed operation from an exposure, what a REST operation and an MCP tool share: the inputs the
+/// exposure takes from its caller, and where each parameter of the consumed operation gets its value.
 #[derive(Debug, Clone)]
-pub struct RestOperation {
-    pub name: String,
-    pub ident: String,
-    pub description: Option<String>,
-    pub method: Method,
-    pub call: OpRef,
-    /// Path inputs first (in path order), then query inputs.
+pub struct Call {
+    /// The consumed operation called.
+    pub target: OpRef,
+    /// REST: path inputs first (in path order), then query inputs. MCP: the tool's final argument list, declared
+    /// inputs first, then unbound path parameters, then unbound query parameters.
     pub inputs: Vec<ExposedInput>,
     /// One binding per consumed parameter (path parameters first, then query parameters).
     pub args: Vec<ArgBinding>,
+    /// The caller's JSON body is forwarded (REST: the exposed method has one; MCP: a `body` argument, for
+    /// POST/PUT/PATCH).
     pub body: bool,
     pub output: OutputMapping,
+}
+
+#[derive(Debug, Clone)]
+pub struct RestOperation {
+    pub name: String,
+    /// Its handler function.
+    pub ident: String,
+    /// The struct its path inputs are read into; none when it has none.
+    pub path_type: Option<String>,
+    pub description: Option<String>,
+    pub method: Method,
+    pub call: Call,
     pub pos: Pos,
 }
 
@@ -311,10 +383,30 @@ pub struct RestOperation {
 #[derive(Debug, Clone)]
 pub struct McpAdapter {
     pub namespace: String,
+    /// Where the namespace is written.
+    pub namespace_pos: Pos,
     pub description: Option<String>,
     pub port: Option<u16>,
     pub transport: McpTransport,
     pub tools: Vec<Tool>,
+    pub idents: McpIdents,
+}
+
+/// The Rust identifiers of an MCP adapter in the MCP module.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct McpIdents {
+    /// The module of its tool functions (`shop_mcp`).
+    pub module: String,
+    /// Its rmcp server (`ShopMcpServer`).
+    pub server_type: String,
+    /// Its tool table (`SHOP_MCP_TOOLS`).
+    pub tools_const: String,
+    /// The server name it announces (`SHOP_MCP_NAME`).
+    pub name_const: String,
+    /// The instructions it announces (`SHOP_MCP_INSTRUCTIONS`).
+    pub instructions_const: String,
+    /// The port the spec gives it (`SHOP_MCP_PORT`).
+    pub port_const: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,16 +438,11 @@ impl Default for Hints {
 #[derive(Debug, Clone)]
 pub struct Tool {
     pub name: String,
+    /// Its tool function.
     pub ident: String,
     pub title: Option<String>,
     pub description: Option<String>,
     pub hints: Hints,
-    pub call: OpRef,
-    /// The tool's final argument list: declared inputs, then unbound path parameters, then unbound query parameters.
-    pub inputs: Vec<ExposedInput>,
-    pub args: Vec<ArgBinding>,
-    /// Takes a `body` argument (POST/PUT/PATCH).
-    pub body: bool,
-    pub output: OutputMapping,
+    pub call: Call,
     pub pos: Pos,
 }

@@ -4,8 +4,9 @@
 //!
 //! 1. [`parse`] — YAML → a serde model of the format, with source positions;
 //! 2. [`resolve`] — model → [`ir`], every reference looked up (no serde type past this point);
-//! 3. [`check`] — rules over the whole IR; together with the resolver's, all diagnostics come out of one run;
-//! 4. [`emit`] — IR → Rust files (`quote` → `syn` → `prettyplease`), deterministic.
+//! 3. [`naming`] — every Rust identifier decided once (with the user's [`Renames`]) and checked for clashes;
+//! 4. [`check`] — rules over the whole IR; together with the others', all diagnostics come out of one run;
+//! 5. [`emit`] — IR → Rust files (`quote` → `syn` → `prettyplease`), deterministic.
 //!
 //! Use [`Config`] from a build script or a tool:
 //!
@@ -24,14 +25,16 @@ pub mod diagnostic;
 pub mod emit;
 pub mod ir;
 pub mod names;
+pub mod naming;
 pub mod parse;
 pub mod resolve;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use diagnostic::{Code, Diagnostic, Diagnostics, Pos, Severity};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Note, Pos, Severity};
 pub use emit::{GeneratedFile, Modules};
+pub use naming::{Rename, Renames};
 
 /// The result of compiling a spec: the IR when there were no errors, and every diagnostic.
 #[derive(Debug)]
@@ -40,8 +43,13 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
 }
 
-/// Parses, resolves and checks `source`. Never panics; every problem is a diagnostic.
+/// Parses, resolves, names and checks `source`. Never panics; every problem is a diagnostic.
 pub fn compile(source: &str) -> Compiled {
+    compile_with(source, &Renames::new())
+}
+
+/// [`compile`], with Rust names chosen by `renames`.
+pub fn compile_with(source: &str, renames: &Renames) -> Compiled {
     let mut diagnostics = Diagnostics::new();
     let doc = match parse::parse(source) {
         Ok(doc) => doc,
@@ -53,8 +61,9 @@ pub fn compile(source: &str) -> Compiled {
             };
         }
     };
-    let ir = resolve::resolve(&doc, &mut diagnostics);
-    if let Some(ir) = &ir {
+    let mut ir = resolve::resolve(&doc, &mut diagnostics);
+    if let Some(ir) = &mut ir {
+        naming::name(ir, renames, &mut diagnostics);
         check::check(ir, &mut diagnostics);
     }
     let ir = if diagnostics.has_errors() { None } else { ir };
@@ -76,6 +85,8 @@ pub enum Error {
     },
     /// A setting of the [`Config`] is not usable (a runtime path that is not a Rust path).
     Config(String),
+    /// A rename file has lines that are not renames; each is named with its file and line.
+    Renames(String),
     /// An emitter produced code that does not parse (a compiler bug).
     Internal(String),
 }
@@ -85,7 +96,7 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Spec { rendered, .. } => f.write_str(rendered.trim_end()),
-            Error::Config(m) | Error::Internal(m) => f.write_str(m),
+            Error::Config(m) | Error::Renames(m) | Error::Internal(m) => f.write_str(m),
         }
     }
 }
@@ -100,6 +111,7 @@ pub struct Config {
     out_dir: Option<PathBuf>,
     modules: Modules,
     runtime_path: String,
+    renames: Renames,
 }
 
 /// The outcome of [`Config::generate`].
@@ -120,6 +132,7 @@ impl Config {
             out_dir: None,
             modules: Modules::default(),
             runtime_path: emit::DEFAULT_RUNTIME_PATH.to_owned(),
+            renames: Renames::new(),
         }
     }
 
@@ -161,6 +174,19 @@ impl Config {
         self
     }
 
+    /// Derives the Rust identifiers of the entity `from` names from `to` instead of its spec name (see [`Renames`]
+    /// for the keys). A later rename of the same key replaces an earlier one.
+    pub fn rename(mut self, from: impl Into<String>, to: impl Into<String>) -> Self {
+        self.renames.insert(from, to, "Config::rename");
+        self
+    }
+
+    /// Adds a rename table (read from a file with [`Renames::read`], say), after the renames given so far.
+    pub fn renames(mut self, renames: Renames) -> Self {
+        self.renames.extend(renames);
+        self
+    }
+
     fn display(&self) -> String {
         self.display
             .clone()
@@ -179,7 +205,7 @@ impl Config {
     /// Like [`Config::generate`], from the spec's text.
     pub fn generate_from_source(&self, source: &str) -> Result<Output, Error> {
         let display = self.display();
-        let compiled = compile(source);
+        let compiled = compile_with(source, &self.renames);
         let rendered = compiled.diagnostics.render(&display, Some(source));
         let Some(ir) = compiled.ir else {
             return Err(Error::Spec {

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use naftiko_codegen::Renames;
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +23,8 @@ enum Command {
     Check {
         /// The spec (YAML, `naftiko: 1.0.0-alpha2`).
         spec: PathBuf,
+        #[command(flatten)]
+        renames: RenameArgs,
     },
     /// Generate the Rust modules of a spec into a directory.
     Generate {
@@ -39,69 +42,115 @@ enum Command {
         /// Leave out the MCP adapters.
         #[arg(long)]
         no_mcp: bool,
+        #[command(flatten)]
+        renames: RenameArgs,
     },
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Check { spec } => {
-            let source = match std::fs::read_to_string(&spec) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{}: error: cannot read the spec: {e}", spec.display());
-                    return ExitCode::from(1);
-                }
-            };
-            let compiled = naftiko_codegen::compile(&source);
-            let display = spec.display().to_string();
-            eprint!("{}", compiled.diagnostics.render(&display, Some(&source)));
-            if compiled.diagnostics.has_errors() {
-                ExitCode::from(1)
-            } else {
-                if compiled.diagnostics.is_empty() {
-                    eprintln!("{display}: ok");
-                }
-                ExitCode::SUCCESS
-            }
+/// Rust names chosen without touching the spec.
+#[derive(Args)]
+struct RenameArgs {
+    /// Derive the Rust names of the entity FROM from TO instead of its spec name: FROM is a namespace,
+    /// `namespace.operation` (or tool), `namespace.operation.parameter` (or input), or `{{VAR}}`. Repeatable.
+    #[arg(long = "rename", value_name = "FROM=TO", value_parser = Renames::parse_entry)]
+    entries: Vec<(String, String)>,
+    /// A rename file: one `FROM = TO` per line, `#` comments. `--rename` flags override its entries.
+    #[arg(long = "renames", value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+impl RenameArgs {
+    fn table(&self) -> Result<Renames, naftiko_codegen::Error> {
+        let mut table = match &self.file {
+            Some(file) => Renames::read(file)?,
+            None => Renames::new(),
+        };
+        for (from, to) in &self.entries {
+            table.insert(from, to, "--rename");
         }
+        Ok(table)
+    }
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check { spec, renames } => check(&spec, &renames),
         Command::Generate {
             spec,
             out,
             no_client,
             no_rest,
             no_mcp,
+            renames,
         } => {
+            let renames = match renames.table() {
+                Ok(table) => table,
+                Err(e) => return failure(e),
+            };
             let config = naftiko_codegen::Config::new(&spec)
                 .out_dir(&out)
                 .client(!no_client)
                 .rest(!no_rest)
-                .mcp(!no_mcp);
-            match config.generate() {
-                Ok(output) => {
-                    eprint!("{}", output.rendered);
-                    match naftiko_codegen::write_files(&out, &output.files) {
-                        Ok(written) => {
-                            eprintln!(
-                                "{}: {} files generated in {} ({} changed)",
-                                spec.display(),
-                                output.files.len(),
-                                out.display(),
-                                written.len()
-                            );
-                            ExitCode::SUCCESS
-                        }
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            ExitCode::from(1)
-                        }
-                    }
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    ExitCode::from(1)
-                }
-            }
+                .mcp(!no_mcp)
+                .renames(renames);
+            generate(&spec, &out, &config)
+        }
+    }
+}
+
+fn failure(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("{e}");
+    ExitCode::from(1)
+}
+
+fn check(spec: &std::path::Path, renames: &RenameArgs) -> ExitCode {
+    let renames = match renames.table() {
+        Ok(table) => table,
+        Err(e) => return failure(e),
+    };
+    let source = match std::fs::read_to_string(spec) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: error: cannot read the spec: {e}", spec.display());
+            return ExitCode::from(1);
+        }
+    };
+    let compiled = naftiko_codegen::compile_with(&source, &renames);
+    let display = spec.display().to_string();
+    eprint!("{}", compiled.diagnostics.render(&display, Some(&source)));
+    if compiled.diagnostics.has_errors() {
+        return ExitCode::from(1);
+    }
+    if compiled.diagnostics.is_empty() {
+        eprintln!("{display}: ok");
+    }
+    ExitCode::SUCCESS
+}
+
+fn generate(
+    spec: &std::path::Path,
+    out: &std::path::Path,
+    config: &naftiko_codegen::Config,
+) -> ExitCode {
+    let output = match config.generate() {
+        Ok(output) => output,
+        Err(e) => return failure(e),
+    };
+    eprint!("{}", output.rendered);
+    match naftiko_codegen::write_files(out, &output.files) {
+        Ok(written) => {
+            eprintln!(
+                "{}: {} files generated in {} ({} changed)",
+                spec.display(),
+                output.files.len(),
+                out.display(),
+                written.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }

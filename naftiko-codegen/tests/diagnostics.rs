@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use naftiko_codegen::ir::{ArgBinding, ArgSource};
-use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Severity, compile};
+use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
 /// A minimal valid spec: one consumed operation, exposed once over REST and once as an MCP tool.
 const BASE: &str = r"naftiko: 1.0.0-alpha2
@@ -683,6 +683,80 @@ fn invalid_mcp_tool_name() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Rust identifier clashes: each points at both sources, the second in the message and as a note
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Asserts that `d` is a clash reported at `at`, with a note pointing at `first`.
+#[track_caller]
+fn assert_clash(d: &Diagnostic, at: Pos, first: Pos, message: &str) {
+    assert_error(d, Code::IdentClash, at, message);
+    assert_eq!(
+        d.notes.iter().map(|n| n.pos).collect::<Vec<_>>(),
+        [first],
+        "the note points at the first source"
+    );
+}
+
+#[test]
+fn ident_clash_between_consumed_namespaces() {
+    // 8:       namespace: api
+    // 24:      namespace: my-api     (a second consumed API)
+    let src = replace_line(BASE, "      namespace: api", &["      namespace: myApi"]);
+    let src = replace_line(&src, REST_CALL, &["              call: myApi.getitem"]);
+    let src = replace_line(&src, TOOL_CALL, &["          call: myApi.getitem"]);
+    let src = insert_after(
+        &src,
+        "                  value: $.",
+        &[
+            "    - type: http",
+            "      namespace: my-api",
+            "      baseUri: https://other.example.com",
+            "      resources:",
+            "        - name: others",
+            "          path: /others",
+            "          operations:",
+            "            - name: listothers",
+        ],
+    );
+    let d = sole(&src);
+    assert_clash(
+        &d,
+        Pos::new(27, 18),
+        Pos::new(8, 18),
+        "`my_api` (from consumed namespace `my-api` at 27:18) clashes with `my_api` (from consumed namespace `myApi` at 8:18) among the fields of `Clients`; rename one",
+    );
+    assert_eq!(d.pos, pos_in(&src, "namespace: my-api", "my-api"));
+    assert_eq!(d.notes[0].pos, pos_in(&src, "namespace: myApi", "myApi"));
+    let rendered = d.render("spec.yaml", Some(&src));
+    assert!(
+        rendered.contains("\nspec.yaml:8:18: note: `my_api` comes from consumed namespace `myApi` here\n  |\n8 |       namespace: myApi\n  |                  ^"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn ident_clash_between_rest_exposures_with_one_namespace() {
+    // 29:       namespace: api-rest     (the first)
+    // 48:       namespace: api-rest     (the second, on another port)
+    let src = BASE.replacen(
+        "  binds:\n",
+        "    - type: rest\n      port: 8081\n      namespace: api-rest\n      resources:\n        - path: /things/{id}\n          operations:\n            - method: GET\n              call: api.getitem\n  binds:\n",
+        1,
+    );
+    let d = sole(&src);
+    assert_clash(
+        &d,
+        Pos::new(48, 18),
+        Pos::new(29, 18),
+        "`api_rest_router` (from REST namespace `api-rest` at 48:18) clashes with `api_rest_router` (from REST namespace `api-rest` at 29:18) among the functions and constants of the REST module; rename one",
+    );
+    assert_eq!(
+        d.pos,
+        pos_in(&src, "8081\n      namespace: api-rest", "api-rest")
+    );
+}
+
 #[test]
 fn ident_clash_between_mcp_tools() {
     // 46:         - name: get-item
@@ -698,11 +772,11 @@ fn ident_clash_between_mcp_tools() {
         ],
     );
     let d = sole(&src);
-    assert_error(
+    assert_clash(
         &d,
-        Code::IdentClash,
         Pos::new(48, 17),
-        "`get_item` and `get-item` (at 46:17) both become the Rust identifier `get_item` among the tools of `api-mcp`; rename one",
+        Pos::new(46, 17),
+        "`get_item` (from MCP tool `api-mcp.get_item` at 48:17) clashes with `get_item` (from MCP tool `api-mcp.get-item` at 46:17) among the tool functions of `api_mcp`; rename one",
     );
     assert_eq!(d.pos, pos_of(&src, "get_item"));
 }
@@ -722,12 +796,13 @@ fn ident_clash_between_consumed_operations() {
     );
     let (c, d) = one_with(&src, Code::IdentClash);
     let first = pos_in(&src, "- name: get-item", "name");
-    assert_error(
+    let second = pos_in(&src, "- name: getItem", "name");
+    assert_clash(
         &d,
-        Code::IdentClash,
-        pos_in(&src, "- name: getItem", "name"),
+        second,
+        first,
         &format!(
-            "`getItem` and `get-item` (at {first}) both become the Rust identifier `get_item` among the operations of `api`; rename one"
+            "`get_item` (from consumed operation `api.getItem` at {second}) clashes with `get_item` (from consumed operation `api.get-item` at {first}) among the methods of `ApiClient`; rename one"
         ),
     );
     assert_eq!(c.diagnostics.error_count(), 1, "{}", dump(&c));
@@ -748,50 +823,23 @@ fn clashing_query_params() -> String {
 }
 
 #[test]
-fn ident_clash_between_query_parameters_is_reported() {
-    let src = clashing_query_params();
-    let c = compile(&src);
-    assert!(c.ir.is_none());
-    let clash = c
-        .diagnostics
-        .iter_errors()
-        .find(|d| d.code == Code::IdentClash && d.message.contains("parameters of `api.getitem`"))
-        .unwrap_or_else(|| panic!("no clash reported among the parameters:\n{}", dump(&c)));
-    assert!(
-        clash
-            .message
-            .starts_with("`page_size` and `page-size` (at "),
-        "{}",
-        clash.message
-    );
-    assert!(
-        clash.message.ends_with(
-            "both become the Rust identifier `page_size` among the parameters of `api.getitem`; rename one"
-        ),
-        "{}",
-        clash.message
-    );
-}
-
-#[test]
-
 fn ident_clash_between_query_parameters_points_at_the_parameters() {
     // 22:                 - name: page-size
     // 24:                 - name: page_size
+    // The REST operation and the MCP tool take both as inputs, whose variables clash too: the same two places,
+    // reported once.
     let src = clashing_query_params();
-    let c = compile(&src);
-    let clash = c
-        .diagnostics
-        .iter_errors()
-        .find(|d| d.code == Code::IdentClash && d.message.contains("parameters of `api.getitem`"))
-        .unwrap_or_else(|| panic!("no clash reported among the parameters:\n{}", dump(&c)));
-    assert_eq!(clash.pos, Pos::new(24, 25), "{}", dump(&c));
-    assert_eq!(clash.pos, pos_of(&src, "page_size"));
-    assert!(clash.message.contains("(at 22:25)"), "{}", clash.message);
+    let d = sole(&src);
+    assert_clash(
+        &d,
+        Pos::new(24, 25),
+        Pos::new(22, 25),
+        "`page_size` (from parameter `api.getitem.page_size` at 24:25) clashes with `page_size` (from parameter `api.getitem.page-size` at 22:25) among the fields of `GetitemQuery`; rename one",
+    );
+    assert_eq!(d.pos, pos_of(&src, "page_size"));
 }
 
 #[test]
-
 fn ident_clash_between_mcp_tool_inputs_points_at_the_inputs() {
     let src = insert_after(
         BASE,
@@ -802,15 +850,202 @@ fn ident_clash_between_mcp_tool_inputs_points_at_the_inputs() {
             "            - name: page_size",
         ],
     );
-    let (_, d) = one_with(&src, Code::IdentClash);
+    let d = sole(&src);
     let first = pos_of(&src, "page-size");
+    let second = pos_of(&src, "page_size");
+    assert_clash(
+        &d,
+        second,
+        first,
+        &format!(
+            "`in_page_size` (from input `api-mcp.getitem.page_size` at {second}) clashes with `in_page_size` (from input `api-mcp.getitem.page-size` at {first}) among the variables of `api_mcp::getitem`; rename one"
+        ),
+    );
+}
+
+#[test]
+fn ident_clash_with_a_name_the_generated_code_uses() {
+    // Every client has a `new` method already.
+    let src = insert_after(
+        BASE,
+        "                  value: $.",
+        &["            - name: new", "              method: POST"],
+    );
+    let (_, d) = one_with(&src, Code::IdentClash);
+    let at = pos_in(&src, "- name: new", "name");
     assert_error(
         &d,
         Code::IdentClash,
-        pos_of(&src, "page_size"),
+        at,
         &format!(
-            "`page_size` and `page-size` (at {first}) both become the Rust identifier `page_size` among the inputs of MCP tool `getitem`; rename one"
+            "`new` (from consumed operation `api.new` at {at}) clashes with `new`, which the generated code uses among the methods of `ApiClient`; rename it"
         ),
+    );
+    assert!(d.notes.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Renames
+// ---------------------------------------------------------------------------------------------------------------
+
+fn renamed(src: &str, renames: &[(&str, &str)]) -> Compiled {
+    let mut table = Renames::new();
+    for (from, to) in renames {
+        table.insert(*from, *to, "--rename");
+    }
+    compile_with(src, &table)
+}
+
+#[test]
+fn rename_resolves_a_clash() {
+    // The exposures' inputs for the parameters are named like them: one rename is enough.
+    let src = clashing_query_params();
+    let c = renamed(&src, &[("api.getitem.page_size", "size")]);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let idents: Vec<&str> = ir.apis[0].operations[0]
+        .query_params
+        .iter()
+        .map(|p| p.ident.as_str())
+        .collect();
+    assert_eq!(idents, ["page_size", "size"]);
+    let locals: Vec<&str> = ir.mcp[0].tools[0]
+        .call
+        .inputs
+        .iter()
+        .map(|i| i.local.as_str())
+        .collect();
+    assert_eq!(locals, ["in_id", "in_page_size", "in_size"]);
+}
+
+#[test]
+fn rename_that_causes_a_clash() {
+    let src = insert_after(
+        BASE,
+        "                  value: $.",
+        &[
+            "            - name: listitems",
+            "              method: POST",
+        ],
+    );
+    let c = renamed(&src, &[("api.listitems", "getitem")]);
+    let d: Vec<&Diagnostic> = c
+        .diagnostics
+        .iter_errors()
+        .filter(|d| d.code == Code::IdentClash)
+        .collect();
+    assert_eq!(d.len(), 1, "{}", dump(&c));
+    let first = pos_in(&src, "- name: getitem\n              method: GET", "name");
+    let second = pos_in(&src, "- name: listitems", "name");
+    assert_clash(
+        d[0],
+        second,
+        first,
+        &format!(
+            "`getitem` (from consumed operation `api.listitems` at {second}, renamed `getitem`) clashes with `getitem` (from consumed operation `api.getitem` at {first}) among the methods of `ApiClient`; rename one"
+        ),
+    );
+    assert!(c.ir.is_none());
+}
+
+#[test]
+fn rename_of_a_key_that_names_nothing() {
+    let c = renamed(BASE, &[("api.getitme", "fetch"), ("nowhere", "x")]);
+    let errors: Vec<Diagnostic> = c.diagnostics.sorted();
+    assert_eq!(errors.len(), 2, "{}", dump(&c));
+    assert_error(
+        &errors[0],
+        Code::Rename,
+        Pos::UNKNOWN,
+        "rename `api.getitme = fetch` (--rename): `api.getitme` names nothing in the spec (keys: a namespace, `namespace.operation`, `namespace.operation.parameter`, `{{VAR}}`); did you mean `api.getitem`?",
+    );
+    assert_error(
+        &errors[1],
+        Code::Rename,
+        Pos::UNKNOWN,
+        "rename `nowhere = x` (--rename): `nowhere` names nothing in the spec (keys: a namespace, `namespace.operation`, `namespace.operation.parameter`, `{{VAR}}`)",
+    );
+    assert!(c.ir.is_none());
+}
+
+#[test]
+fn rename_to_something_that_is_not_a_name() {
+    let c = renamed(BASE, &[("api", "my api")]);
+    let d = c.diagnostics.sorted();
+    assert_eq!(d.len(), 1, "{}", dump(&c));
+    assert_error(
+        &d[0],
+        Code::Rename,
+        Pos::UNKNOWN,
+        "rename `api = my api` (--rename): `my api` is not a name (`^[A-Za-z][A-Za-z0-9_-]*$`)",
+    );
+}
+
+#[test]
+fn config_rename_shows_in_the_generated_files() {
+    let out = naftiko_codegen::Config::new("spec.yaml")
+        .rename("api-rest", "items")
+        .rename("api.getitem", "fetch")
+        .generate_from_source(BASE)
+        .unwrap();
+    let rest = out.files.iter().find(|f| f.name == "rest.rs").unwrap();
+    assert!(
+        rest.contents
+            .contains("pub fn items_router(clients: Arc<Clients>) -> Router {")
+    );
+    assert!(
+        rest.contents
+            .contains(".route(\"/items/{id}\", get(items::getitem))")
+    );
+    assert!(rest.contents.contains("c.api.fetch(&path.id).await"));
+    let client = out.files.iter().find(|f| f.name == "client.rs").unwrap();
+    assert!(
+        client
+            .contents
+            .contains("pub async fn fetch(&self, id: &str)")
+    );
+}
+
+#[test]
+fn renames_change_rust_names_only() {
+    let c = renamed(
+        BASE,
+        &[
+            ("api", "store"),
+            ("api.getitem", "fetch-item"),
+            ("api.getitem.id", "item_id"),
+            ("{{TOKEN}}", "api_token"),
+            ("api-rest", "rest"),
+            ("api-rest.getitem", "get"),
+            ("api-mcp", "agents"),
+            ("api-mcp.getitem", "get_one"),
+        ],
+    );
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let api = &ir.apis[0];
+    assert_eq!(api.namespace, "api");
+    assert_eq!(
+        (
+            api.idents.client_type.as_str(),
+            api.idents.clients_field.as_str(),
+            api.idents.base_uri_const.as_str()
+        ),
+        ("StoreClient", "store", "STORE_BASE_URI")
+    );
+    assert_eq!(api.operations[0].ident, "fetch_item");
+    assert_eq!(api.operations[0].path_params[0].ident, "item_id");
+    assert_eq!(ir.binds[0].field, "api_token");
+    assert_eq!(ir.rest[0].idents.router_fn, "rest_router");
+    let op = &ir.rest[0].routes[0].operations[0];
+    assert_eq!((op.name.as_str(), op.ident.as_str()), ("getitem", "get"));
+    assert_eq!(op.path_type.as_deref(), Some("GetPath"));
+    assert_eq!(ir.rest[0].routes[0].path.template, "/items/{id}");
+    assert_eq!(ir.mcp[0].idents.server_type, "AgentsServer");
+    let tool = &ir.mcp[0].tools[0];
+    assert_eq!(
+        (tool.name.as_str(), tool.ident.as_str()),
+        ("getitem", "get_one")
     );
 }
 
@@ -1035,7 +1270,7 @@ fn dialect_repair_of_with_followed_by_repeated_name_is_a_warning() {
         "the first `name:` stays the operation's name"
     );
     assert_eq!(
-        op.args,
+        op.call.args,
         vec![ArgBinding {
             param: "name".into(),
             source: ArgSource::Input("name".into()),

@@ -15,8 +15,11 @@ fn fixtures_generate_their_golden_files() {
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let display = format!("naftiko-codegen/tests/fixtures/{name}/spec.yaml");
+        let renames = naftiko_codegen::Renames::read_beside(&spec)
+            .unwrap_or_else(|e| panic!("the renames of {display}: {e}"));
         let out = naftiko_codegen::Config::new(&spec)
             .display_name(&display)
+            .renames(renames)
             .generate()
             .unwrap_or_else(|e| panic!("{display} does not compile:\n{e}"));
         let stale = naftiko_codegen::stale_files(&dir.join("expected"), &out.files);

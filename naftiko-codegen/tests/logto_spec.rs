@@ -148,11 +148,11 @@ fn logto_spec_with_binding_repair_maps_the_secret_name() {
         .unwrap();
     for op in &route.operations {
         assert!(
-            op.args.iter().any(|a| a.param == "name"
+            op.call.args.iter().any(|a| a.param == "name"
                 && a.source == naftiko_codegen::ir::ArgSource::Input("name".into())),
             "{}: {:?}",
             op.name,
-            op.args
+            op.call.args
         );
     }
 }

@@ -179,7 +179,7 @@ fn check(input: &str) -> Result<Outcome, String> {
             "generate_from_source(): internal error (emitter bug): {m}\ninput: {}",
             preview(input)
         )),
-        Err(e @ (Error::Io { .. } | Error::Config(_))) => Err(format!(
+        Err(e @ (Error::Io { .. } | Error::Config(_) | Error::Renames(_))) => Err(format!(
             "generate_from_source(): unexpected error {e}\ninput: {}",
             preview(input)
         )),

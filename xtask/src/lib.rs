@@ -99,11 +99,21 @@ pub struct Outcome {
     pub rendered: String,
 }
 
+/// The compiler's configuration for the spec `spec` (relative to the workspace root), with the renames of its rename
+/// file (`SPEC.renames` next to `SPEC.yaml`) when it has one.
+pub fn config(root: &Path, spec: &str) -> Result<naftiko_codegen::Config, String> {
+    let path = root.join(spec);
+    let renames = naftiko_codegen::Renames::read_beside(&path).map_err(|e| e.to_string())?;
+    Ok(naftiko_codegen::Config::new(path)
+        .display_name(spec)
+        .renames(renames))
+}
+
 /// Generates every target; with `check`, writes nothing and reports stale files instead.
 pub fn regen(root: &Path, check: bool) -> Result<Vec<Outcome>, String> {
     let mut outcomes = Vec::new();
     for t in targets(root) {
-        let config = naftiko_codegen::Config::new(root.join(&t.spec)).display_name(&t.spec);
+        let config = config(root, &t.spec)?;
         let out = config.generate().map_err(|e| e.to_string())?;
         let dir = root.join(&t.out);
         let files = if check {
@@ -133,8 +143,7 @@ pub fn regen(root: &Path, check: bool) -> Result<Vec<Outcome>, String> {
 pub fn vendor_client(root: &Path, dir: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
     let spec = "spec/logto.naftiko.yaml";
     // The client names the runtime's client module inside the crate itself: the crate needs no `naftiko-runtime`.
-    let out = naftiko_codegen::Config::new(root.join(spec))
-        .display_name(spec)
+    let out = config(root, spec)?
         .rest(false)
         .mcp(false)
         .runtime_path("crate::naftiko_runtime")

@@ -13,7 +13,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate `logto-gateway/src/generated/` and the compiler's golden fixtures from their specs.
+    /// Regenerate `logto-gateway/src/generated/` and the compiler's golden fixtures from their specs, each with the
+    /// renames of its rename file (`SPEC.renames` next to `SPEC.yaml`) when there is one.
     Regen {
         /// Write nothing; exit 1 naming every file that is stale.
         #[arg(long)]

@@ -2,74 +2,66 @@
 //! the exposure's inputs, bound values and literals.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::client::{binding_field, query_type};
 use super::ident;
-use crate::ir::{ArgBinding, ArgSource, ExposedInput, Operation, Param, ParamType};
+use crate::ir::{ArgSource, Call, Capability, ExposedInput, Operation, Param, ParamType};
 
-/// How an exposure's adapter holds its inputs.
-pub(crate) trait Inputs {
-    fn args(&self) -> &[ArgBinding];
-    fn inputs(&self) -> &[ExposedInput];
-    /// The place holding input `i` once parsed: `Option<T>`, or `T` when the input is required.
-    fn place(&self, i: &ExposedInput) -> TokenStream;
+/// A call as an adapter function makes it: `place` gives the place holding an input once parsed (`Option<T>`, or
+/// `T` when the input is required).
+struct Site<'a, P> {
+    cap: &'a Capability,
+    call: &'a Call,
+    place: P,
 }
 
-/// The local variable an input is parsed into.
-pub(crate) fn local(i: &ExposedInput) -> proc_macro2::Ident {
-    format_ident!("in_{}", i.ident.trim_end_matches('_'))
-}
+impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
+    fn source(&self, p: &Param) -> (&ArgSource, Option<&ExposedInput>) {
+        static UNBOUND: ArgSource = ArgSource::Literal(String::new());
+        let src = self
+            .call
+            .args
+            .iter()
+            .find(|a| a.param == p.name)
+            .map(|a| &a.source);
+        let input = match src {
+            Some(ArgSource::Input(n)) => self.call.inputs.iter().find(|i| &i.name == n),
+            _ => None,
+        };
+        // The resolver binds every consumed parameter; a missing binding cannot reach the emitter.
+        (src.unwrap_or(&UNBOUND), input)
+    }
 
-fn source<'a>(e: &'a impl Inputs, p: &Param) -> (&'a ArgSource, Option<&'a ExposedInput>) {
-    static UNBOUND: ArgSource = ArgSource::Literal(String::new());
-    let src = e
-        .args()
-        .iter()
-        .find(|a| a.param == p.name)
-        .map(|a| &a.source);
-    let input = match src {
-        Some(ArgSource::Input(n)) => e.inputs().iter().find(|i| &i.name == n),
-        _ => None,
-    };
-    // The resolver binds every consumed parameter; a missing binding cannot reach the emitter.
-    (src.unwrap_or(&UNBOUND), input)
-}
+    /// `&str` of a bound value, or an early return of `unbound(VAR)` (the adapter runtime's error for a missing one).
+    fn bound(&self, var: &str) -> TokenStream {
+        let f = ident(self.cap.bound(var).map_or(var, |b| b.field.as_str()));
+        quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
+    }
 
-/// `&str` of a bound value, or an early return of `unbound(VAR)` (the adapter runtime's error for a missing one).
-fn bound(var: &str) -> TokenStream {
-    let f = ident(&binding_field(var));
-    quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
-}
-
-/// The arguments of the client call: path parameters (`&str`), then `&query`; the caller appends the body.
-/// Also returns the statement that builds `query`, when the operation has query parameters.
-pub(crate) fn call_args(e: &impl Inputs, op: &Operation) -> (Vec<TokenStream>, TokenStream) {
-    let mut args = Vec::new();
-    for p in &op.path_params {
-        args.push(match source(e, p) {
+    /// A path parameter's argument: `&str`.
+    fn path_arg(&self, p: &Param) -> TokenStream {
+        match self.source(p) {
             (ArgSource::Input(_), Some(i)) => {
-                let place = e.place(i);
+                let place = (self.place)(i);
                 quote!(&#place)
             }
-            (ArgSource::Bound(var), _) => bound(var),
+            (ArgSource::Bound(var), _) => self.bound(var),
             (ArgSource::Literal(l), _) => quote!(#l),
             (ArgSource::Input(n), None) => quote!(#n),
-        });
+        }
     }
-    if op.query_params.is_empty() {
-        return (args, quote!());
-    }
-    let t = format_ident!("{}", query_type(op));
-    let fields = op.query_params.iter().map(|p| {
+
+    /// A query parameter's field of the query struct.
+    fn query_field(&self, p: &Param) -> TokenStream {
         let f = ident(&p.ident);
         let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
-        let v = match source(e, p) {
+        let v = match self.source(p) {
             (ArgSource::Input(_), Some(i)) => {
-                let place = e.place(i);
+                let place = (self.place)(i);
                 // An input that feeds this parameter only is moved; one that feeds several is cloned.
-                let uses = e
-                    .args()
+                let uses = self
+                    .call
+                    .args
                     .iter()
                     .filter(|a| matches!(&a.source, ArgSource::Input(n) if *n == i.name))
                     .count();
@@ -85,14 +77,32 @@ pub(crate) fn call_args(e: &impl Inputs, op: &Operation) -> (Vec<TokenStream>, T
                 }
             }
             (ArgSource::Bound(var), _) => wrap({
-                let b = bound(var);
+                let b = self.bound(var);
                 quote!(#b.to_owned())
             }),
             (ArgSource::Literal(l), _) => wrap(literal(p.ty, l)),
             (ArgSource::Input(n), None) => wrap(quote!(#n.to_owned())),
         };
         quote!(#f: #v,)
-    });
+    }
+}
+
+/// The arguments of the client call `call` makes: path parameters (`&str`), then `&query`; the caller appends the
+/// body. Also returns the statement that builds `query`, when the operation has query parameters. `place` gives the
+/// place holding an input once parsed: `Option<T>`, or `T` when the input is required.
+pub(crate) fn call_args(
+    cap: &Capability,
+    call: &Call,
+    place: impl Fn(&ExposedInput) -> TokenStream,
+) -> (Vec<TokenStream>, TokenStream) {
+    let site = Site { cap, call, place };
+    let op: &Operation = cap.operation(call.target);
+    let mut args: Vec<TokenStream> = op.path_params.iter().map(|p| site.path_arg(p)).collect();
+    let Some(t) = &op.query_type else {
+        return (args, quote!());
+    };
+    let t = ident(t);
+    let fields = op.query_params.iter().map(|p| site.query_field(p));
     args.push(quote!(&query));
     (args, quote!(let query = #t { #(#fields)* };))
 }

@@ -6,17 +6,6 @@ use quote::{format_ident, quote};
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{Auth, Capability, ConsumedApi, Operation, ParamType, TemplatePart, ValueSource};
-use crate::names;
-
-/// The Rust type of a client for `api`.
-pub fn client_type(api: &ConsumedApi) -> String {
-    format!("{}Client", names::type_ident(&api.namespace))
-}
-
-/// The Rust type of an operation's query parameter struct.
-pub fn query_type(op: &Operation) -> String {
-    format!("{}Query", names::type_ident(&op.name))
-}
 
 /// The Rust type a query parameter is held in.
 pub fn param_rust_type(ty: ParamType) -> TokenStream {
@@ -27,16 +16,6 @@ pub fn param_rust_type(ty: ParamType) -> TokenStream {
         ParamType::Boolean => quote!(bool),
         ParamType::Object => quote!(std::collections::BTreeMap<String, String>),
     }
-}
-
-/// The field of [`Clients`] holding the client of `api`.
-pub fn clients_field(api: &ConsumedApi) -> String {
-    names::fn_ident(&api.namespace)
-}
-
-/// The field of `Bindings` holding the bound variable `var`.
-pub fn binding_field(var: &str) -> String {
-    names::fn_ident(&var.to_lowercase())
 }
 
 /// Adds the parts of the client module to `file`.
@@ -71,7 +50,7 @@ fn header(cap: &Capability, runtime: &str) -> TokenStream {
 
 fn bindings(cap: &Capability) -> TokenStream {
     let fields = cap.binds.iter().map(|b| {
-        let f = ident(&binding_field(&b.var));
+        let f = ident(&b.field);
         let doc = format!(" `{{{{{}}}}}`, read from `{}`.", b.var, b.key);
         quote! {
             #[doc = #doc]
@@ -79,7 +58,7 @@ fn bindings(cap: &Capability) -> TokenStream {
         }
     });
     let reads = cap.binds.iter().map(|b| {
-        let f = ident(&binding_field(&b.var));
+        let f = ident(&b.field);
         let key = &b.key;
         quote!(#f: std::env::var(#key).ok().filter(|v| !v.is_empty()).map(Secret::new),)
     });
@@ -104,8 +83,8 @@ fn bindings(cap: &Capability) -> TokenStream {
 
 fn clients(cap: &Capability) -> TokenStream {
     let fields = cap.apis.iter().map(|a| {
-        let f = ident(&clients_field(a));
-        let t = format_ident!("{}", client_type(a));
+        let f = ident(&a.idents.clients_field);
+        let t = ident(&a.idents.client_type);
         let doc = format!(" The client of `{}`.", a.namespace);
         quote! {
             #[doc = #doc]
@@ -129,7 +108,7 @@ fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
         Block::Impl,
         &api.operations,
         move |methods| {
-            let client = format_ident!("{}", client_type(api));
+            let client = ident(&api.idents.client_type);
             quote! {
                 impl #client {
                     pub fn new(transport: Transport) -> Self {
@@ -147,7 +126,9 @@ fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
         method,
     );
     file.items_of(
-        api.operations.iter().filter(|o| !o.query_params.is_empty()),
+        api.operations
+            .iter()
+            .filter_map(|o| Some((o, o.query_type.as_deref()?))),
         query_struct,
     );
 }
@@ -155,17 +136,19 @@ fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
 /// The constants of `api` and its client type.
 fn api_items(api: &ConsumedApi) -> TokenStream {
     let ns = &api.namespace;
-    let client = format_ident!("{}", client_type(api));
-    let prefix = names::const_ident(ns);
-    let base_const = format_ident!("{prefix}_BASE_URI");
+    let client = ident(&api.idents.client_type);
+    let base_const = ident(&api.idents.base_uri_const);
     let base = &api.base_uri.template;
     let placeholders: Vec<&str> = api.base_uri.placeholders().collect();
-    let ph_const = format_ident!("{prefix}_BASE_URI_PLACEHOLDERS");
-    let token_const = match &api.auth {
-        Auth::Bearer {
-            token: ValueSource::Bound(var),
-        } => {
-            let c = format_ident!("{prefix}_BEARER_TOKEN_VAR");
+    let ph_const = ident(&api.idents.placeholders_const);
+    let token_const = api.idents.token_const.as_deref().map(ident);
+    let token_const = match (&api.auth, token_const) {
+        (
+            Auth::Bearer {
+                token: ValueSource::Bound(var),
+            },
+            Some(c),
+        ) => {
             let doc = format!(
                 " The bound variable that holds the bearer token of `{ns}` (`{{{{{var}}}}}`)."
             );
@@ -174,16 +157,18 @@ fn api_items(api: &ConsumedApi) -> TokenStream {
                 pub const #c: &str = #var;
             }
         }
-        Auth::Bearer {
-            token: ValueSource::Literal(tok),
-        } => {
-            let c = format_ident!("{prefix}_BEARER_TOKEN");
+        (
+            Auth::Bearer {
+                token: ValueSource::Literal(tok),
+            },
+            Some(c),
+        ) => {
             quote! {
                 /// The bearer token the spec gives literally.
                 pub const #c: &str = #tok;
             }
         }
-        Auth::None => quote!(),
+        _ => quote!(),
     };
     let mut client_doc = vec![format!("Client for `{ns}`.")];
     if let Some(d) = &api.description {
@@ -227,8 +212,8 @@ fn method(op: &Operation) -> TokenStream {
         let a = ident(&p.ident);
         args.push(quote!(#a: &str));
     }
-    if !op.query_params.is_empty() {
-        let t = format_ident!("{}", query_type(op));
+    if let Some(t) = &op.query_type {
+        let t = ident(t);
         args.push(quote!(query: &#t));
     }
     if op.body {
@@ -253,29 +238,7 @@ fn method(op: &Operation) -> TokenStream {
             quote!(runtime::push_segment(&mut path, #n, #a)?;)
         }
     });
-    let query = if op.query_params.is_empty() {
-        quote!(let q = Query::new();)
-    } else {
-        let pushes = op.query_params.iter().map(|p| {
-            let key = &p.name;
-            let f = ident(&p.ident);
-            match (p.ty, p.required) {
-                (ParamType::Object, true) => quote!(q.push_map(&query.#f);),
-                (ParamType::Object, false) => quote! {
-                    if let Some(m) = &query.#f {
-                        q.push_map(m);
-                    }
-                },
-                (_, true) => quote!(q.push(#key, &query.#f);),
-                (ParamType::String, false) => quote!(q.push_opt(#key, query.#f.as_deref());),
-                (_, false) => quote!(q.push_opt(#key, query.#f);),
-            }
-        });
-        quote! {
-            let mut q = Query::new();
-            #(#pushes)*
-        }
-    };
+    let query = query(op);
     let body = if op.body {
         quote!(body)
     } else {
@@ -292,8 +255,35 @@ fn method(op: &Operation) -> TokenStream {
     }
 }
 
-fn query_struct(op: &Operation) -> TokenStream {
-    let t = format_ident!("{}", query_type(op));
+/// The statements that build `q`, the query `op` sends, from its query struct.
+fn query(op: &Operation) -> TokenStream {
+    if op.query_params.is_empty() {
+        return quote!(let q = Query::new(););
+    }
+    let pushes = op.query_params.iter().map(|p| {
+        let key = &p.name;
+        let f = ident(&p.ident);
+        match (p.ty, p.required) {
+            (ParamType::Object, true) => quote!(q.push_map(&query.#f);),
+            (ParamType::Object, false) => quote! {
+                if let Some(m) = &query.#f {
+                    q.push_map(m);
+                }
+            },
+            (_, true) => quote!(q.push(#key, &query.#f);),
+            (ParamType::String, false) => quote!(q.push_opt(#key, query.#f.as_deref());),
+            (_, false) => quote!(q.push_opt(#key, query.#f);),
+        }
+    });
+    quote! {
+        let mut q = Query::new();
+        #(#pushes)*
+    }
+}
+
+/// The query struct `t` of `op`.
+fn query_struct((op, t): (&Operation, &str)) -> TokenStream {
+    let t = ident(t);
     let doc = format!(" Query parameters of `{}`.", op.name);
     let fields = op.query_params.iter().map(|p| {
         let f = ident(&p.ident);

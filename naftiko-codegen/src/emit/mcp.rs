@@ -1,16 +1,14 @@
 //! The rmcp MCP adapter module: per MCP exposure, a static tool table, a `ServerHandler`, and one function per tool
 //! that validates the arguments and calls the typed client.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use super::args::{Inputs, call_args, local};
-use super::client::clients_field;
+use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{ArgBinding, Capability, ExposedInput, McpAdapter, ParamType, Tool};
-use crate::names;
+use crate::ir::{Capability, McpAdapter, ParamType, Tool};
 
 /// The name of the body argument of POST/PUT/PATCH tools.
 pub const BODY_ARG: &str = "body";
@@ -54,7 +52,7 @@ fn header(runtime: &str) -> TokenStream {
 pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     let mut props = Map::new();
     let mut required = Vec::new();
-    for i in &tool.inputs {
+    for i in &tool.call.inputs {
         let mut p = Map::new();
         p.insert("type".into(), Value::String(i.ty.as_str().into()));
         let mut d = i.description.clone().unwrap_or_default();
@@ -75,15 +73,15 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
             required.push(Value::String(i.name.clone()));
         }
     }
-    if tool.body {
-        let op = cap.operation(tool.call);
+    if tool.call.body {
+        let op = cap.operation(tool.call.target);
         props.insert(
             BODY_ARG.into(),
             json!({
                 "type": "object",
                 "description": format!(
                     "The JSON request body sent to {} ({} {}).",
-                    cap.apis[tool.call.api].namespace,
+                    cap.apis[tool.call.target.api].namespace,
                     op.method.as_str(),
                     op.path.template
                 ),
@@ -99,34 +97,12 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     Value::Object(schema).to_string()
 }
 
-/// The names of the constants an MCP adapter's module declares.
-struct Consts {
-    tools: Ident,
-    name: Ident,
-    instructions: Ident,
-    port: Ident,
-}
-
-impl Consts {
-    fn of(a: &McpAdapter) -> Self {
-        let prefix = names::const_ident(&a.namespace);
-        Consts {
-            tools: format_ident!("{prefix}_TOOLS"),
-            name: format_ident!("{prefix}_NAME"),
-            instructions: format_ident!("{prefix}_INSTRUCTIONS"),
-            port: format_ident!("{prefix}_PORT"),
-        }
-    }
-}
-
 /// The constants of `a` and its tool table.
 fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
-    let Consts {
-        tools: tools_const,
-        name: name_const,
-        instructions: instr_const,
-        port: port_const,
-    } = Consts::of(a);
+    let tools_const = ident(&a.idents.tools_const);
+    let name_const = ident(&a.idents.name_const);
+    let instr_const = ident(&a.idents.instructions_const);
+    let port_const = ident(&a.idents.port_const);
     let ns = &a.namespace;
     let instructions = match &a.description {
         Some(d) => quote!(Some(#d)),
@@ -174,24 +150,23 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     }
 }
 
-/// The tool dispatch function of `a` and its server.
+/// The server of `a`: its tool dispatch ([`Dispatch`](rt::Dispatch)) and its rmcp [`ServerHandler`].
 fn server(a: &McpAdapter) -> TokenStream {
-    let base = names::fn_ident(&a.namespace);
-    let Consts {
-        tools: tools_const,
-        name: name_const,
-        instructions: instr_const,
-        ..
-    } = Consts::of(a);
-    let server = format_ident!("{}Server", names::type_ident(&a.namespace));
-    let module = ident(&base);
-    let ns = &a.namespace;
+    let tools_const = ident(&a.idents.tools_const);
+    let name_const = ident(&a.idents.name_const);
+    let instr_const = ident(&a.idents.instructions_const);
+    let server = ident(&a.idents.server_type);
+    let module = ident(&a.idents.module);
     let arms = a.tools.iter().map(|t| {
         let name = &t.name;
         let f = ident(&t.ident);
         quote!(#name => #module::#f(clients, args).await,)
     });
-    let server_doc = format!(" The `{ns}` MCP server: {} tools.", a.tools.len());
+    let server_doc = format!(
+        " The `{}` MCP server: {} tools.",
+        a.namespace,
+        a.tools.len()
+    );
     quote! {
         #[doc = #server_doc]
         ///
@@ -265,7 +240,7 @@ fn server(a: &McpAdapter) -> TokenStream {
 /// The module of `a`'s tool functions, around `fns`.
 fn tools_module(a: &McpAdapter, runtime: &str, fns: TokenStream) -> TokenStream {
     let rt = super::runtime_path(runtime);
-    let module = ident(&names::fn_ident(&a.namespace));
+    let module = ident(&a.idents.module);
     let module_doc = format!(" Tool functions of `{}`.", a.namespace);
     quote! {
         #[doc = #module_doc]
@@ -289,13 +264,13 @@ fn opt_str(s: Option<&str>) -> TokenStream {
 }
 
 fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
-    let api = &cap.apis[t.call.api];
-    let op = cap.operation(t.call);
-    let client_field = ident(&clients_field(api));
+    let api = &cap.apis[t.call.target.api];
+    let op = cap.operation(t.call.target);
+    let client_field = ident(&api.idents.clients_field);
     let call = ident(&op.ident);
     let name = ident(&t.ident);
-    let mut accepted: Vec<&str> = t.inputs.iter().map(|i| i.name.as_str()).collect();
-    if t.body {
+    let mut accepted: Vec<&str> = t.call.inputs.iter().map(|i| i.name.as_str()).collect();
+    if t.call.body {
         accepted.push(BODY_ARG);
     }
     let mut doc = vec![format!("`{}` → `{}.{}`", t.name, api.namespace, op.name)];
@@ -305,8 +280,8 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     }
     let doc = doc_lines(&doc);
     let mut body = Vec::new();
-    for i in &t.inputs {
-        let f = local(i);
+    for i in &t.call.inputs {
+        let f = ident(&i.local);
         let key = &i.name;
         let getter = format_ident!("{}", i.ty.as_str());
         let ty = i.ty.as_str();
@@ -316,12 +291,15 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             body.push(quote!(let #f = a.#getter(#key)?;));
         }
     }
-    if t.body {
+    if t.call.body {
         body.push(quote!(let body = a.body(#BODY_ARG)?;));
     }
-    let (mut args, query) = call_args(t, op);
+    let (mut args, query) = call_args(cap, &t.call, |i| {
+        let l = ident(&i.local);
+        quote!(#l)
+    });
     body.push(query);
-    if t.body {
+    if t.call.body {
         args.push(quote!(body.as_ref()));
     }
     let args_check = if accepted.is_empty() {
@@ -337,18 +315,5 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             #(#body)*
             Ok(c.#client_field.#call(#(#args),*).await)
         }
-    }
-}
-
-impl Inputs for Tool {
-    fn args(&self) -> &[ArgBinding] {
-        &self.args
-    }
-    fn inputs(&self) -> &[ExposedInput] {
-        &self.inputs
-    }
-    fn place(&self, i: &ExposedInput) -> TokenStream {
-        let l = local(i);
-        quote!(#l)
     }
 }

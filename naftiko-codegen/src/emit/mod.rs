@@ -1,4 +1,4 @@
-//! Stage 4 — emit: the IR → Rust source files, through `quote` → `syn` → `prettyplease`.
+//! Stage 5 — emit: the IR → Rust source files, through `quote` → `syn` → `prettyplease`.
 //!
 //! Output is deterministic: it depends only on the IR, whose lists keep the spec's order, never on hash order.
 

@@ -3,14 +3,18 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::args::{Inputs, call_args, local};
-use super::client::{clients_field, param_rust_type};
+use super::args::call_args;
+use super::client::param_rust_type;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{
-    ArgBinding, Capability, ExposedInput, InputLocation, ParamType, RestAdapter, RestOperation,
+    Capability, ExposedInput, InputLocation, Method, ParamType, RestAdapter, RestOperation,
 };
-use crate::names;
+
+/// axum's method router for `m` (`get`, `post`…).
+fn routing_fn(m: Method) -> proc_macro2::Ident {
+    format_ident!("{}", m.as_str().to_lowercase())
+}
 
 /// Adds the parts of the REST adapter module to `file`.
 pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'a>) {
@@ -22,19 +26,17 @@ pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'
 
 /// The module's documentation and imports.
 fn header(cap: &Capability) -> TokenStream {
-    let mut methods: Vec<&str> = cap
+    let mut methods: Vec<Method> = cap
         .rest
         .iter()
         .flat_map(|a| &a.routes)
         // Only a route's first method is the free function (`get(…)`); the others are methods (`.post(…)`).
         .filter_map(|r| r.operations.first())
-        .map(|o| o.method.as_str())
+        .map(|o| o.method)
         .collect();
-    methods.sort_unstable();
+    methods.sort_unstable_by_key(|m| m.as_str());
     methods.dedup();
-    let methods = methods
-        .iter()
-        .map(|m| format_ident!("{}", m.to_lowercase()));
+    let methods = methods.into_iter().map(routing_fn);
     quote! {
         //! Generated axum REST adapters.
 
@@ -59,12 +61,11 @@ fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: 
 
 /// The constants of `a` and its router constructor.
 fn router(a: &RestAdapter) -> TokenStream {
-    let prefix = names::const_ident(&a.namespace);
-    let port_const = format_ident!("{prefix}_PORT");
-    let routes_const = format_ident!("{prefix}_ROUTES");
+    let port_const = ident(&a.idents.port_const);
+    let routes_const = ident(&a.idents.routes_const);
     let port = a.port;
-    let module = ident(&names::fn_ident(&a.namespace));
-    let router_fn = format_ident!("{}_router", names::fn_ident(&a.namespace));
+    let module = ident(&a.idents.module);
+    let router_fn = ident(&a.idents.router_fn);
     let port_doc = format!(" The port the spec gives `{}`.", a.namespace);
     let routes_doc = format!(
         " Every route of `{}`: method and path, in spec order.",
@@ -76,7 +77,7 @@ fn router(a: &RestAdapter) -> TokenStream {
         let path = r.path.normalized();
         let mut chain = Vec::new();
         for (i, op) in r.operations.iter().enumerate() {
-            let m = format_ident!("{}", op.method.as_str().to_lowercase());
+            let m = routing_fn(op.method);
             let h = ident(&op.ident);
             chain.push(if i == 0 {
                 quote!(#m(#module::#h))
@@ -117,10 +118,10 @@ fn router(a: &RestAdapter) -> TokenStream {
 /// The module of `a`'s handlers, around `handlers`.
 fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> TokenStream {
     let rt = super::runtime_path(runtime);
-    let module = ident(&names::fn_ident(&a.namespace));
+    let module = ident(&a.idents.module);
     let module_doc = format!(" Handlers of `{}`.", a.namespace);
     let ops = || a.routes.iter().flat_map(|r| r.operations.iter());
-    let body_imports = if ops().any(|o| o.body) {
+    let body_imports = if ops().any(|o| o.call.body) {
         quote! {
             use axum::body::Bytes;
             use axum::extract::rejection::BytesRejection;
@@ -128,8 +129,12 @@ fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> Tok
     } else {
         quote!()
     };
-    let path_imports = if ops().any(|o| o.inputs.iter().any(|i| i.location == InputLocation::Path))
-    {
+    let path_imports = if ops().any(|o| {
+        o.call
+            .inputs
+            .iter()
+            .any(|i| i.location == InputLocation::Path)
+    }) {
         quote! {
             use axum::extract::Path;
             use axum::extract::rejection::PathRejection;
@@ -155,26 +160,11 @@ fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> Tok
     }
 }
 
-fn path_struct(op: &RestOperation) -> String {
-    format!("{}Path", names::type_ident(&op.name))
-}
-
 fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
-    let api = &cap.apis[op.call.api];
-    let called = cap.operation(op.call);
-    let client_field = ident(&clients_field(api));
+    let api = &cap.apis[op.call.target.api];
+    let called = cap.operation(op.call.target);
+    let client_field = ident(&api.idents.clients_field);
     let name = ident(&op.ident);
-    let path_inputs: Vec<&ExposedInput> = op
-        .inputs
-        .iter()
-        .filter(|i| i.location == InputLocation::Path)
-        .collect();
-    let query_inputs: Vec<&ExposedInput> = op
-        .inputs
-        .iter()
-        .filter(|i| i.location == InputLocation::Query)
-        .collect();
-
     let mut doc = vec![format!(
         "`{} …` → `{}.{}`",
         op.method.as_str(),
@@ -189,84 +179,27 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
 
     let mut params = vec![quote!(State(c): State<Arc<Clients>>)];
     let mut prelude = Vec::new();
-    let mut items = Vec::new();
-    if !path_inputs.is_empty() {
-        let t = format_ident!("{}", path_struct(op));
-        let fields = path_inputs.iter().map(|i| {
-            let f = ident(&i.ident);
-            let rename = &i.name;
-            quote! {
-                #[serde(rename = #rename)]
-                pub #f: String,
-            }
-        });
-        items.push(quote! {
-            #[derive(serde::Deserialize)]
-            pub struct #t {
-                #(#fields)*
-            }
-        });
+    if let Some(t) = &op.path_type {
+        let t = ident(t);
         params.push(quote!(path: Result<Path<#t>, PathRejection>));
         prelude.push(quote!(let Path(path) = path.map_err(rt::bad_path)?;));
     }
     params.push(quote!(RawQuery(raw): RawQuery));
-    if query_inputs.is_empty() {
-        prelude.push(quote!(rt::no_query(raw.as_deref())?;));
-    } else {
-        let object = query_inputs.iter().find(|i| i.ty == ParamType::Object);
-        let accepted: Vec<&str> = query_inputs
-            .iter()
-            .filter(|i| i.ty != ParamType::Object)
-            .map(|i| i.name.as_str())
-            .collect();
-        for i in &query_inputs {
-            let f = local(i);
-            let ty = param_rust_type(i.ty);
-            prelude.push(quote!(let mut #f: Option<#ty> = None;));
-        }
-        let arms = query_inputs
-            .iter()
-            .filter(|i| i.ty != ParamType::Object)
-            .map(|i| {
-                let f = local(i);
-                let key = &i.name;
-                let parse = format_ident!("parse_{}", i.ty.as_str());
-                quote!(#key => rt::set_once(&mut #f, #key, rt::#parse(#key, &v)?)?,)
-            });
-        let fallback = match object {
-            Some(o) => {
-                let f = local(o);
-                quote!(_ => rt::absorb(&mut #f, k, v)?,)
-            }
-            None => quote!(_ => return Err(rt::unknown_query(&k, &[#(#accepted),*])),),
-        };
-        prelude.push(quote! {
-            for (k, v) in rt::query_pairs(raw.as_deref()) {
-                match k.as_ref() {
-                    #(#arms)*
-                    #fallback
-                }
-            }
-        });
-        for i in query_inputs.iter().filter(|i| i.required) {
-            let f = local(i);
-            let key = &i.name;
-            prelude.push(quote!(let #f = rt::required(#f, #key)?;));
-        }
-    }
-    if op.body {
+    prelude.extend(query_prelude(op));
+    if op.call.body {
         params.push(quote!(body: Result<Bytes, BytesRejection>));
         prelude.push(quote!(let body = rt::json_body(body)?;));
     }
 
-    let (mut args, query) = call_args(op, called);
+    let (mut args, query) = call_args(cap, &op.call, place);
     prelude.push(query);
-    if op.body {
+    if op.call.body {
         args.push(quote!(body.as_deref()));
     }
     let call = ident(&called.ident);
+    let path_struct = path_struct(op);
     quote! {
-        #(#items)*
+        #path_struct
 
         #doc
         pub async fn #name(#(#params),*) -> Result<Response, rt::Problem> {
@@ -276,20 +209,96 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
     }
 }
 
-impl Inputs for RestOperation {
-    fn args(&self) -> &[ArgBinding] {
-        &self.args
-    }
-    fn inputs(&self) -> &[ExposedInput] {
-        &self.inputs
-    }
-    fn place(&self, i: &ExposedInput) -> TokenStream {
-        if i.location == InputLocation::Path {
+/// The struct a handler reads its path inputs into, when it has any.
+fn path_struct(op: &RestOperation) -> TokenStream {
+    let Some(t) = &op.path_type else {
+        return quote!();
+    };
+    let t = ident(t);
+    let fields = op
+        .call
+        .inputs
+        .iter()
+        .filter(|i| i.location == InputLocation::Path)
+        .map(|i| {
             let f = ident(&i.ident);
-            quote!(path.#f)
-        } else {
-            let l = local(i);
-            quote!(#l)
+            let rename = &i.name;
+            quote! {
+                #[serde(rename = #rename)]
+                pub #f: String,
+            }
+        });
+    quote! {
+        #[derive(serde::Deserialize)]
+        pub struct #t {
+            #(#fields)*
         }
+    }
+}
+
+/// The statements that read a handler's query inputs from the raw query, each into its local; without query
+/// inputs, the one that refuses any query.
+fn query_prelude(op: &RestOperation) -> Vec<TokenStream> {
+    let query_inputs: Vec<&ExposedInput> = op
+        .call
+        .inputs
+        .iter()
+        .filter(|i| i.location == InputLocation::Query)
+        .collect();
+    if query_inputs.is_empty() {
+        return vec![quote!(rt::no_query(raw.as_deref())?;)];
+    }
+    let mut prelude = Vec::new();
+    let object = query_inputs.iter().find(|i| i.ty == ParamType::Object);
+    let accepted: Vec<&str> = query_inputs
+        .iter()
+        .filter(|i| i.ty != ParamType::Object)
+        .map(|i| i.name.as_str())
+        .collect();
+    for i in &query_inputs {
+        let f = ident(&i.local);
+        let ty = param_rust_type(i.ty);
+        prelude.push(quote!(let mut #f: Option<#ty> = None;));
+    }
+    let arms = query_inputs
+        .iter()
+        .filter(|i| i.ty != ParamType::Object)
+        .map(|i| {
+            let f = ident(&i.local);
+            let key = &i.name;
+            let parse = format_ident!("parse_{}", i.ty.as_str());
+            quote!(#key => rt::set_once(&mut #f, #key, rt::#parse(#key, &v)?)?,)
+        });
+    let fallback = match object {
+        Some(o) => {
+            let f = ident(&o.local);
+            quote!(_ => rt::absorb(&mut #f, k, v)?,)
+        }
+        None => quote!(_ => return Err(rt::unknown_query(&k, &[#(#accepted),*])),),
+    };
+    prelude.push(quote! {
+        for (k, v) in rt::query_pairs(raw.as_deref()) {
+            match k.as_ref() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    });
+    for i in query_inputs.iter().filter(|i| i.required) {
+        let f = ident(&i.local);
+        let key = &i.name;
+        prelude.push(quote!(let #f = rt::required(#f, #key)?;));
+    }
+    prelude
+}
+
+/// Where a handler holds input `i` once parsed: a field of the path struct, or a local.
+fn place(i: &ExposedInput) -> TokenStream {
+    if i.location == InputLocation::Path {
+        let f = ident(&i.ident);
+        quote!(path.#f)
+    } else {
+        let l = ident(&i.local);
+        quote!(#l)
     }
 }

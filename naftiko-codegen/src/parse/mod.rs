@@ -41,6 +41,7 @@ pub fn parse(source: &str) -> Result<Document, Diagnostic> {
                 code: Code::Syntax,
                 pos,
                 message: format!("malformed spec: {message}"),
+                notes: Vec::new(),
             })
         }
     }

@@ -9,6 +9,10 @@ pub mod minimal;
 #[path = "../../fixtures/kitchen-sink/expected/mod.rs"]
 pub mod kitchen_sink;
 
+#[rustfmt::skip]
+#[path = "../../fixtures/renamed/expected/mod.rs"]
+pub mod renamed;
+
 #[cfg(test)]
 mod tests {
     use super::kitchen_sink::client::{ListProductsQuery, ShopClient, StatusClient};
@@ -47,5 +51,44 @@ mod tests {
             super::minimal::client::NOTES_BEARER_TOKEN_VAR,
             "NOTES_TOKEN"
         );
+    }
+
+    /// The rename file next to the fixture's spec chose these Rust names; the spec's names stay on the wire.
+    #[test]
+    fn renamed_names_are_the_rename_files() {
+        use super::renamed::client::{
+            ArchiveClient, Bindings, Clients, GetitemQuery, ListItemsQuery, MY_API_BASE_URI,
+            MyApiClient,
+        };
+        use naftiko_runtime::client::{Auth, Transport, TransportConfig};
+        use super::renamed::{mcp, rest};
+
+        let transport =
+            Transport::new(TransportConfig::new("http://127.0.0.1:9", Auth::None)).unwrap();
+        let clients = Clients {
+            my_api: MyApiClient::new(transport.clone()),
+            archive: ArchiveClient::new(transport),
+            bindings: Bindings { token: None },
+        };
+        let q = GetitemQuery {
+            kind: Some("full".into()),
+        };
+        // Only the types are checked here; nothing is sent.
+        drop(clients.my_api.getitem("i1", &q));
+        drop(
+            clients
+                .archive
+                .list_items(&ListItemsQuery { limit: Some(5) }),
+        );
+        assert_eq!(MY_API_BASE_URI, "https://items.example");
+        assert_eq!(
+            rest::ITEMS_ROUTES,
+            &[("GET", "/items/{id}"), ("GET", "/archive")]
+        );
+        let _router: fn(std::sync::Arc<Clients>) -> axum::Router = rest::items_router;
+        assert_eq!(mcp::AGENTS_NAME, "items-mcp");
+        assert_eq!(mcp::AGENTS_TOOLS[0].name, "getitem");
+        assert!(mcp::AGENTS_TOOLS[0].input_schema.contains(r#""type":{"#));
+        let _server: fn(std::sync::Arc<Clients>) -> mcp::AgentsServer = mcp::AgentsServer::new;
     }
 }

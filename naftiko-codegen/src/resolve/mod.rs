@@ -1,0 +1,151 @@
+//! Stage 2 — resolve: the serde model → the IR. Every reference (`call`, `with`, `{{VAR}}`, path placeholders) is
+//! looked up here; every problem found is reported and resolution goes on, so one run reports them all.
+//!
+//! One module per part of the spec: `binds` (bound values), `consumes` and `operation` (consumed APIs and their
+//! operations), `exposes` (what every exposure shares), `rest` and `mcp` (the two exposure types), `call` (an
+//! exposure's call of a consumed operation, its `with:` bindings), `repair` (the dialect repair of `with:`),
+//! `templates` (paths and base URIs), `outputs`, and `fields` (reading any object's fields).
+
+mod binds;
+mod call;
+mod consumes;
+mod exposes;
+mod fields;
+mod mcp;
+mod operation;
+mod outputs;
+mod repair;
+mod rest;
+mod templates;
+
+use std::collections::BTreeMap;
+
+use self::fields::{items, report_extra, req, text, unsupported};
+use crate::diagnostic::{Code, Diagnostics, Pos};
+use crate::ir::{BoundKey, Capability, ConsumedApi};
+use crate::parse::model::{self, SpecObject};
+
+/// The only version of the format this compiler reads.
+pub const FORMAT_VERSION: &str = "1.0.0-alpha2";
+
+/// Resolves a parsed document. Returns the IR when the document was complete enough to build one; the IR of a
+/// document with errors is only fit for further checking, never for emitting.
+pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability> {
+    let root = Pos::new(1, 1);
+    report_extra(doc, d);
+    match req(&doc.naftiko, "naftiko", model::Document::WHAT, root, d) {
+        Some(v) if v.value != FORMAT_VERSION => d.error(
+            Code::Version,
+            v.pos,
+            format!(
+                "unsupported format version `{}`: this compiler reads `naftiko: {FORMAT_VERSION}`",
+                v.value
+            ),
+        ),
+        _ => {}
+    }
+    let (label, description) = match req(&doc.info, "info", model::Document::WHAT, root, d) {
+        Some(info) => {
+            report_extra(&info.value, d);
+            let label = req(&info.value.label, "label", "info", info.pos, d)
+                .map(|f| fields::clean_text(&f.value));
+            (label, text(&info.value.description))
+        }
+        None => (None, None),
+    };
+    if let Some(f) = &doc.consumes {
+        d.unsupported(
+            f.key_pos,
+            "file-scope `consumes` (declare them under `capability.consumes`)",
+        );
+    }
+    if let Some(f) = &doc.binds {
+        d.unsupported(
+            f.key_pos,
+            "file-scope `binds` (declare them under `capability.binds`)",
+        );
+    }
+    let cap = req(
+        &doc.capability,
+        "capability",
+        model::Document::WHAT,
+        root,
+        d,
+    )?;
+    let mut r = Resolver {
+        d,
+        binds: Vec::new(),
+        op_indexes: Vec::new(),
+    };
+    let cap = r.capability(&cap.value, cap.pos);
+    Some(Capability {
+        label: label.unwrap_or_default(),
+        description,
+        ..cap
+    })
+}
+
+/// The resolver's state: the diagnostics sink, and what later parts of the spec look up.
+struct Resolver<'d> {
+    d: &'d mut Diagnostics,
+    /// The bound variables, declared before anything that names them is resolved.
+    binds: Vec<BoundKey>,
+    /// Per consumed API, operation name → index, for `call:` lookups.
+    op_indexes: Vec<BTreeMap<String, usize>>,
+}
+
+impl Resolver<'_> {
+    fn capability(&mut self, cap: &model::Capability, at: Pos) -> Capability {
+        report_extra(cap, self.d);
+        unsupported(&cap.aggregates, "`aggregates` (domain functions)", self.d);
+        for b in items(&cap.binds) {
+            self.binding(&b.value, model::pos_of(b));
+        }
+        if cap.consumes.is_none() && cap.exposes.is_none() {
+            self.d.error(
+                Code::MissingField,
+                at,
+                "capability needs `consumes`, `exposes`, or both",
+            );
+        }
+        let apis = self.consumed_apis(cap);
+        let mut rest = Vec::new();
+        let mut mcp = Vec::new();
+        for e in items(&cap.exposes) {
+            self.exposure(&e.value, model::pos_of(e), &apis, &mut rest, &mut mcp);
+        }
+        Capability {
+            label: String::new(),
+            description: None,
+            apis,
+            binds: std::mem::take(&mut self.binds),
+            rest,
+            mcp,
+        }
+    }
+
+    /// The consumed APIs, each namespace once.
+    fn consumed_apis(&mut self, cap: &model::Capability) -> Vec<ConsumedApi> {
+        let mut apis: Vec<ConsumedApi> = Vec::new();
+        let mut seen_ns: BTreeMap<String, Pos> = BTreeMap::new();
+        for c in items(&cap.consumes) {
+            let Some(api) = self.consumes(&c.value, model::pos_of(c)) else {
+                continue;
+            };
+            if let Some(first) = seen_ns.get(&api.namespace) {
+                self.d.error(
+                    Code::DuplicateName,
+                    model::pos_of(c),
+                    format!(
+                        "consumed namespace `{}` is declared twice (first at {first})",
+                        api.namespace
+                    ),
+                );
+                continue;
+            }
+            seen_ns.insert(api.namespace.clone(), model::pos_of(c));
+            apis.push(api);
+        }
+        apis
+    }
+}

@@ -1,0 +1,273 @@
+//! Consumed operations: method, path and query parameters (declared, or inferred from the path), output.
+
+use std::collections::BTreeMap;
+
+use super::Resolver;
+use super::fields::{items, method, param_type, report_extra, req, text, unsupported};
+use super::outputs::output_mapping;
+use crate::diagnostic::{Code, Pos};
+use crate::ir::{Operation, OutputMapping, Param, ParamType, PathTemplate};
+use crate::names;
+use crate::parse::model::{self, Field};
+
+/// The parameters an operation declares (`inputParameters`).
+#[derive(Default)]
+struct Declared {
+    /// `in: path`, by name; ordered by the path later.
+    path: BTreeMap<String, Param>,
+    /// `in: query`, in declaration order.
+    query: Vec<Param>,
+    /// Every declared name, where it is declared.
+    seen: BTreeMap<String, Pos>,
+}
+
+impl Resolver<'_> {
+    /// A consumed operation of the API `ns`, on the resource path `path` (absent when the resource has none).
+    pub(super) fn operation(
+        &mut self,
+        o: &model::ConsumedOperation,
+        at: Pos,
+        ns: &str,
+        path: Option<&PathTemplate>,
+    ) -> Option<Operation> {
+        report_extra(o, self.d);
+        let name = req(&o.name, "name", "consumed operation", at, self.d);
+        let method = method(&o.method, self.d);
+        self.consumed_output(o);
+        let mut declared = Declared::default();
+        for p in items(&o.input_parameters) {
+            self.declared_param(&p.value, model::pos_of(p), path, &mut declared);
+        }
+        let op_name = name.map(|n| n.value.as_str()).unwrap_or_default();
+        let inferred_at = name.map(|n| n.pos).unwrap_or(at);
+        let path_params = match path {
+            Some(path) => {
+                self.path_params(path, &mut declared, &format!("{ns}.{op_name}"), inferred_at)
+            }
+            None => Vec::new(),
+        };
+        let name = name?;
+        if !names::is_kebab_ident(&name.value) {
+            self.d.error(
+                Code::InvalidValue,
+                name.pos,
+                format!(
+                    "operation name `{}` must match `^[a-zA-Z0-9-]+$`",
+                    name.value
+                ),
+            );
+        }
+        let method = method?;
+        Some(Operation {
+            ident: String::new(),
+            query_type: None,
+            name: name.value.clone(),
+            description: text(&o.description),
+            method,
+            path: path?.clone(),
+            path_params,
+            query_params: declared.query,
+            body: method.has_body(),
+            output: OutputMapping::Whole,
+            pos: at,
+        })
+    }
+
+    /// What the operation says of its output and body: JSON, the whole response, no request body template.
+    fn consumed_output(&mut self, o: &model::ConsumedOperation) {
+        if let Some(f) = &o.output_raw_format
+            && f.value != "json"
+        {
+            self.d.unsupported(
+                f.pos,
+                format!(
+                    "`outputRawFormat: {}` (only `json` is implemented)",
+                    f.value
+                ),
+            );
+        }
+        unsupported(&o.output_schema, "`outputSchema`", self.d);
+        unsupported(
+            &o.body,
+            "request `body` templates (the caller's JSON body is forwarded as is)",
+            self.d,
+        );
+        let outs = items(&o.output_parameters);
+        if outs.len() > 1 {
+            self.d.unsupported(
+                model::pos_of(&outs[1]),
+                "several consumed output parameters (one `value: $.` is implemented)",
+            );
+        }
+        let what = "consumed output parameter";
+        for p in outs {
+            let p_pos = model::pos_of(p);
+            report_extra(&p.value, self.d);
+            req(&p.value.name, "name", what, p_pos, self.d);
+            req(&p.value.r#type, "type", what, p_pos, self.d);
+            output_mapping(req(&p.value.value, "value", what, p_pos, self.d), self.d);
+        }
+    }
+
+    /// One declared parameter, added to `declared` unless it is invalid or repeated.
+    fn declared_param(
+        &mut self,
+        p: &model::ConsumedInputParameter,
+        p_pos: Pos,
+        path: Option<&PathTemplate>,
+        declared: &mut Declared,
+    ) {
+        report_extra(p, self.d);
+        let what = "consumed input parameter";
+        let pname = req(&p.name, "name", what, p_pos, self.d);
+        let loc = req(&p.r#in, "in", what, p_pos, self.d);
+        unsupported(
+            &p.value,
+            "parameter `value` (static or computed parameter values)",
+            self.d,
+        );
+        let ty = param_type(&p.r#type, self.d);
+        let (Some(pname), Some(loc), Some(ty)) = (pname, loc, ty) else {
+            return;
+        };
+        if !names::is_param_name(&pname.value) {
+            self.d.error(
+                Code::InvalidValue,
+                pname.pos,
+                format!(
+                    "parameter name `{}` must match `^[a-zA-Z0-9-_*]+$`",
+                    pname.value
+                ),
+            );
+            return;
+        }
+        if let Some(first) = declared.seen.insert(pname.value.clone(), pname.pos) {
+            self.d.error(
+                Code::DuplicateName,
+                pname.pos,
+                format!(
+                    "parameter `{}` is declared twice (first at {first})",
+                    pname.value
+                ),
+            );
+            return;
+        }
+        let param = |required: bool| Param {
+            ident: String::new(),
+            name: pname.value.clone(),
+            ty,
+            description: text(&p.description),
+            required,
+            declared: true,
+            pos: pname.pos,
+        };
+        match loc.value.as_str() {
+            "query" => declared
+                .query
+                .push(param(p.required.as_ref().is_some_and(|r| r.value))),
+            "path" => {
+                if self.valid_path_param(p, p_pos, pname, ty, path) {
+                    declared.path.insert(pname.value.clone(), param(true));
+                }
+            }
+            "header" | "cookie" | "body" | "environment" => {
+                self.d
+                    .unsupported(loc.pos, format!("`in: {}` parameters", loc.value));
+            }
+            other => self.d.error(
+                Code::InvalidValue,
+                loc.pos,
+                format!(
+                    "`in: {other}` is not one of query, path, header, cookie, body, environment"
+                ),
+            ),
+        }
+    }
+
+    /// Whether a declared `in: path` parameter can be one: not an object, not optional, and in the path.
+    fn valid_path_param(
+        &mut self,
+        p: &model::ConsumedInputParameter,
+        p_pos: Pos,
+        pname: &Field<String>,
+        ty: ParamType,
+        path: Option<&PathTemplate>,
+    ) -> bool {
+        if ty == ParamType::Object {
+            self.d.error(
+                Code::InvalidValue,
+                p.r#type.as_ref().map(|t| t.pos).unwrap_or(p_pos),
+                format!("path parameter `{}` cannot be an object", pname.value),
+            );
+            return false;
+        }
+        if let Some(r) = &p.required
+            && !r.value
+        {
+            self.d.error(
+                Code::InvalidValue,
+                r.pos,
+                format!("path parameter `{}` is always required", pname.value),
+            );
+        }
+        if let Some(t) = path.filter(|t| !t.params().any(|n| n == pname.value)) {
+            self.d.error(
+                Code::InvalidValue,
+                pname.pos,
+                format!(
+                    "path parameter `{}` does not appear in the path `{}`",
+                    pname.value, t.template
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// The path parameters in path order: the declared ones, and a required string for each placeholder that is not
+    /// declared (with a warning). `called` names the operation (`ns.op`) in that warning.
+    fn path_params(
+        &mut self,
+        path: &PathTemplate,
+        declared: &mut Declared,
+        called: &str,
+        inferred_at: Pos,
+    ) -> Vec<Param> {
+        let mut params = Vec::new();
+        for n in path.params() {
+            if let Some(p) = declared.path.remove(n) {
+                params.push(p);
+                continue;
+            }
+            if declared.query.iter().any(|q| q.name == n) {
+                self.d.error(
+                    Code::InvalidValue,
+                    declared.seen.get(n).copied().unwrap_or(inferred_at),
+                    format!(
+                        "`{n}` is a placeholder of the path `{}` but is declared `in: query`",
+                        path.template
+                    ),
+                );
+                continue;
+            }
+            self.d.warning(
+                Code::InferredPathParam,
+                inferred_at,
+                format!(
+                    "path parameter `{n}` of `{called}` is not declared; read as a required string (path `{}`)",
+                    path.template
+                ),
+            );
+            params.push(Param {
+                ident: String::new(),
+                name: n.to_owned(),
+                ty: ParamType::String,
+                description: None,
+                required: true,
+                declared: false,
+                pos: inferred_at,
+            });
+        }
+        params
+    }
+}

@@ -1,0 +1,300 @@
+//! REST exposures: resources, their inputs (path placeholders and declared parameters), and the operations that
+//! call consumed ones, grouped into one route per path.
+
+use std::collections::BTreeMap;
+
+use super::Resolver;
+use super::call::{CallSite, Called, Ctx};
+use super::fields::{
+    items, method, not_here, param_type, port, report_extra, report_extra_keys, req, text,
+    unsupported,
+};
+use super::outputs::exposed_output;
+use super::templates::path_template;
+use crate::diagnostic::{Code, Pos};
+use crate::ir::{
+    Call, ConsumedApi, ExposedInput, InputLocation, ParamType, PathTemplate, RestAdapter,
+    RestIdents, RestOperation, RestRoute,
+};
+use crate::parse::model;
+
+/// The resource an exposed operation belongs to.
+struct Resource<'a> {
+    path: &'a PathTemplate,
+    /// Its placeholders and declared inputs, which each of its operations starts from.
+    inputs: &'a [ExposedInput],
+}
+
+/// The placeholders of an exposed path, each a required string input.
+fn placeholder_inputs(path: &PathTemplate, pos: Pos) -> Vec<ExposedInput> {
+    path.params()
+        .map(|n| ExposedInput {
+            name: n.to_owned(),
+            ident: String::new(),
+            local: String::new(),
+            for_param: false,
+            ty: ParamType::String,
+            description: None,
+            required: true,
+            location: InputLocation::Path,
+            pos,
+        })
+        .collect()
+}
+
+impl Resolver<'_> {
+    pub(super) fn rest(
+        &mut self,
+        e: &model::Exposure,
+        at: Pos,
+        apis: &[ConsumedApi],
+    ) -> Option<RestAdapter> {
+        let what = "a rest exposure";
+        let ns = self.exposure_common(e, at, what);
+        not_here(&e.tools, "tools", what, self.d);
+        not_here(&e.prompts, "prompts", what, self.d);
+        not_here(&e.transport, "transport", what, self.d);
+        let port = req(&e.port, "port", "rest exposure", at, self.d).and_then(|p| port(p, self.d));
+        let mut routes: Vec<RestRoute> = Vec::new();
+        // Normalised path → index in `routes`.
+        let mut route_index: BTreeMap<String, usize> = BTreeMap::new();
+        let ns_name = ns.map(|n| n.value.as_str());
+        for r in items(&e.resources) {
+            let Some((path, ops)) = self.rest_resource(&r.value, model::pos_of(r), apis, ns_name)
+            else {
+                continue;
+            };
+            let normalized = path.normalized();
+            for op in ops {
+                match route_index.get(&normalized) {
+                    Some(&i) => routes[i].operations.push(op),
+                    None => {
+                        route_index.insert(normalized.clone(), routes.len());
+                        routes.push(RestRoute {
+                            path: path.clone(),
+                            operations: vec![op],
+                        });
+                    }
+                }
+            }
+        }
+        let ns = ns?;
+        Some(RestAdapter {
+            namespace: ns.value.clone(),
+            namespace_pos: ns.pos,
+            description: text(&e.description),
+            port: port?,
+            routes,
+            idents: RestIdents::default(),
+        })
+    }
+
+    /// One exposed resource: its path and its operations.
+    fn rest_resource(
+        &mut self,
+        r: &model::ExposedResource,
+        r_pos: Pos,
+        apis: &[ConsumedApi],
+        ns: Option<&str>,
+    ) -> Option<(PathTemplate, Vec<RestOperation>)> {
+        report_extra(r, self.d);
+        for (f, key) in [
+            (&r.uri, "uri"),
+            (&r.mime_type, "mimeType"),
+            (&r.call, "call"),
+            (&r.with, "with"),
+            (&r.steps, "steps"),
+            (&r.mappings, "mappings"),
+            (&r.output_parameters, "outputParameters"),
+            (&r.location, "location"),
+        ] {
+            not_here(
+                f,
+                key,
+                "a REST resource (it belongs on its operations)",
+                self.d,
+            );
+        }
+        unsupported(&r.forward, "`forward` (header forwarding)", self.d);
+        let path = req(&r.path, "path", "exposed resource", r_pos, self.d)
+            .and_then(|p| path_template(p, self.d))?;
+        if r.operations.is_none() && r.forward.is_none() {
+            self.d.error(
+                Code::MissingField,
+                r_pos,
+                "missing required field `operations` in exposed resource",
+            );
+        }
+        let path_pos = r.path.as_ref().map(|p| p.pos).unwrap_or(r_pos);
+        let mut inputs = placeholder_inputs(&path, path_pos);
+        self.declared_inputs(items(&r.input_parameters), &path, &mut inputs);
+        let resource = Resource {
+            path: &path,
+            inputs: &inputs,
+        };
+        let ops = items(&r.operations)
+            .iter()
+            .filter_map(|o| self.rest_operation(&o.value, model::pos_of(o), apis, &resource, ns))
+            .collect();
+        Some((path, ops))
+    }
+
+    /// Adds (or describes) the declared REST inputs to `inputs`.
+    fn declared_inputs(
+        &mut self,
+        declared: &[serde_saphyr::Spanned<model::ExposedInputParameter>],
+        path: &PathTemplate,
+        inputs: &mut Vec<ExposedInput>,
+    ) {
+        for p in declared {
+            let Some(input) = self.declared_input(&p.value, model::pos_of(p), path) else {
+                continue;
+            };
+            match inputs.iter_mut().find(|i| i.name == input.name) {
+                Some(existing)
+                    if existing.location == InputLocation::Path
+                        && existing.description.is_none() =>
+                {
+                    *existing = input
+                }
+                Some(_) => self.d.error(
+                    Code::DuplicateName,
+                    input.pos,
+                    format!("input `{}` is declared twice", input.name),
+                ),
+                None => inputs.push(input),
+            }
+        }
+    }
+
+    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, or `in: query`.
+    fn declared_input(
+        &mut self,
+        p: &model::ExposedInputParameter,
+        p_pos: Pos,
+        path: &PathTemplate,
+    ) -> Option<ExposedInput> {
+        report_extra(p, self.d);
+        let name = req(&p.name, "name", "exposed input parameter", p_pos, self.d);
+        let loc = req(&p.r#in, "in", "exposed input parameter", p_pos, self.d);
+        unsupported(&p.pattern, "input `pattern`", self.d);
+        unsupported(&p.value, "input `value`", self.d);
+        let ty = param_type(&p.r#type, self.d);
+        let (name, loc, ty) = (name?, loc?, ty?);
+        let location = match loc.value.as_str() {
+            "path" => InputLocation::Path,
+            "query" => InputLocation::Query,
+            "header" | "cookie" | "body" => {
+                self.d
+                    .unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
+                return None;
+            }
+            other => {
+                self.d.error(
+                    Code::InvalidValue,
+                    loc.pos,
+                    format!("`in: {other}` is not one of query, path, header, cookie, body"),
+                );
+                return None;
+            }
+        };
+        let in_path = path.params().any(|n| n == name.value);
+        if (location == InputLocation::Path) != in_path {
+            self.d.error(
+                Code::InvalidValue,
+                loc.pos,
+                if in_path {
+                    format!(
+                        "`{}` is a placeholder of `{}`: declare it `in: path`",
+                        name.value, path.template
+                    )
+                } else {
+                    format!(
+                        "path input `{}` does not appear in `{}`",
+                        name.value, path.template
+                    )
+                },
+            );
+            return None;
+        }
+        Some(ExposedInput {
+            name: name.value.clone(),
+            ident: String::new(),
+            local: String::new(),
+            for_param: false,
+            ty,
+            description: text(&p.description),
+            required: location == InputLocation::Path
+                || p.required.as_ref().is_some_and(|r| r.value),
+            location,
+            pos: name.pos,
+        })
+    }
+
+    fn rest_operation(
+        &mut self,
+        o: &model::ExposedOperation,
+        at: Pos,
+        apis: &[ConsumedApi],
+        resource: &Resource,
+        ns: Option<&str>,
+    ) -> Option<RestOperation> {
+        let site = CallSite {
+            ctx: Ctx::Rest,
+            ns,
+            pos: at,
+            path: Some(resource.path),
+        };
+        let (entries, extra) = self.with_entries(o, &o.with, &site);
+        report_extra_keys(o, extra.into_iter(), self.d);
+        unsupported(&o.r#ref, "`ref` (aggregate functions)", self.d);
+        unsupported(&o.steps, "`steps` (orchestrated operations)", self.d);
+        unsupported(&o.mappings, "`mappings` (orchestrated operations)", self.d);
+        let method = method(&o.method, self.d);
+        let output = exposed_output(&o.output_parameters, self.d);
+        let mut inputs = resource.inputs.to_vec();
+        self.declared_inputs(items(&o.input_parameters), resource.path, &mut inputs);
+        let orchestrated = o.steps.is_some() || o.r#ref.is_some();
+        let what = "exposed operation";
+        let target = self.called_operation(&o.call, orchestrated, at, what, apis)?;
+        let api = &apis[target.api];
+        let op = &api.operations[target.op];
+        let called = Called {
+            ns: &api.namespace,
+            op,
+        };
+        let args = self.bind_args(&site, &called, &entries, &mut inputs);
+        // Path inputs first, in path order; then query inputs in order.
+        inputs.sort_by_key(|i| match i.location {
+            InputLocation::Path => (
+                0,
+                resource
+                    .path
+                    .params()
+                    .position(|n| n == i.name)
+                    .unwrap_or(usize::MAX),
+            ),
+            InputLocation::Query => (1, 0),
+        });
+        let name = o
+            .name
+            .as_ref()
+            .map_or_else(|| op.name.clone(), |n| n.value.clone());
+        let method = method?;
+        Some(RestOperation {
+            ident: String::new(),
+            path_type: None,
+            name,
+            description: text(&o.description).or_else(|| op.description.clone()),
+            method,
+            call: Call {
+                target,
+                inputs,
+                args,
+                body: method.has_body(),
+                output,
+            },
+            pos: at,
+        })
+    }
+}
