@@ -15,22 +15,19 @@
 //!
 //! Without a running server these tests are skipped with a message saying what to run; under `CI=true` or
 //! `REAL_LOGTO_REQUIRED=1` they fail instead.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::spec::{self, Spec};
 use e2e_tests::mcp_bridge::McpBridge;
 use e2e_tests::real_logto::{Answer, Body, Direct, RealLogto, send};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, http_client};
 use logto_gateway::generated::runtime::Auth;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
-use support::spec::{self, Spec};
 use tokio::sync::Mutex;
 
 /// Names of every object the suite creates start with this.
@@ -514,7 +511,7 @@ impl Suite {
                         .disagree(op, format!("a JSON-RPC error {r} for Logto's {direct:?}"));
                 };
                 let is_error = result["isError"] == true;
-                let text = support::mcp::text(result);
+                let text = crate::support::mcp::text(result);
                 if !direct.is_success() {
                     let mut missing = vec![];
                     let status = direct.status.to_string();

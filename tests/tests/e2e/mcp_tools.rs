@@ -2,12 +2,11 @@
 //! argument and upstream errors, hostile values, inbound authentication, `Host` and `Origin` checks, and shutdown.
 //! Tools, their arguments and what each must send upstream come from reading `spec/logto.naftiko.yaml` with a plain
 //! YAML parser (`support::spec`), not from the compiler, so that a generator mistake shows up here.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::time::{Duration, Instant};
 
+use crate::support::mcp::{is_error, text, tool_differences};
+use crate::support::spec::{self, ArgKind, QueryPart, ToolCase, encode_segment, query_matches};
 use e2e_tests::mock::closed_port;
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Reply, assert_took, http_client};
 use rmcp::model::{CallToolRequestParams, ErrorCode, ProtocolVersion};
@@ -16,8 +15,6 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceError, ServiceExt};
 use serde_json::{Value, json};
-use support::mcp::{is_error, text, tool_differences};
-use support::spec::{self, ArgKind, QueryPart, ToolCase, encode_segment, query_matches};
 
 const TOKEN: &str = "logto-token-mcp-7d41c2";
 const INBOUND: &str = "inbound-mcp-secret-93a1";

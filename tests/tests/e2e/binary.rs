@@ -1,16 +1,13 @@
 //! The real `logto-gateway` binary: start-up, every route once, SIGTERM; and configuration errors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::bin::{gateway_binary, gateway_command};
+use crate::support::spec::{self, query_matches};
 use e2e_tests::{MockUpstream, Reply, http_client};
-use support::bin::{gateway_binary, gateway_command};
-use support::spec::{self, query_matches};
 
 const BIN_TOKEN: &str = "SECRET-binary-logto-token-6b2f";
 

@@ -28,7 +28,6 @@
 //!
 //! Prism is installed into `tests/.prism/` by `bash tests/prism/install.sh` (which `cargo xtask test` runs). Without it
 //! the test fails in CI (`CI=true`) or with `PRISM_REQUIRED=1`, and is skipped (with a message) otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -38,11 +37,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::spec::{placeholders, repair};
 use serde_json::{Value as Json, json};
 use serde_yaml::Value as Yaml;
-use support::spec::{placeholders, repair};
-
-mod support;
 
 const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
 const DOC_PATH: &str = concat!(

@@ -6,20 +6,17 @@
 //!
 //! Without `tests/.venv/bin/python` these tests fail in CI (`CI=true`) or with `MCP_PYTHON_REQUIRED=1`, and are
 //! skipped (with a message) otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::bin::{gateway_binary, is_gateway_env};
+use crate::support::mcp::{is_error, text, tool_differences};
+use crate::support::spec::{self, Spec, query_matches};
 use e2e_tests::mcp_bridge::python;
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Recorded, Reply};
 use serde_json::{Value, json};
-use support::bin::{gateway_binary, is_gateway_env};
-use support::mcp::{is_error, text, tool_differences};
-use support::spec::{self, Spec, query_matches};
 
 const TOKEN: &str = "logto-token-python-4e8b17";
 const APPS: &str = r#"[{"id":"app-1","name":"One","type":"SPA"}, {"id":"app-2","name":"Dé \"two\"","type":"MachineToMachine"}]"#;

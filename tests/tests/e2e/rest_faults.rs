@@ -1,5 +1,4 @@
 //! Faults, limits and hostile input, through the in-process gateway in front of the mock upstream.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 
