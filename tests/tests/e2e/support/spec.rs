@@ -40,7 +40,6 @@ pub struct Param {
     pub name: String,
     pub location: String,
     pub ty: String,
-    pub required: bool,
     pub description: Option<String>,
 }
 
@@ -104,7 +103,6 @@ pub struct ExposedTool {
 pub struct McpExposure {
     pub namespace: String,
     pub description: Option<String>,
-    pub port: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -165,7 +163,6 @@ pub fn load() -> Spec {
                         name: s(p, "name").expect("parameter name"),
                         location: s(p, "in").expect("parameter in"),
                         ty: s(p, "type").unwrap_or_else(|| "string".into()),
-                        required: p.get("required").and_then(Value::as_bool) == Some(true),
                         description: s(p, "description"),
                     })
                     .collect();
@@ -226,7 +223,6 @@ pub fn load() -> Spec {
         mcp.push(McpExposure {
             namespace: namespace.clone(),
             description: s(exp, "description"),
-            port: s(exp, "port").map(|p| p.parse().expect("a port")),
         });
         for tool in seq(exp, "tools") {
             let name = s(tool, "name").expect("tool name");
@@ -509,7 +505,6 @@ pub struct ToolArg {
 #[derive(Debug, Clone)]
 pub struct ToolCase {
     pub tool: ExposedTool,
-    pub consumed: ConsumedOp,
     /// The consumed operation's method, upper-case.
     pub method: String,
     /// The tool's arguments, in rule-14 order.
@@ -768,7 +763,6 @@ impl Spec {
 
     /// The tool, its arguments and one valid call of it, every argument given (values derived from `index`).
     pub fn tool_case(&self, t: &ExposedTool, index: usize) -> ToolCase {
-        let consumed = self.tool_operation(t);
         let args = self.tool_args(t);
         let mut arguments = serde_json::Map::new();
         for (position, a) in args.iter().enumerate() {
@@ -788,7 +782,6 @@ impl Spec {
         let up = self.tool_upstream(t, &arguments);
         ToolCase {
             tool: t.clone(),
-            consumed,
             method: up.method,
             args,
             arguments,
