@@ -473,9 +473,3 @@ pub async fn hangup_server() -> SocketAddr {
     });
     addr
 }
-
-/// A port on 127.0.0.1 that nothing listens on (bound, then released).
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
-    l.local_addr().expect("probe address").port()
-}

@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::support::free_port;
 use crate::support::mcp::{is_error, text, tool_differences};
 use crate::support::spec::{self, ArgKind, QueryPart, ToolCase, encode_segment, query_matches};
-use e2e_tests::mock::closed_port;
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Reply, assert_took, http_client};
 use rmcp::model::{CallToolRequestParams, ErrorCode, ProtocolVersion};
 use rmcp::service::{RoleClient, RunningService};
@@ -760,7 +760,7 @@ async fn an_invalid_upstream_answer_is_a_tool_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_upstream_is_a_tool_error() {
     let gw = McpGateway::start(&GatewayOptions::bearer(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         TOKEN,
     ))
     .await;

@@ -26,7 +26,6 @@ use e2e_tests::mcp_bridge::McpBridge;
 use e2e_tests::real_logto::{Answer, Body, Direct, RealLogto, send};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, http_client};
 use logto_gateway::generated::runtime::Auth;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -81,13 +80,6 @@ const OSS_LACKS: [(&str, &str); 14] = [
 
 /// Tests of this file share the server's global state (configs, keys, listings): one at a time.
 static SERIAL: Mutex<()> = Mutex::const_new(());
-
-/// Characters kept as they are in a path segment (RFC 3986 unreserved).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Which side of a comparison a call is made on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,7 +243,7 @@ impl Suite {
                 .unwrap_or_else(|| panic!("{op}: no value for path parameter `{name}`"))
                 .1
                 .clone();
-            let encoded = utf8_percent_encode(&value, SEGMENT).to_string();
+            let encoded = spec::encode_segment(&value);
             path = path
                 .replacen(&format!("{{{{{name}}}}}"), &encoded, 1)
                 .replacen(&format!("{{{name}}}"), &encoded, 1);

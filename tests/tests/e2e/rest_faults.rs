@@ -2,7 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use e2e_tests::mock::{closed_port, hangup_server};
+use crate::support::free_port;
+use e2e_tests::mock::hangup_server;
 use e2e_tests::{
     Gateway, GatewayOptions, MockUpstream, Reply, assert_took, http_client, logs, raw,
 };
@@ -100,7 +101,7 @@ fn raw_problem(r: &raw::RawResponse) -> (String, String) {
 async fn upstream_refused_is_502() {
     logs::capture();
     let gw = Gateway::start(&GatewayOptions::bearer(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         LOGTO_TOKEN,
     ))
     .await;
@@ -1464,7 +1465,7 @@ async fn secrets_never_show_in_logs_error_bodies_or_debug_output() {
     );
     drop(gw);
     let dead = Gateway::start(&GatewayOptions::m2m(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         M2M_ID,
         M2M_SECRET,
     ))

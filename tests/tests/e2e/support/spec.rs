@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_yaml::Value;
 
 pub const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
@@ -295,15 +296,13 @@ fn with_of(op: &Value) -> BTreeMap<String, String> {
 
 /// Percent-encodes a value as one path segment: everything but RFC 3986 unreserved characters.
 pub fn encode_segment(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    /// Everything but the unreserved characters: ASCII letters and digits, `-`, `.`, `_` and `~`.
+    const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(v, RESERVED).to_string()
 }
 
 /// One expected upstream query entry.
@@ -340,6 +339,27 @@ pub fn body_for(op: &str) -> String {
     )
 }
 
+impl ExposedOp {
+    /// Where a consumed parameter comes from: `Ok(exposed input)` (by `with: {param: rest.input}`, or by name) or
+    /// `Err(literal)`.
+    pub fn source(&self, param: &str) -> Result<String, String> {
+        match self.with.get(param) {
+            Some(v) => match v.strip_prefix("rest.") {
+                Some(input) => Ok(input.to_owned()),
+                None => {
+                    assert!(
+                        !v.starts_with("{{") && !v.starts_with("tools."),
+                        "{}: with value `{v}` is outside what this test derives",
+                        self.name
+                    );
+                    Err(v.clone())
+                }
+            },
+            None => Ok(param.to_owned()),
+        }
+    }
+}
+
 impl Spec {
     pub fn case(&self, e: &ExposedOp, index: usize) -> Case {
         let consumed = self
@@ -357,23 +377,6 @@ impl Spec {
             );
             path_value(input, index)
         };
-        // Where each consumed parameter comes from: `Ok(exposed input)` or `Err(literal)`.
-        let source = |param: &str| -> Result<String, String> {
-            match e.with.get(param) {
-                Some(v) => match v.strip_prefix("rest.") {
-                    Some(input) => Ok(input.to_owned()),
-                    None => {
-                        assert!(
-                            !v.starts_with("{{") && !v.starts_with("tools."),
-                            "{}: with value `{v}` is outside what this test derives",
-                            e.name
-                        );
-                        Err(v.clone())
-                    }
-                },
-                None => Ok(param.to_owned()),
-            }
-        };
         // The exposed path, filled in.
         let mut request_path = e.path.clone();
         for p in &exposed_inputs {
@@ -382,7 +385,7 @@ impl Spec {
         // The consumed path, filled in from the bound inputs, each value encoded as a segment.
         let mut upstream_path = consumed.path.clone();
         for p in placeholders(&consumed.path) {
-            let value = match source(&p) {
+            let value = match e.source(&p) {
                 Ok(input) => value_of(&input),
                 Err(literal) => literal,
             };
@@ -395,7 +398,7 @@ impl Spec {
         let mut sent: Vec<(String, String)> = Vec::new();
         let mut upstream_query = Vec::new();
         for p in consumed.params.iter().filter(|p| p.location == "query") {
-            match source(&p.name) {
+            match e.source(&p.name) {
                 Err(literal) => upstream_query.push(QueryPart::Pair(p.name.clone(), literal)),
                 Ok(input) => match p.ty.as_str() {
                     "object" => {
