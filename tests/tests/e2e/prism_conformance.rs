@@ -122,7 +122,7 @@ fn operations() -> Vec<Op> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The OpenAPI document: references, a validator for the subset of JSON Schema it uses, and value synthesis.
+// The OpenAPI document: references, validation of values against its schemas, and value synthesis.
 
 fn load_document() -> Json {
     serde_json::from_str(&std::fs::read_to_string(DOC_PATH).expect("read the OpenAPI document"))
@@ -174,125 +174,68 @@ fn doc_parameters<'a>(doc: &'a Json, op: &Op) -> Vec<&'a Json> {
     out
 }
 
-/// Formats Prism's validator knows (ajv-formats); others — including Logto's quoted literals — it ignores.
-fn format_ok(format: &str, s: &str) -> bool {
-    match format {
-        "url" | "uri" => {
-            s.split_once("://").is_some_and(|(scheme, rest)| {
-                !scheme.is_empty()
-                    && scheme.chars().all(|c| c.is_ascii_alphanumeric())
-                    && !rest.is_empty()
-            }) && !s.contains(char::is_whitespace)
-        }
-        "email" => s
-            .split_once('@')
-            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.')),
-        _ => true,
+/// Whether `v` satisfies `schema` as Prism's validator (ajv, with ajv-formats) sees it: the schema is read as JSON
+/// Schema (see [`json_schema`]) and checked by the `jsonschema` crate, formats included. Formats neither knows —
+/// Logto's literals such as `format: "\"true\""` — are ignored.
+fn valid(doc: &Json, schema: &Json, v: &Json) -> bool {
+    let schema = json_schema(doc, schema, 0);
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .with_format("url", is_url)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the document's schema {schema} is not valid JSON Schema: {e}"))
+        .is_valid(v)
+}
+
+/// An OpenAPI 3.0 schema of the document as a JSON Schema that stands on its own: each `$ref` replaced by what it
+/// points to, `nullable: true` as an `anyOf` with `{"type": "null"}`, and a `format` that is not a string (Logto
+/// writes some literals so) left out.
+fn json_schema(doc: &Json, schema: &Json, depth: usize) -> Json {
+    assert!(depth < 64, "a $ref cycle in {schema}");
+    let s = resolve(doc, schema);
+    let Some(m) = s.as_object() else {
+        return s.clone();
+    };
+    let sub = |v: &Json| json_schema(doc, v, depth + 1);
+    let mut out = serde_json::Map::new();
+    for (k, v) in m {
+        let converted = match (k.as_str(), v) {
+            ("nullable", _) => continue,
+            ("format", f) if !f.is_string() => continue,
+            ("properties", Json::Object(props)) => Json::Object(
+                props
+                    .iter()
+                    .map(|(name, p)| (name.clone(), sub(p)))
+                    .collect(),
+            ),
+            ("items" | "additionalProperties" | "not", Json::Object(_)) => sub(v),
+            ("oneOf" | "anyOf" | "allOf", Json::Array(branches)) => {
+                Json::Array(branches.iter().map(sub).collect())
+            }
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), converted);
+    }
+    if s["nullable"] == json!(true) {
+        json!({"anyOf": [out, {"type": "null"}]})
+    } else {
+        Json::Object(out)
     }
 }
 
-/// Whether `v` satisfies `schema` (the keywords the document uses; OpenAPI 3.0 `nullable`).
-fn valid(doc: &Json, schema: &Json, v: &Json) -> bool {
-    let s = resolve(doc, schema);
-    if v.is_null() && s["nullable"] == json!(true) {
-        return true;
-    }
-    if let Some(e) = s.get("enum").and_then(Json::as_array)
-        && !e.contains(v)
-    {
-        return false;
-    }
-    if let Some(t) = s.get("type").and_then(Json::as_str) {
-        let type_ok = match t {
-            "string" => v.is_string(),
-            "integer" => v.as_f64().is_some_and(|f| f.fract() == 0.0),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "null" => v.is_null(),
-            _ => true,
-        };
-        if !type_ok {
-            return false;
-        }
-    }
-    if let Some(x) = v.as_str() {
-        let n = x.chars().count() as u64;
-        if s.get("minLength")
-            .and_then(Json::as_u64)
-            .is_some_and(|m| n < m)
-            || s.get("maxLength")
-                .and_then(Json::as_u64)
-                .is_some_and(|m| n > m)
-            || s.get("format")
-                .and_then(Json::as_str)
-                .is_some_and(|f| !format_ok(f, x))
-        {
-            return false;
-        }
-    }
-    if let Some(x) = v.as_f64()
-        && (s
-            .get("minimum")
-            .and_then(Json::as_f64)
-            .is_some_and(|m| x < m)
-            || s.get("maximum")
-                .and_then(Json::as_f64)
-                .is_some_and(|m| x > m))
-    {
-        return false;
-    }
-    if let Some(o) = v.as_object() {
-        let props = s.get("properties").and_then(Json::as_object);
-        for r in s
-            .get("required")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if !r.as_str().is_some_and(|r| o.contains_key(r)) {
-                return false;
-            }
-        }
-        for (k, x) in o {
-            let ok = match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
-                (Some(ps), _) => valid(doc, ps, x),
-                (None, Some(Json::Bool(false))) => false,
-                (None, Some(ap @ Json::Object(_))) => valid(doc, ap, x),
-                _ => true,
-            };
-            if !ok {
-                return false;
-            }
-        }
-    }
-    if let Some(a) = v.as_array() {
-        let n = a.len() as u64;
-        if s.get("minItems")
-            .and_then(Json::as_u64)
-            .is_some_and(|m| n < m)
-            || s.get("maxItems")
-                .and_then(Json::as_u64)
-                .is_some_and(|m| n > m)
-        {
-            return false;
-        }
-        if let Some(items) = s.get("items")
-            && !a.iter().all(|x| valid(doc, items, x))
-        {
-            return false;
-        }
-    }
-    let matching = |key: &str| {
-        s.get(key)
-            .and_then(Json::as_array)
-            .map(|bs| bs.iter().filter(|b| valid(doc, b, v)).count())
-    };
-    let count = |key: &str| s.get(key).and_then(Json::as_array).map_or(0, Vec::len);
-    matching("oneOf").is_none_or(|n| n == 1)
-        && matching("anyOf").is_none_or(|n| n >= 1)
-        && matching("allOf").is_none_or(|n| n == count("allOf"))
+/// ajv-formats' `url`: an absolute `http`, `https` or `ftp` URL with a host, without white space. (`jsonschema`
+/// knows `uri`, which the document does not use, but not `url`.)
+fn is_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        ["http", "https", "ftp"]
+            .iter()
+            .any(|known| scheme.eq_ignore_ascii_case(known))
+            && rest
+                .split(['/', '?', '#'])
+                .next()
+                .is_some_and(|host| !host.is_empty())
+    }) && !s.contains(char::is_whitespace)
 }
 
 /// A string for `hint` that satisfies a string schema's literal/format/length constraints.
