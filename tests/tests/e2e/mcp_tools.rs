@@ -1102,7 +1102,7 @@ async fn shutdown_with_open_connections_completes_promptly() {
     drop(mock);
 }
 
-/// `server::serve` lets in-flight requests finish on shutdown (the REST adapter does: `rest_faults.rs`), and
+/// `server::serve` lets in-flight requests finish on shutdown (the REST adapter does: `rest_faults`), and
 /// `mcp_app` documents that cancelling ends open *streams*. With JSON responses a tool call is a plain request; one in
 /// flight when the adapter shuts down should get its result, not be cut off after the upstream already acted on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,7 +78,7 @@ const OSS_LACKS: [(&str, &str); 14] = [
     ),
 ];
 
-/// Tests of this file share the server's global state (configs, keys, listings): one at a time.
+/// Tests of this module share the server's global state (configs, keys, listings): one at a time.
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
 /// Which side of a comparison a call is made on.

@@ -9,7 +9,7 @@ use e2e_tests::{
 };
 use serde_json::Value;
 
-// Every secret of this file has a recognisable shape, so that the log check can look for all of them.
+// Every secret of this module has a recognisable shape, so that the log check can look for all of them.
 const LOGTO_TOKEN: &str = "SECRET-logto-token-3f9d2c71";
 const INBOUND_TOKEN: &str = "SECRET-inbound-token-8a4e0b55";
 const M2M_ID: &str = "m2m-app-id-e2e";
