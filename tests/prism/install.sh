@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Stoplight Prism (the OpenAPI mock server used by tests/tests/prism_conformance.rs) into tests/.prism/
+# Installs Stoplight Prism (the OpenAPI mock server used by tests/tests/e2e/prism_conformance.rs) into tests/.prism/
 # (ignored by git). Idempotent: does nothing when a Prism 5.x is already installed there.
 # Needs Node.js and npm. Exits non-zero on failure.
 set -euo pipefail

@@ -1,5 +1,5 @@
 //! End-to-end tests of the gateway: a mock Logto upstream, the gateway started in-process in front of it, and
-//! helpers (raw HTTP requests, log capture). The tests themselves are in `tests/`.
+//! helpers (raw HTTP requests, log capture). The tests themselves are one test binary, `tests/e2e/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod gateway;

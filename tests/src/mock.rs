@@ -1,6 +1,6 @@
 //! A mock Logto upstream: an in-process axum server that records every request and answers with canned replies.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -208,7 +208,6 @@ struct Rule {
 struct State_ {
     requests: Vec<Recorded>,
     rules: Vec<Rule>,
-    once: VecDeque<Reply>,
     default: Reply,
     rejected_tokens: HashSet<String>,
     tokens_issued: usize,
@@ -237,7 +236,6 @@ impl MockUpstream {
         let state: Shared = Arc::new(Mutex::new(State_ {
             requests: Vec::new(),
             rules: Vec::new(),
-            once: VecDeque::new(),
             default: Reply::json(200, r#"{"ok":true}"#),
             rejected_tokens: HashSet::new(),
             tokens_issued: 0,
@@ -275,7 +273,7 @@ impl MockUpstream {
         format!("http://{}", self.addr)
     }
 
-    /// The reply to any request no rule or queued reply answers.
+    /// The reply to any request no rule answers.
     pub fn set_default(&self, reply: Reply) {
         lock(&self.state).default = reply;
     }
@@ -287,11 +285,6 @@ impl MockUpstream {
             path: path.to_owned(),
             reply,
         });
-    }
-
-    /// Answers the next request (other than a token request) with `reply`, once; queued replies go in order.
-    pub fn enqueue(&self, reply: Reply) {
-        lock(&self.state).once.push_back(reply);
     }
 
     /// Requests carrying `Authorization: Bearer <token>` get `401` with a Logto error body.
@@ -410,8 +403,6 @@ async fn handle(State(state): State<Shared>, req: Request) -> Response {
                 401,
                 r#"{"code":"auth.unauthorized","message":"Invalid or expired token."}"#,
             )
-        } else if let Some(r) = s.once.pop_front() {
-            r
         } else if let Some(rule) = s
             .rules
             .iter()
@@ -481,10 +472,4 @@ pub async fn hangup_server() -> SocketAddr {
         }
     });
     addr
-}
-
-/// A port on 127.0.0.1 that nothing listens on (bound, then released).
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
-    l.local_addr().expect("probe address").port()
 }

@@ -47,7 +47,7 @@ enum Command {
     /// A missing real-Logto folder is an error under CI=true, and a warning otherwise (the real-Logto tests then
     /// skip). The exit code is the tests', or the failed step's. Ends with the time each step took.
     ///
-    /// Arguments are those of `cargo test`: `cargo xtask test --test prism_conformance -- --nocapture`.
+    /// Arguments are those of `cargo test`: `cargo xtask test --test e2e -- prism_conformance --nocapture`.
     Test {
         /// Arguments for `cargo test`, after `--workspace`: a test name filter, `--test NAME`, `--package NAME`, …
         #[arg(allow_hyphen_values = true, value_name = "CARGO_TEST_ARGS")]

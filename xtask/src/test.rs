@@ -389,13 +389,13 @@ fn install_and_test(
         );
         let (note, outcome) = if truthy("CI") {
             eprintln!(
-                "test: ERROR: {why}; under CI=true the real-Logto tests (tests/tests/real_logto*.rs) fail without it, \
+                "test: ERROR: {why}; under CI=true the real-Logto tests (tests/tests/e2e/real_logto.rs) fail without it, \
                  so no test is run"
             );
             ("failed: folder missing", Err(1))
         } else {
             eprintln!(
-                "test: WARNING: {why}; the real-Logto tests (tests/tests/real_logto*.rs) are skipped (under CI=true \
+                "test: WARNING: {why}; the real-Logto tests (tests/tests/e2e/real_logto.rs) are skipped (under CI=true \
                  this is an error)"
             );
             ("skipped: folder missing", Ok(()))

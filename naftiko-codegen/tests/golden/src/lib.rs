@@ -60,8 +60,8 @@ mod tests {
             ArchiveClient, Bindings, Clients, GetitemQuery, ListItemsQuery, MY_API_BASE_URI,
             MyApiClient,
         };
-        use naftiko_runtime::client::{Auth, Transport, TransportConfig};
         use super::renamed::{mcp, rest};
+        use naftiko_runtime::client::{Auth, Transport, TransportConfig};
 
         let transport =
             Transport::new(TransportConfig::new("http://127.0.0.1:9", Auth::None)).unwrap();

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_yaml::Value;
 
 pub const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
@@ -40,7 +41,6 @@ pub struct Param {
     pub name: String,
     pub location: String,
     pub ty: String,
-    pub required: bool,
     pub description: Option<String>,
 }
 
@@ -104,7 +104,6 @@ pub struct ExposedTool {
 pub struct McpExposure {
     pub namespace: String,
     pub description: Option<String>,
-    pub port: Option<u16>,
 }
 
 #[derive(Debug)]
@@ -165,7 +164,6 @@ pub fn load() -> Spec {
                         name: s(p, "name").expect("parameter name"),
                         location: s(p, "in").expect("parameter in"),
                         ty: s(p, "type").unwrap_or_else(|| "string".into()),
-                        required: p.get("required").and_then(Value::as_bool) == Some(true),
                         description: s(p, "description"),
                     })
                     .collect();
@@ -226,7 +224,6 @@ pub fn load() -> Spec {
         mcp.push(McpExposure {
             namespace: namespace.clone(),
             description: s(exp, "description"),
-            port: s(exp, "port").map(|p| p.parse().expect("a port")),
         });
         for tool in seq(exp, "tools") {
             let name = s(tool, "name").expect("tool name");
@@ -299,15 +296,13 @@ fn with_of(op: &Value) -> BTreeMap<String, String> {
 
 /// Percent-encodes a value as one path segment: everything but RFC 3986 unreserved characters.
 pub fn encode_segment(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    /// Everything but the unreserved characters: ASCII letters and digits, `-`, `.`, `_` and `~`.
+    const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(v, RESERVED).to_string()
 }
 
 /// One expected upstream query entry.
@@ -344,6 +339,27 @@ pub fn body_for(op: &str) -> String {
     )
 }
 
+impl ExposedOp {
+    /// Where a consumed parameter comes from: `Ok(exposed input)` (by `with: {param: rest.input}`, or by name) or
+    /// `Err(literal)`.
+    pub fn source(&self, param: &str) -> Result<String, String> {
+        match self.with.get(param) {
+            Some(v) => match v.strip_prefix("rest.") {
+                Some(input) => Ok(input.to_owned()),
+                None => {
+                    assert!(
+                        !v.starts_with("{{") && !v.starts_with("tools."),
+                        "{}: with value `{v}` is outside what this test derives",
+                        self.name
+                    );
+                    Err(v.clone())
+                }
+            },
+            None => Ok(param.to_owned()),
+        }
+    }
+}
+
 impl Spec {
     pub fn case(&self, e: &ExposedOp, index: usize) -> Case {
         let consumed = self
@@ -361,23 +377,6 @@ impl Spec {
             );
             path_value(input, index)
         };
-        // Where each consumed parameter comes from: `Ok(exposed input)` or `Err(literal)`.
-        let source = |param: &str| -> Result<String, String> {
-            match e.with.get(param) {
-                Some(v) => match v.strip_prefix("rest.") {
-                    Some(input) => Ok(input.to_owned()),
-                    None => {
-                        assert!(
-                            !v.starts_with("{{") && !v.starts_with("tools."),
-                            "{}: with value `{v}` is outside what this test derives",
-                            e.name
-                        );
-                        Err(v.clone())
-                    }
-                },
-                None => Ok(param.to_owned()),
-            }
-        };
         // The exposed path, filled in.
         let mut request_path = e.path.clone();
         for p in &exposed_inputs {
@@ -386,7 +385,7 @@ impl Spec {
         // The consumed path, filled in from the bound inputs, each value encoded as a segment.
         let mut upstream_path = consumed.path.clone();
         for p in placeholders(&consumed.path) {
-            let value = match source(&p) {
+            let value = match e.source(&p) {
                 Ok(input) => value_of(&input),
                 Err(literal) => literal,
             };
@@ -399,7 +398,7 @@ impl Spec {
         let mut sent: Vec<(String, String)> = Vec::new();
         let mut upstream_query = Vec::new();
         for p in consumed.params.iter().filter(|p| p.location == "query") {
-            match source(&p.name) {
+            match e.source(&p.name) {
                 Err(literal) => upstream_query.push(QueryPart::Pair(p.name.clone(), literal)),
                 Ok(input) => match p.ty.as_str() {
                     "object" => {
@@ -509,7 +508,6 @@ pub struct ToolArg {
 #[derive(Debug, Clone)]
 pub struct ToolCase {
     pub tool: ExposedTool,
-    pub consumed: ConsumedOp,
     /// The consumed operation's method, upper-case.
     pub method: String,
     /// The tool's arguments, in rule-14 order.
@@ -768,7 +766,6 @@ impl Spec {
 
     /// The tool, its arguments and one valid call of it, every argument given (values derived from `index`).
     pub fn tool_case(&self, t: &ExposedTool, index: usize) -> ToolCase {
-        let consumed = self.tool_operation(t);
         let args = self.tool_args(t);
         let mut arguments = serde_json::Map::new();
         for (position, a) in args.iter().enumerate() {
@@ -788,7 +785,6 @@ impl Spec {
         let up = self.tool_upstream(t, &arguments);
         ToolCase {
             tool: t.clone(),
-            consumed,
             method: up.method,
             args,
             arguments,

@@ -28,23 +28,20 @@
 //!
 //! Prism is installed into `tests/.prism/` by `bash tests/prism/install.sh` (which `cargo xtask test` runs). Without it
 //! the test fails in CI (`CI=true`) or with `PRISM_REQUIRED=1`, and is skipped (with a message) otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::bin::gateway_command;
+use crate::support::free_port;
+use crate::support::process::Process;
+use crate::support::spec::{self, encode_segment, placeholders};
+use e2e_tests::mock::form_pairs;
 use serde_json::{Value as Json, json};
-use serde_yaml::Value as Yaml;
-use support::spec::{placeholders, repair};
 
-mod support;
-
-const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
 const DOC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/logto-management-openapi-2025-01.json"
@@ -53,7 +50,6 @@ const PRISM_BIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/.prism/node_modules/.bin/prism"
 );
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const TOKEN: &str = "prism-conformance-token";
 
 /// The exposed operations whose upstream path is not in the document (`/api/configs/oidc/session` would be matched
@@ -69,23 +65,7 @@ const NOT_IN_DOCUMENT: [&str; 4] = [
 const UNSATISFIABLE_QUERY: [&str; 1] = ["listapplications.isThirdParty"];
 
 // ---------------------------------------------------------------------------------------------------------------
-// The spec, read with a plain YAML parser.
-
-fn ystr(v: &Yaml, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Yaml::String(s) => Some(s.clone()),
-        Yaml::Number(n) => Some(n.to_string()),
-        Yaml::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn yseq<'a>(v: &'a Yaml, key: &str) -> &'a [Yaml] {
-    v.get(key)
-        .and_then(Yaml::as_sequence)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-}
+// The spec's REST operations (read by `support::spec`).
 
 /// One exposed REST operation and the consumed operation it calls.
 #[derive(Debug, Clone)]
@@ -101,93 +81,48 @@ struct Op {
     query: Vec<(String, String)>,
 }
 
-/// A consumed operation: method, path and query parameters (name, spec type).
-type Consumed = (String, String, Vec<(String, String)>);
-
-fn load_spec() -> Vec<Op> {
-    let text = std::fs::read_to_string(SPEC_PATH).expect("read the spec");
-    let (repaired, repairs) = repair(&text);
-    assert_eq!(repairs, 4, "the spec's `with:` dialect repairs");
-    let doc: Yaml = serde_yaml::from_str(&repaired).expect("the repaired spec parses as YAML");
-    let cap = doc.get("capability").expect("capability");
-    // namespace.operation → (method, path, query params)
-    let mut consumed: BTreeMap<String, Consumed> = BTreeMap::new();
-    for api in yseq(cap, "consumes") {
-        let ns = ystr(api, "namespace").expect("consumes[].namespace");
-        for res in yseq(api, "resources") {
-            let path = ystr(res, "path").expect("resource path");
-            for op in yseq(res, "operations") {
-                let query = yseq(op, "inputParameters")
-                    .iter()
-                    .filter(|p| ystr(p, "in").as_deref() == Some("query"))
-                    .map(|p| {
-                        (
-                            ystr(p, "name").expect("parameter name"),
-                            ystr(p, "type").unwrap_or_else(|| "string".into()),
+/// The spec's exposed REST operations, each with the consumed operation it calls.
+fn operations() -> Vec<Op> {
+    let spec = spec::load();
+    assert_eq!(spec.repairs, 4, "the spec's `with:` dialect repairs");
+    spec.exposed_rest
+        .iter()
+        .map(|e| {
+            let consumed = &spec.consumed[&e.call];
+            let query: Vec<(String, String)> = consumed
+                .params
+                .iter()
+                .filter(|p| p.location == "query")
+                .map(|p| (p.name.clone(), p.ty.clone()))
+                .collect();
+            let inputs = placeholders(&consumed.path)
+                .into_iter()
+                .chain(query.iter().map(|(q, _)| q.clone()))
+                .map(|p| {
+                    let input = e.source(&p).unwrap_or_else(|literal| {
+                        panic!(
+                            "{}: `{p}` is bound to the literal `{literal}`, not a `rest.` input",
+                            e.name
                         )
-                    })
-                    .collect();
-                let method = ystr(op, "method")
-                    .unwrap_or_else(|| "GET".into())
-                    .to_ascii_uppercase();
-                let key = format!("{ns}.{}", ystr(op, "name").expect("operation name"));
-                assert!(
-                    consumed
-                        .insert(key, (method, path.clone(), query))
-                        .is_none(),
-                    "unique operation names"
-                );
+                    });
+                    (p, input)
+                })
+                .collect();
+            Op {
+                name: e.name.clone(),
+                method: e.method.to_ascii_uppercase(),
+                rest_path: e.path.clone(),
+                inputs,
+                upstream_method: consumed.method.to_ascii_uppercase(),
+                upstream_path: consumed.path.clone(),
+                query,
             }
-        }
-    }
-    let mut ops = Vec::new();
-    for exp in yseq(cap, "exposes") {
-        if ystr(exp, "type").as_deref() != Some("rest") {
-            continue;
-        }
-        for res in yseq(exp, "resources") {
-            let rest_path = ystr(res, "path").expect("exposed path");
-            for op in yseq(res, "operations") {
-                let call = ystr(op, "call").expect("call");
-                let (upstream_method, upstream_path, query) = consumed
-                    .get(&call)
-                    .unwrap_or_else(|| panic!("`call: {call}` is consumed"))
-                    .clone();
-                let mut inputs: BTreeMap<String, String> = placeholders(&upstream_path)
-                    .into_iter()
-                    .chain(query.iter().map(|(q, _)| q.clone()))
-                    .map(|p| (p.clone(), p))
-                    .collect();
-                if let Some(Yaml::Mapping(with)) = op.get("with") {
-                    for (k, v) in with {
-                        let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else {
-                            panic!("{call}: with entries are strings");
-                        };
-                        let input = v.strip_prefix("rest.").unwrap_or_else(|| {
-                            panic!("{call}: with `{k}: {v}` is not a `rest.` binding")
-                        });
-                        inputs.insert(k.to_owned(), input.to_owned());
-                    }
-                }
-                ops.push(Op {
-                    name: ystr(op, "name").expect("exposed operation name"),
-                    method: ystr(op, "method")
-                        .unwrap_or_else(|| "GET".into())
-                        .to_ascii_uppercase(),
-                    rest_path: rest_path.clone(),
-                    inputs,
-                    upstream_method,
-                    upstream_path,
-                    query,
-                });
-            }
-        }
-    }
-    ops
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The OpenAPI document: references, a validator for the subset of JSON Schema it uses, and value synthesis.
+// The OpenAPI document: references, validation of values against its schemas, and value synthesis.
 
 fn load_document() -> Json {
     serde_json::from_str(&std::fs::read_to_string(DOC_PATH).expect("read the OpenAPI document"))
@@ -239,125 +174,68 @@ fn doc_parameters<'a>(doc: &'a Json, op: &Op) -> Vec<&'a Json> {
     out
 }
 
-/// Formats Prism's validator knows (ajv-formats); others — including Logto's quoted literals — it ignores.
-fn format_ok(format: &str, s: &str) -> bool {
-    match format {
-        "url" | "uri" => {
-            s.split_once("://").is_some_and(|(scheme, rest)| {
-                !scheme.is_empty()
-                    && scheme.chars().all(|c| c.is_ascii_alphanumeric())
-                    && !rest.is_empty()
-            }) && !s.contains(char::is_whitespace)
-        }
-        "email" => s
-            .split_once('@')
-            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.')),
-        _ => true,
+/// Whether `v` satisfies `schema` as Prism's validator (ajv, with ajv-formats) sees it: the schema is read as JSON
+/// Schema (see [`json_schema`]) and checked by the `jsonschema` crate, formats included. Formats neither knows —
+/// Logto's literals such as `format: "\"true\""` — are ignored.
+fn valid(doc: &Json, schema: &Json, v: &Json) -> bool {
+    let schema = json_schema(doc, schema, 0);
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .with_format("url", is_url)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the document's schema {schema} is not valid JSON Schema: {e}"))
+        .is_valid(v)
+}
+
+/// An OpenAPI 3.0 schema of the document as a JSON Schema that stands on its own: each `$ref` replaced by what it
+/// points to, `nullable: true` as an `anyOf` with `{"type": "null"}`, and a `format` that is not a string (Logto
+/// writes some literals so) left out.
+fn json_schema(doc: &Json, schema: &Json, depth: usize) -> Json {
+    assert!(depth < 64, "a $ref cycle in {schema}");
+    let s = resolve(doc, schema);
+    let Some(m) = s.as_object() else {
+        return s.clone();
+    };
+    let sub = |v: &Json| json_schema(doc, v, depth + 1);
+    let mut out = serde_json::Map::new();
+    for (k, v) in m {
+        let converted = match (k.as_str(), v) {
+            ("nullable", _) => continue,
+            ("format", f) if !f.is_string() => continue,
+            ("properties", Json::Object(props)) => Json::Object(
+                props
+                    .iter()
+                    .map(|(name, p)| (name.clone(), sub(p)))
+                    .collect(),
+            ),
+            ("items" | "additionalProperties" | "not", Json::Object(_)) => sub(v),
+            ("oneOf" | "anyOf" | "allOf", Json::Array(branches)) => {
+                Json::Array(branches.iter().map(sub).collect())
+            }
+            _ => v.clone(),
+        };
+        out.insert(k.clone(), converted);
+    }
+    if s["nullable"] == json!(true) {
+        json!({"anyOf": [out, {"type": "null"}]})
+    } else {
+        Json::Object(out)
     }
 }
 
-/// Whether `v` satisfies `schema` (the keywords the document uses; OpenAPI 3.0 `nullable`).
-fn valid(doc: &Json, schema: &Json, v: &Json) -> bool {
-    let s = resolve(doc, schema);
-    if v.is_null() && s["nullable"] == json!(true) {
-        return true;
-    }
-    if let Some(e) = s.get("enum").and_then(Json::as_array)
-        && !e.contains(v)
-    {
-        return false;
-    }
-    if let Some(t) = s.get("type").and_then(Json::as_str) {
-        let type_ok = match t {
-            "string" => v.is_string(),
-            "integer" => v.as_f64().is_some_and(|f| f.fract() == 0.0),
-            "number" => v.is_number(),
-            "boolean" => v.is_boolean(),
-            "object" => v.is_object(),
-            "array" => v.is_array(),
-            "null" => v.is_null(),
-            _ => true,
-        };
-        if !type_ok {
-            return false;
-        }
-    }
-    if let Some(x) = v.as_str() {
-        let n = x.chars().count() as u64;
-        if s.get("minLength")
-            .and_then(Json::as_u64)
-            .is_some_and(|m| n < m)
-            || s.get("maxLength")
-                .and_then(Json::as_u64)
-                .is_some_and(|m| n > m)
-            || s.get("format")
-                .and_then(Json::as_str)
-                .is_some_and(|f| !format_ok(f, x))
-        {
-            return false;
-        }
-    }
-    if let Some(x) = v.as_f64()
-        && (s
-            .get("minimum")
-            .and_then(Json::as_f64)
-            .is_some_and(|m| x < m)
-            || s.get("maximum")
-                .and_then(Json::as_f64)
-                .is_some_and(|m| x > m))
-    {
-        return false;
-    }
-    if let Some(o) = v.as_object() {
-        let props = s.get("properties").and_then(Json::as_object);
-        for r in s
-            .get("required")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if !r.as_str().is_some_and(|r| o.contains_key(r)) {
-                return false;
-            }
-        }
-        for (k, x) in o {
-            let ok = match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
-                (Some(ps), _) => valid(doc, ps, x),
-                (None, Some(Json::Bool(false))) => false,
-                (None, Some(ap @ Json::Object(_))) => valid(doc, ap, x),
-                _ => true,
-            };
-            if !ok {
-                return false;
-            }
-        }
-    }
-    if let Some(a) = v.as_array() {
-        let n = a.len() as u64;
-        if s.get("minItems")
-            .and_then(Json::as_u64)
-            .is_some_and(|m| n < m)
-            || s.get("maxItems")
-                .and_then(Json::as_u64)
-                .is_some_and(|m| n > m)
-        {
-            return false;
-        }
-        if let Some(items) = s.get("items")
-            && !a.iter().all(|x| valid(doc, items, x))
-        {
-            return false;
-        }
-    }
-    let matching = |key: &str| {
-        s.get(key)
-            .and_then(Json::as_array)
-            .map(|bs| bs.iter().filter(|b| valid(doc, b, v)).count())
-    };
-    let count = |key: &str| s.get(key).and_then(Json::as_array).map_or(0, Vec::len);
-    matching("oneOf").is_none_or(|n| n == 1)
-        && matching("anyOf").is_none_or(|n| n >= 1)
-        && matching("allOf").is_none_or(|n| n == count("allOf"))
+/// ajv-formats' `url`: an absolute `http`, `https` or `ftp` URL with a host, without white space. (`jsonschema`
+/// knows `uri`, which the document does not use, but not `url`.)
+fn is_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        ["http", "https", "ftp"]
+            .iter()
+            .any(|known| scheme.eq_ignore_ascii_case(known))
+            && rest
+                .split(['/', '?', '#'])
+                .next()
+                .is_some_and(|host| !host.is_empty())
+    }) && !s.contains(char::is_whitespace)
 }
 
 /// A string for `hint` that satisfies a string schema's literal/format/length constraints.
@@ -571,36 +449,6 @@ fn body_for(doc: &Json, operation: &Json, name: &str) -> Result<Option<String>, 
 // ---------------------------------------------------------------------------------------------------------------
 // Requests.
 
-/// Percent-encodes a value as one path segment (everything but RFC 3986 unreserved characters).
-fn encode_segment(v: &str) -> String {
-    let mut out = String::new();
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// One operation's request, and what the upstream must receive for it.
 #[derive(Debug)]
 struct Case {
@@ -704,7 +552,7 @@ fn build_case(doc: &Json, op: &Op) -> Result<Case, String> {
 /// The exposed operations, split into those the document has (by exact path template and method) and those it
 /// has not.
 fn select(doc: &Json) -> (Vec<Op>, Vec<Op>) {
-    let ops = load_spec();
+    let ops = operations();
     assert_eq!(ops.len(), 60, "exposed REST operations in the spec");
     for op in &ops {
         assert_eq!(
@@ -742,128 +590,6 @@ fn the_document_covers_56_of_the_60_operations() {
             .collect::<BTreeSet<_>>(),
         "query parameters without a valid value"
     );
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Processes.
-
-/// Child processes, killed (and reaped) when dropped — also when the test panics.
-struct Children {
-    procs: Vec<(&'static str, Child, PathBuf)>,
-}
-
-impl Children {
-    fn spawn(&mut self, label: &'static str, cmd: &mut Command, log: PathBuf) {
-        let out = File::create(&log).expect("create a log file");
-        let err = out.try_clone().expect("clone the log file handle");
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {label} ({cmd:?}): {e}"));
-        self.procs.push((label, child, log));
-    }
-
-    /// Panics (with the log) if a child has exited.
-    fn check_alive(&mut self) {
-        for (label, child, log) in &mut self.procs {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("{label} exited early ({status}):\n{}", tail(log));
-            }
-        }
-    }
-
-    fn logs(&self) -> String {
-        self.procs
-            .iter()
-            .map(|(label, _, log)| format!("--- {label} log ({}):\n{}", log.display(), tail(log)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-impl Drop for Children {
-    fn drop(&mut self) {
-        for (_, child, _) in &mut self.procs {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .expect("local address")
-        .port()
-}
-
-/// Builds the gateway binary of the profile this test was built with, and returns its path.
-fn gateway_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test executable");
-    // target/<profile>/deps/<test> → target/<profile>
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the profile directory")
-        .to_owned();
-    let profile = match dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => "dev".to_owned(),
-        Some(other) => other.to_owned(),
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(WORKSPACE)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "logto-gateway",
-            "--bin",
-            "logto-gateway",
-            "--profile",
-        ])
-        .arg(&profile)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-    assert!(
-        status.success(),
-        "cargo build -p logto-gateway failed: {status}"
-    );
-    let bin = dir.join(format!("logto-gateway{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.is_file(), "no gateway binary at {}", bin.display());
-    bin
-}
-
-/// Polls until `url` answers anything over HTTP.
-async fn wait_http(
-    client: &reqwest::Client,
-    url: &str,
-    children: &mut Children,
-    what: &str,
-    limit: Duration,
-) {
-    let start = Instant::now();
-    loop {
-        if client.get(url).send().await.is_ok() {
-            return;
-        }
-        children.check_alive();
-        assert!(
-            start.elapsed() < limit,
-            "{what} not ready at {url} after {limit:?}\n{}",
-            children.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1027,13 +753,6 @@ fn verdict(ex: &Exchange) -> Verdict {
     }
 }
 
-fn query_pairs(target: &str) -> Vec<(String, String)> {
-    let q = target.split_once('?').map_or("", |(_, q)| q);
-    let mut v: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes()).into_owned().collect();
-    v.sort();
-    v
-}
-
 /// Differences between what the gateway sent upstream and what it should have sent: gateway bugs.
 fn upstream_mismatches(case: &Case, ex: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
@@ -1043,11 +762,16 @@ fn upstream_mismatches(case: &Case, ex: &Exchange) -> Vec<String> {
             ex.method, case.op.upstream_method
         ));
     }
-    let raw_path = ex
-        .target
-        .split_once('?')
-        .map_or(ex.target.as_str(), |(p, _)| p);
-    let decoded: Option<Vec<String>> = raw_path.split('/').map(percent_decode).collect();
+    let (raw_path, raw_query) = ex.target.split_once('?').unwrap_or((&ex.target, ""));
+    let decoded: Option<Vec<String>> = raw_path
+        .split('/')
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8()
+                .ok()
+                .map(|s| s.into_owned())
+        })
+        .collect();
     if decoded.as_ref() != Some(&case.upstream_segments) {
         out.push(format!(
             "path {raw_path}, expected the segments {:?} (each value percent-encoded as one segment)",
@@ -1056,7 +780,9 @@ fn upstream_mismatches(case: &Case, ex: &Exchange) -> Vec<String> {
     }
     let mut expected_query = case.upstream_query.clone();
     expected_query.sort();
-    if query_pairs(&ex.target) != expected_query {
+    let mut query = form_pairs(raw_query);
+    query.sort();
+    if query != expected_query {
         out.push(format!(
             "query of {}, expected the pairs {expected_query:?}",
             ex.target
@@ -1124,18 +850,13 @@ fn prism_accepts_every_request_the_gateway_sends() {
         .collect();
     assert_eq!(cases.len(), 56, "operations to drive");
 
-    let bin = gateway_binary();
-    let logs = std::env::temp_dir().join(format!("prism-conformance-{}", std::process::id()));
-    std::fs::create_dir_all(&logs).expect("log directory");
-    let mut children = Children { procs: Vec::new() };
     let prism_port = free_port();
-    children.spawn(
+    let mut prism_process = Process::spawn(
         "prism",
         Command::new(PRISM_BIN)
             .args(["mock", "-h", "127.0.0.1", "-p"])
             .arg(prism_port.to_string())
             .args(["--errors", "-v", "warn", DOC_PATH]),
-        logs.join("prism.log"),
     );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -1150,7 +871,7 @@ fn prism_accepts_every_request_the_gateway_sends() {
             .build()
             .expect("an HTTP client");
         let prism = format!("http://127.0.0.1:{prism_port}");
-        wait_http(&client, &prism, &mut children, "Prism", Duration::from_secs(40)).await;
+        prism_process.wait_http(&client, &prism, Duration::from_secs(40)).await;
 
         let recorder = Arc::new(Recorder {
             client: client.clone(),
@@ -1163,28 +884,15 @@ fn prism_accepts_every_request_the_gateway_sends() {
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
         let gw_port = free_port();
-        let mut cmd = Command::new(&bin);
-        cmd.args(["serve", "--logto-endpoint", &recorder_url, "--rest-port", &gw_port.to_string()])
-            .env("LOGTO_TOKEN", TOKEN)
-            .env("RUST_LOG", "info");
-        for var in [
-            "GATEWAY_BIND",
-            "GATEWAY_REST_PORT",
-            "GATEWAY_AUTH_TOKEN",
-            "GATEWAY_ALLOW_UNAUTHENTICATED",
-            "GATEWAY_MAX_BODY_BYTES",
-            "GATEWAY_UPSTREAM_TIMEOUT",
-            "LOGTO_ENDPOINT",
-            "LOGTO_TENANT_ID",
-            "LOGTO_M2M_APP_ID",
-            "LOGTO_M2M_APP_SECRET",
-            "LOGTO_M2M_RESOURCE",
-        ] {
-            cmd.env_remove(var);
-        }
-        children.spawn("gateway", &mut cmd, logs.join("gateway.log"));
+        let mut gateway_process = Process::spawn(
+            "gateway",
+            gateway_command(&["serve", "--logto-endpoint", &recorder_url, "--rest-port", &gw_port.to_string()])
+                .env("LOGTO_TOKEN", TOKEN)
+                .env("RUST_LOG", "info"),
+        );
         let gateway = format!("http://127.0.0.1:{gw_port}");
-        wait_http(&client, &gateway, &mut children, "the gateway", Duration::from_secs(20)).await;
+        gateway_process.wait_http(&client, &gateway, Duration::from_secs(20)).await;
+        let logs = || format!("{}\n{}", prism_process.tail(), gateway_process.tail());
 
         let mut rejected: Vec<String> = Vec::new();
         let mut gateway_bugs: Vec<String> = Vec::new();
@@ -1202,7 +910,7 @@ fn prism_accepts_every_request_the_gateway_sends() {
                 with_body += 1;
             }
             with_query += usize::from(case.target.contains('?'));
-            let resp = req.send().await.unwrap_or_else(|e| panic!("{label}: {e}\n{}", children.logs()));
+            let resp = req.send().await.unwrap_or_else(|e| panic!("{label}: {e}\n{}", logs()));
             let gw_status = resp.status().as_u16();
             let gw_body = resp.text().await.unwrap_or_default();
             let exchanges = std::mem::take(&mut *recorder.log.lock().unwrap());
@@ -1323,9 +1031,7 @@ fn prism_accepts_every_request_the_gateway_sends() {
                 rejected.join("\n  ")
             ));
         }
-        assert!(report.is_empty(), "{report}\n{}", children.logs());
+        assert!(report.is_empty(), "{report}\n{}", logs());
         assert_eq!(accepted, 56, "operations accepted");
     });
-    drop(children);
-    let _ = std::fs::remove_dir_all(&logs);
 }

@@ -1,15 +1,15 @@
 //! Faults, limits and hostile input, through the in-process gateway in front of the mock upstream.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 
-use e2e_tests::mock::{closed_port, hangup_server};
+use crate::support::free_port;
+use e2e_tests::mock::hangup_server;
 use e2e_tests::{
     Gateway, GatewayOptions, MockUpstream, Reply, assert_took, http_client, logs, raw,
 };
 use serde_json::Value;
 
-// Every secret of this file has a recognisable shape, so that the log check can look for all of them.
+// Every secret of this module has a recognisable shape, so that the log check can look for all of them.
 const LOGTO_TOKEN: &str = "SECRET-logto-token-3f9d2c71";
 const INBOUND_TOKEN: &str = "SECRET-inbound-token-8a4e0b55";
 const M2M_ID: &str = "m2m-app-id-e2e";
@@ -101,7 +101,7 @@ fn raw_problem(r: &raw::RawResponse) -> (String, String) {
 async fn upstream_refused_is_502() {
     logs::capture();
     let gw = Gateway::start(&GatewayOptions::bearer(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         LOGTO_TOKEN,
     ))
     .await;
@@ -1473,7 +1473,7 @@ async fn secrets_never_show_in_logs_error_bodies_or_debug_output() {
     );
     drop(gw);
     let dead = Gateway::start(&GatewayOptions::m2m(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         M2M_ID,
         M2M_SECRET,
     ))

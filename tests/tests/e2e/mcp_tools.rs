@@ -2,13 +2,12 @@
 //! argument and upstream errors, hostile values, inbound authentication, `Host` and `Origin` checks, and shutdown.
 //! Tools, their arguments and what each must send upstream come from reading `spec/logto.naftiko.yaml` with a plain
 //! YAML parser (`support::spec`), not from the compiler, so that a generator mistake shows up here.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::time::{Duration, Instant};
 
-use e2e_tests::mock::closed_port;
+use crate::support::free_port;
+use crate::support::mcp::{is_error, text, tool_differences};
+use crate::support::spec::{self, ArgKind, QueryPart, ToolCase, encode_segment, query_matches};
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Reply, assert_took, http_client};
 use rmcp::model::{CallToolRequestParams, ErrorCode, ProtocolVersion};
 use rmcp::service::{RoleClient, RunningService};
@@ -16,8 +15,6 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, ServiceError, ServiceExt};
 use serde_json::{Value, json};
-use support::mcp::{is_error, text, tool_differences};
-use support::spec::{self, ArgKind, QueryPart, ToolCase, encode_segment, query_matches};
 
 const TOKEN: &str = "logto-token-mcp-7d41c2";
 const INBOUND: &str = "inbound-mcp-secret-93a1";
@@ -763,7 +760,7 @@ async fn an_invalid_upstream_answer_is_a_tool_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_upstream_is_a_tool_error() {
     let gw = McpGateway::start(&GatewayOptions::bearer(
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         TOKEN,
     ))
     .await;
@@ -1105,7 +1102,7 @@ async fn shutdown_with_open_connections_completes_promptly() {
     drop(mock);
 }
 
-/// `server::serve` lets in-flight requests finish on shutdown (the REST adapter does: `rest_faults.rs`), and
+/// `server::serve` lets in-flight requests finish on shutdown (the REST adapter does: `rest_faults`), and
 /// `mcp_app` documents that cancelling ends open *streams*. With JSON responses a tool call is a plain request; one in
 /// flight when the adapter shuts down should get its result, not be cut off after the upstream already acted on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

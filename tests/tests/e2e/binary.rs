@@ -1,16 +1,14 @@
 //! The real `logto-gateway` binary: start-up, every route once, SIGTERM; and configuration errors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::bin::gateway_command;
+use crate::support::free_port;
+use crate::support::process::Process;
+use crate::support::spec::{self, query_matches};
 use e2e_tests::{MockUpstream, Reply, http_client};
-use support::bin::{gateway_binary, gateway_command};
-use support::spec::{self, query_matches};
 
 const BIN_TOKEN: &str = "SECRET-binary-logto-token-6b2f";
 
@@ -20,60 +18,12 @@ fn serve_accepts(flag: &str) -> bool {
     String::from_utf8_lossy(&out.stdout).contains(flag)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if start.elapsed() > within {
-            let _ = child.kill();
-            panic!("the gateway did not exit within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Kills the child if a test fails half-way.
-struct Guard(Option<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(c) = self.0.as_mut() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// Waits until `/healthz` answers 200; panics with the gateway's stderr if it exits first, or after 15 s.
-async fn wait_ready(client: &reqwest::Client, base: &str, guard: &mut Guard, stderr_path: &Path) {
-    let start = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
-            assert_eq!(r.status().as_u16(), 200);
-            return;
-        }
-        if let Some(s) = guard.0.as_mut().unwrap().try_wait().unwrap() {
-            panic!(
-                "the gateway exited early ({s}): {}",
-                std::fs::read_to_string(stderr_path).unwrap_or_default()
-            );
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(15),
-            "the gateway did not become ready"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+/// Waits until `/healthz` answers, and checks that it answers 200.
+async fn wait_ready(client: &reqwest::Client, base: &str, gateway: &mut Process) {
+    let resp = gateway
+        .wait_http(client, &format!("{base}/healthz"), Duration::from_secs(15))
+        .await;
+    assert_eq!(resp.status().as_u16(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,28 +37,23 @@ async fn upstream_requests_go_through_the_proxy_that_http_proxy_names() {
         ("http://logto.example.test:8081/", "logto.example.test:8081"),
     ] {
         let port = free_port();
-        let stderr_path =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gateway-stderr-{port}.log"));
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
         let (port_arg, mcp_port_arg) = (port.to_string(), free_port().to_string());
-        let child = gateway_command(&[
-            "serve",
-            "--logto-endpoint",
-            endpoint,
-            "--rest-port",
-            &port_arg,
-            "--mcp-port",
-            &mcp_port_arg,
-        ])
-        .env("LOGTO_TOKEN", BIN_TOKEN)
-        .env("HTTP_PROXY", proxy.url())
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-        let mut guard = Guard(Some(child));
+        let mut gateway = Process::spawn(
+            "gateway",
+            gateway_command(&[
+                "serve",
+                "--logto-endpoint",
+                endpoint,
+                "--rest-port",
+                &port_arg,
+                "--mcp-port",
+                &mcp_port_arg,
+            ])
+            .env("LOGTO_TOKEN", BIN_TOKEN)
+            .env("HTTP_PROXY", proxy.url()),
+        );
         let base = format!("http://127.0.0.1:{port}");
-        wait_ready(&client, &base, &mut guard, &stderr_path).await;
+        wait_ready(&client, &base, &mut gateway).await;
 
         let before = proxy.requests().len();
         let resp = client
@@ -133,19 +78,14 @@ async fn upstream_requests_go_through_the_proxy_that_http_proxy_names() {
             r.header_all("authorization"),
             [format!("Bearer {BIN_TOKEN}")]
         );
-        drop(guard);
-        let _ = std::fs::remove_file(&stderr_path);
+        drop(gateway);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_serves_every_route_and_stops_on_sigterm() {
-    let bin = gateway_binary();
     let mock = MockUpstream::start().await;
     let port = free_port();
-    let stderr_path =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gateway-stderr-{port}.log"));
-    let stderr = std::fs::File::create(&stderr_path).unwrap();
     let port_arg = port.to_string();
     let mcp_port_arg = free_port().to_string();
     let mock_url = mock.url();
@@ -160,18 +100,15 @@ async fn binary_serves_every_route_and_stops_on_sigterm() {
     if serve_accepts("--mcp-port") {
         args.extend(["--mcp-port", &mcp_port_arg]);
     }
-    let child = gateway_command(&args)
-        .env("LOGTO_TOKEN", BIN_TOKEN)
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
-    let mut guard = Guard(Some(child));
+    let mut gateway = Process::spawn(
+        "gateway",
+        gateway_command(&args).env("LOGTO_TOKEN", BIN_TOKEN),
+    );
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let base = format!("http://{addr}");
     let client = http_client();
 
-    wait_ready(&client, &base, &mut guard, &stderr_path).await;
+    wait_ready(&client, &base, &mut gateway).await;
 
     // Every route once.
     let spec = spec::load();
@@ -235,14 +172,12 @@ async fn binary_serves_every_route_and_stops_on_sigterm() {
     );
 
     // SIGTERM: a clean exit.
-    let pid = guard.0.as_ref().unwrap().id();
     let kill = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args(["-TERM", &gateway.id().to_string()])
         .status()
         .expect("run kill");
     assert!(kill.success());
-    let mut child = guard.0.take().unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(10));
+    let status = gateway.wait_exit(Duration::from_secs(10));
     assert_eq!(
         status.code(),
         Some(0),
@@ -253,7 +188,7 @@ async fn binary_serves_every_route_and_stops_on_sigterm() {
         "nothing listens after the exit"
     );
 
-    let log = std::fs::read_to_string(&stderr_path).unwrap();
+    let log = gateway.output();
     assert!(log.contains("listening"), "{log}");
     assert!(log.contains("shutting down"), "{log}");
     assert!(
@@ -264,7 +199,6 @@ async fn binary_serves_every_route_and_stops_on_sigterm() {
         !log.contains(BIN_TOKEN),
         "the Logto token shows in the log: {log}"
     );
-    let _ = std::fs::remove_file(&stderr_path);
 }
 
 /// Runs `serve` with a configuration error; returns the exit code and stderr.

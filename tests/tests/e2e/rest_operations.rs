@@ -1,12 +1,9 @@
 //! Every exposed REST operation of the spec, once, through the gateway: what the upstream receives and what the
 //! caller gets. The operations come from reading `spec/logto.naftiko.yaml` with a plain YAML parser, not from the
 //! compiler, so that a generator mistake shows up here.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
+use crate::support::spec::{self, query_matches};
 use e2e_tests::{Gateway, GatewayOptions, MockUpstream, Reply, http_client};
-use support::spec::{self, query_matches};
 
 const TOKEN: &str = "logto-token-ops-5c1e9a";
 

@@ -41,7 +41,7 @@ pub fn gateway_binary() -> &'static Path {
 }
 
 /// Whether an environment variable is one the gateway (or its logging, or a proxy) reads.
-pub fn is_gateway_env(name: &str) -> bool {
+fn is_gateway_env(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     upper.starts_with("LOGTO_")
         || upper.starts_with("GATEWAY_")
@@ -49,15 +49,22 @@ pub fn is_gateway_env(name: &str) -> bool {
         || upper.ends_with("_PROXY")
 }
 
+/// Removes the outer environment's gateway, Logto, logging and proxy variables from `cmd`'s environment.
+pub fn without_gateway_env(cmd: &mut Command) -> &mut Command {
+    for (k, _) in std::env::vars_os() {
+        if let Some(k) = k.to_str()
+            && is_gateway_env(k)
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 /// A `logto-gateway` command with the outer environment's gateway, Logto, logging and proxy variables removed.
 pub fn gateway_command(args: &[&str]) -> Command {
     let mut cmd = Command::new(gateway_binary());
     cmd.args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let Some(k) = k.to_str() else { continue };
-        if is_gateway_env(k) {
-            cmd.env_remove(k);
-        }
-    }
+    without_gateway_env(&mut cmd);
     cmd
 }

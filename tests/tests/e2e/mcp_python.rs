@@ -6,20 +6,17 @@
 //!
 //! Without `tests/.venv/bin/python` these tests fail in CI (`CI=true`) or with `MCP_PYTHON_REQUIRED=1`, and are
 //! skipped (with a message) otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::support::bin::{gateway_binary, without_gateway_env};
+use crate::support::mcp::{is_error, text, tool_differences};
+use crate::support::spec::{self, Spec, query_matches};
 use e2e_tests::mcp_bridge::python;
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Recorded, Reply};
 use serde_json::{Value, json};
-use support::bin::{gateway_binary, is_gateway_env};
-use support::mcp::{is_error, text, tool_differences};
-use support::spec::{self, Spec, query_matches};
 
 const TOKEN: &str = "logto-token-python-4e8b17";
 const APPS: &str = r#"[{"id":"app-1","name":"One","type":"SPA"}, {"id":"app-2","name":"Dé \"two\"","type":"MachineToMachine"}]"#;
@@ -58,24 +55,17 @@ async fn mock() -> MockUpstream {
 /// Runs the script with `args`, with the gateway's and proxies' variables removed from its environment and `env`
 /// added; returns its JSON report.
 async fn run_script(py: &Path, args: &[String], env: &[(&str, &str)]) -> Value {
-    let mut cmd = tokio::process::Command::new(py);
-    cmd.arg(script())
+    let mut cmd = std::process::Command::new(py);
+    without_gateway_env(&mut cmd)
+        .arg(script())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (k, _) in std::env::vars_os() {
-        if let Some(k) = k.to_str()
-            && is_gateway_env(k)
-        {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("PYTHONDONTWRITEBYTECODE", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(env.iter().copied());
+    let mut cmd = tokio::process::Command::from(cmd);
+    cmd.kill_on_drop(true);
     let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
         .await
         .expect("mcp_check.py finishes within 60 s")

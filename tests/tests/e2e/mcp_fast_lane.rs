@@ -3,7 +3,6 @@
 //! the same JSON — across the headers a client may send (Host, Origin, Accept, Content-Type, MCP-Protocol-Version) and
 //! the bodies it may send (tool calls that succeed or fail, unknown tools, other methods, malformed JSON-RPC).
 //! Malformed JSON-RPC gets HTTP 400 with a JSON-RPC error either way.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Reply, http_client};
 use serde_json::Value;

@@ -15,22 +15,18 @@
 //!
 //! Without a running server these tests are skipped with a message saying what to run; under `CI=true` or
 //! `REAL_LOGTO_REQUIRED=1` they fail instead.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod support;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::spec::{self, Spec};
 use e2e_tests::mcp_bridge::McpBridge;
 use e2e_tests::real_logto::{Answer, Body, Direct, RealLogto, send};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, http_client};
 use naftiko_runtime::client::Auth;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
-use support::spec::{self, Spec};
 
 /// Names of every object the suite creates start with this.
 const PREFIX: &str = "naftiko-e2e";
@@ -80,13 +76,6 @@ const OSS_LACKS: [(&str, &str); 14] = [
         "OSS ships no connector factories here",
     ),
 ];
-
-/// Characters kept as they are in a path segment (RFC 3986 unreserved).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// Which side of a comparison a call is made on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,7 +239,7 @@ impl Suite {
                 .unwrap_or_else(|| panic!("{op}: no value for path parameter `{name}`"))
                 .1
                 .clone();
-            let encoded = utf8_percent_encode(&value, SEGMENT).to_string();
+            let encoded = spec::encode_segment(&value);
             path = path
                 .replacen(&format!("{{{{{name}}}}}"), &encoded, 1)
                 .replacen(&format!("{{{name}}}"), &encoded, 1);
@@ -510,7 +499,7 @@ impl Suite {
                         .disagree(op, format!("a JSON-RPC error {r} for Logto's {direct:?}"));
                 };
                 let is_error = result["isError"] == true;
-                let text = support::mcp::text(result);
+                let text = crate::support::mcp::text(result);
                 if !direct.is_success() {
                     let mut missing = vec![];
                     let status = direct.status.to_string();

@@ -1,4 +1,4 @@
-//! MCP checks shared by the MCP test files: a listed tool against the spec, and tool-result accessors. Everything
+//! MCP checks shared by the MCP test modules: a listed tool against the spec, and tool-result accessors. Everything
 //! works on the wire JSON (camelCase), whichever client produced it.
 
 use std::collections::BTreeSet;
