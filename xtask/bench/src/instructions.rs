@@ -4,7 +4,8 @@
 //! Unlike times, instruction counts do not depend on what else the machine runs, so two commits can be compared on a
 //! busy machine. The gateway runs under callgrind with one worker behind the mock upstream; wrk warms it up, the
 //! counts are zeroed (`callgrind_control -z`), wrk loads it with four connections, and the counts are dumped
-//! (`callgrind_control -d`) and divided by the requests wrk completed.
+//! (`callgrind_control -d`) and divided by the requests wrk completed. MCP calls are counted twice: through the
+//! adapter's fast lane, and with it off (`--mcp-fast-lane false`), by rmcp alone.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -49,7 +50,10 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     let (_up, upstream) = start_upstream(&upstream_bin)?;
 
     let mut rows = Vec::new();
-    for (i, kind) in [Kind::Rest, Kind::Mcp].into_iter().enumerate() {
+    for (i, kind) in [Kind::Rest, Kind::Mcp, Kind::McpRmcpAlone]
+        .into_iter()
+        .enumerate()
+    {
         let dir = work.join(format!("run{i}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -94,6 +98,8 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
 enum Kind {
     Rest,
     Mcp,
+    /// MCP calls with the fast lane off.
+    McpRmcpAlone,
 }
 
 impl Kind {
@@ -101,7 +107,14 @@ impl Kind {
         match self {
             Kind::Rest => "REST `GET /api/applications/app1`",
             Kind::Mcp => "MCP `tools/call getapplication`",
+            Kind::McpRmcpAlone => {
+                "MCP `tools/call getapplication`, rmcp alone (`--mcp-fast-lane false`)"
+            }
         }
+    }
+
+    fn fast_lane(self) -> bool {
+        !matches!(self, Kind::McpRmcpAlone)
     }
 
     fn target(self, rest_port: u16, mcp_port: u16) -> Target {
@@ -109,7 +122,7 @@ impl Kind {
             Kind::Rest => Target::get(format!(
                 "http://127.0.0.1:{rest_port}/api/applications/app1"
             )),
-            Kind::Mcp => {
+            Kind::Mcp | Kind::McpRmcpAlone => {
                 let (body, headers) = gateway_mcp_call();
                 Target {
                     url: format!("http://127.0.0.1:{mcp_port}/mcp"),
@@ -143,6 +156,7 @@ fn count(
             .args(["--logto-endpoint", &format!("http://{upstream}")])
             .args(["--rest-port", &rest_port.to_string()])
             .args(["--mcp-port", &mcp_port.to_string()])
+            .args(["--mcp-fast-lane", &kind.fast_lane().to_string()])
             .env_clear()
             .env("LOGTO_TOKEN", "bench-token")
             .env("RUST_LOG", "warn")
