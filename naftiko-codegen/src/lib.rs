@@ -8,7 +8,18 @@
 //! 4. [`check`] — rules over the whole IR; together with the others', all diagnostics come out of one run;
 //! 5. [`emit`] — IR → Rust files (`quote` → `syn` → `prettyplease`), deterministic.
 //!
-//! Use [`Config`] from a build script or a tool:
+//! Use [`Config`] from a build script, which writes `$OUT_DIR/naftiko.rs` for `naftiko_runtime::include_generated!()`
+//! to include, tells cargo what it read, and shows the spec's warnings and errors through cargo:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     naftiko_codegen::Config::new("spec.yaml").write()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! or from a tool, into a directory of the crate's sources (`mod.rs` and a file per module):
 //!
 //! ```no_run
 //! naftiko_codegen::Config::new("spec/logto.naftiko.yaml")
@@ -33,7 +44,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Note, Pos, Severity};
-pub use emit::{GeneratedFile, Modules};
+pub use emit::{GeneratedFile, Layout, Modules};
 pub use naming::{Rename, Renames};
 
 /// The result of compiling a spec: the IR when there were no errors, and every diagnostic.
@@ -71,7 +82,9 @@ pub fn compile_with(source: &str, renames: &Renames) -> Compiled {
 }
 
 /// What went wrong in [`Config::generate`] or [`Config::write`].
-#[derive(Debug)]
+///
+/// Its `Debug` form is its message, as `Display` writes it: a `main` (a build script's, say) that returns this error
+/// prints the rendered diagnostics, each at its line and column.
 pub enum Error {
     /// The spec could not be read, or an output file could not be written.
     Io {
@@ -101,6 +114,12 @@ impl fmt::Display for Error {
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for Error {}
 
 /// Compiler configuration, builder style (like `prost_build::Config`).
@@ -112,6 +131,9 @@ pub struct Config {
     modules: Modules,
     runtime_path: String,
     renames: Renames,
+    layout: Option<Layout>,
+    generated_by: Option<String>,
+    build_script: Option<bool>,
 }
 
 /// The outcome of [`Config::generate`].
@@ -133,6 +155,9 @@ impl Config {
             modules: Modules::default(),
             runtime_path: emit::DEFAULT_RUNTIME_PATH.to_owned(),
             renames: Renames::new(),
+            layout: None,
+            generated_by: None,
+            build_script: None,
         }
     }
 
@@ -153,6 +178,32 @@ impl Config {
     /// Where [`Config::write`] puts the files (default: `$OUT_DIR`, for build scripts).
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// How the modules are laid out in files. Default: in a build script writing to `$OUT_DIR` (no
+    /// [`Config::out_dir`] given), one file, `naftiko.rs`, with the modules inline, which
+    /// `naftiko_runtime::include_generated!()` includes ([`Layout::inline`]); otherwise `mod.rs` and a file per
+    /// module ([`Layout::Modules`]).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = Some(layout);
+        self
+    }
+
+    /// What the preamble of the generated files names as their maker, such as `` `cargo xtask regen` ``. Default:
+    /// ``naftiko-codegen in the build script of `PACKAGE` `` in a build script, `naftiko-codegen` otherwise.
+    pub fn generated_by(mut self, what: impl Into<String>) -> Self {
+        self.generated_by = Some(what.into());
+        self
+    }
+
+    /// Whether [`Config::write`] runs in a cargo build script. There it prints, on standard output,
+    /// `cargo:rerun-if-changed` for every file the compiler reads ([`Config::inputs`]), so that cargo runs the build
+    /// script again when one changes, and only then, and `cargo:warning` for each line of every warning, so that
+    /// cargo shows them; the errors of a spec are the message of the error it returns. Default: whether cargo's
+    /// build-script variables `OUT_DIR` and `TARGET` are set.
+    pub fn build_script(mut self, on: bool) -> Self {
+        self.build_script = Some(on);
         self
     }
 
@@ -193,6 +244,40 @@ impl Config {
             .unwrap_or_else(|| self.spec.display().to_string().replace('\\', "/"))
     }
 
+    fn in_build_script(&self) -> bool {
+        self.build_script.unwrap_or_else(|| {
+            std::env::var_os("OUT_DIR").is_some() && std::env::var_os("TARGET").is_some()
+        })
+    }
+
+    fn chosen_layout(&self) -> Layout {
+        match &self.layout {
+            Some(layout) => layout.clone(),
+            None if self.out_dir.is_none() && self.in_build_script() => Layout::inline(),
+            None => Layout::Modules,
+        }
+    }
+
+    fn maker(&self) -> String {
+        if let Some(by) = &self.generated_by {
+            return by.clone();
+        }
+        if !self.in_build_script() {
+            return "naftiko-codegen".to_owned();
+        }
+        match std::env::var("CARGO_PKG_NAME") {
+            Ok(package) => format!("naftiko-codegen in the build script of `{package}`"),
+            Err(_) => "naftiko-codegen in a build script".to_owned(),
+        }
+    }
+
+    /// The files the compiler reads: the spec, and each rename file the [`Renames`] given were read from.
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        let mut inputs = vec![self.spec.clone()];
+        inputs.extend(self.renames.files().iter().cloned());
+        inputs
+    }
+
     /// Compiles the spec and returns the files, without writing anything.
     pub fn generate(&self) -> Result<Output, Error> {
         let source = std::fs::read_to_string(&self.spec).map_err(|source| Error::Io {
@@ -219,8 +304,14 @@ impl Config {
                 self.runtime_path
             )));
         }
-        let files =
-            emit::emit(&ir, &display, self.modules, &self.runtime_path).map_err(Error::Internal)?;
+        let options = emit::Options {
+            spec_display: &display,
+            generated_by: &self.maker(),
+            modules: self.modules,
+            runtime_path: &self.runtime_path,
+            layout: &self.chosen_layout(),
+        };
+        let files = emit::emit(&ir, &options).map_err(Error::Internal)?;
         Ok(Output {
             files,
             diagnostics: compiled.diagnostics,
@@ -229,9 +320,17 @@ impl Config {
     }
 
     /// Compiles the spec and writes the files to the output directory, touching only files whose contents change.
-    /// Returns the paths written.
+    /// Returns the paths written. In a build script (see [`Config::build_script`]), it also tells cargo which files
+    /// it read, and shows the warnings.
     pub fn write(&self) -> Result<Vec<PathBuf>, Error> {
+        let build_script = self.in_build_script();
+        if build_script {
+            cargo_directives(self.inputs().iter().map(|p| rerun_if_changed(p)));
+        }
         let out = self.generate()?;
+        if build_script {
+            cargo_directives(cargo_warnings(&out.diagnostics, &self.display()));
+        }
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -245,6 +344,36 @@ impl Config {
                 })?,
         };
         write_files(&dir, &out.files)
+    }
+}
+
+/// `cargo:rerun-if-changed` for `path`.
+fn rerun_if_changed(path: &Path) -> String {
+    format!("cargo:rerun-if-changed={}", path.display())
+}
+
+/// A `cargo:warning` for each line of every warning (`FILE:LINE:COL: warning: …`, and its notes), in source order.
+fn cargo_warnings(diagnostics: &Diagnostics, display: &str) -> Vec<String> {
+    diagnostics
+        .sorted()
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .flat_map(|d| {
+            d.render(display, None)
+                .lines()
+                .map(|line| format!("cargo:warning={line}"))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Prints directives to cargo on standard output. A directive that cannot be printed is lost: cargo then runs the
+/// build script every time, or does not show a warning, and the build is still correct.
+fn cargo_directives(lines: impl IntoIterator<Item = String>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
     }
 }
 
@@ -300,4 +429,146 @@ pub fn stale_files(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
         stale.extend(extra);
     }
     stale
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    const MINIMAL: &str = include_str!("../tests/fixtures/minimal/spec.yaml");
+
+    /// The minimal fixture with a path parameter left undeclared (a warning) or a call to an unknown operation (an
+    /// error).
+    fn minimal_with(declared: bool, call: &str) -> String {
+        let declared = if declared {
+            "              inputParameters:\n                - name: noteId\n                  in: path\n"
+        } else {
+            ""
+        };
+        MINIMAL
+            .replacen(
+                "              outputRawFormat: json\n",
+                &format!("{declared}              outputRawFormat: json\n"),
+                1,
+            )
+            .replacen("call: notes.getnote", &format!("call: {call}"), 1)
+    }
+
+    #[test]
+    fn in_a_build_script_one_inline_file_names_the_build_script() {
+        let config = Config::new("spec.yaml").build_script(true);
+        let out = config.generate_from_source(MINIMAL).unwrap();
+        let names: Vec<&str> = out.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["naftiko.rs"]);
+        let first = out.files[0].contents.lines().next().unwrap();
+        assert!(
+            first.starts_with("// @generated by naftiko-codegen in the build script of `")
+                || first.starts_with("// @generated by naftiko-codegen in a build script "),
+            "{first}"
+        );
+        assert!(first.ends_with(" from spec.yaml — do not edit."), "{first}");
+
+        // An output directory of one's own gets the module files, as does a run outside a build script.
+        let out = config
+            .clone()
+            .out_dir("gen")
+            .generate_from_source(MINIMAL)
+            .unwrap();
+        let names: Vec<&str> = out.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["client.rs", "mcp.rs", "mod.rs", "rest.rs"]);
+        let out = Config::new("spec.yaml")
+            .build_script(false)
+            .generate_from_source(MINIMAL)
+            .unwrap();
+        assert_eq!(out.files.len(), 4);
+        assert!(
+            out.files[0]
+                .contents
+                .starts_with("// @generated by naftiko-codegen from spec.yaml — do not edit.\n")
+        );
+
+        // A layout and a maker of one's own.
+        let out = config
+            .layout(Layout::Inline("notes".into()))
+            .generated_by("`make gen`")
+            .generate_from_source(MINIMAL)
+            .unwrap();
+        assert_eq!(out.files[0].name, "notes.rs");
+        assert!(
+            out.files[0]
+                .contents
+                .starts_with("// @generated by `make gen` from spec.yaml — do not edit.\n")
+        );
+    }
+
+    #[test]
+    fn the_inputs_are_the_spec_and_the_rename_files() {
+        let mut renames = Renames::parse("notes = memo\n", "x.renames").unwrap();
+        assert!(renames.files().is_empty());
+        let dir = std::env::temp_dir().join(format!("naftiko-inputs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("spec.renames");
+        std::fs::write(&file, "notes-rest = rest\n").unwrap();
+        renames.extend(Renames::read(&file).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        let config = Config::new("api/spec.yaml").renames(renames);
+        assert_eq!(
+            config.inputs(),
+            [PathBuf::from("api/spec.yaml"), file.clone()]
+        );
+        let lines: Vec<String> = config
+            .inputs()
+            .iter()
+            .map(|p| rerun_if_changed(p))
+            .collect();
+        assert_eq!(lines[0], "cargo:rerun-if-changed=api/spec.yaml");
+        assert_eq!(
+            lines[1],
+            format!("cargo:rerun-if-changed={}", file.display())
+        );
+    }
+
+    #[test]
+    fn warnings_are_cargo_warnings_at_their_line_and_column() {
+        let source = minimal_with(false, "notes.getnote");
+        let out = Config::new("spec.yaml")
+            .generate_from_source(&source)
+            .unwrap();
+        let lines = cargo_warnings(&out.diagnostics, "spec.yaml");
+        assert!(!lines.is_empty());
+        for line in &lines {
+            assert!(
+                line.starts_with("cargo:warning=spec.yaml:") && line.contains(": warning: "),
+                "{line}"
+            );
+        }
+        let clean = Config::new("spec.yaml")
+            .generate_from_source(&minimal_with(true, "notes.getnote"))
+            .unwrap();
+        assert!(clean.diagnostics.is_empty(), "{}", clean.rendered);
+        assert!(cargo_warnings(&clean.diagnostics, "spec.yaml").is_empty());
+    }
+
+    /// What `main` prints when it returns the error of a spec: the rendered diagnostics, at line:col.
+    #[test]
+    fn the_debug_form_of_an_error_is_its_message() {
+        let source = minimal_with(true, "notes.nosuchop");
+        let e = Config::new("spec.yaml")
+            .generate_from_source(&source)
+            .unwrap_err();
+        let debug = format!("{e:?}");
+        assert_eq!(debug, e.to_string());
+        let line = source
+            .lines()
+            .position(|l| l.contains("notes.nosuchop"))
+            .unwrap()
+            + 1;
+        assert!(
+            debug.starts_with(&format!("spec.yaml:{line}:")) && debug.contains(": error: "),
+            "{debug}"
+        );
+        assert!(debug.contains("call: notes.nosuchop\n"), "{debug}");
+    }
 }

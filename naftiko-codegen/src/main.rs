@@ -89,6 +89,9 @@ fn main() -> ExitCode {
             };
             let config = naftiko_codegen::Config::new(&spec)
                 .out_dir(&out)
+                .layout(naftiko_codegen::Layout::Modules)
+                .generated_by("`naftiko-codegen generate`")
+                .build_script(false)
                 .client(!no_client)
                 .rest(!no_rest)
                 .mcp(!no_mcp)

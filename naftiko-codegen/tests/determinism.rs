@@ -19,6 +19,7 @@ const PREAMBLE: &str =
 fn generate(source: &str) -> Vec<GeneratedFile> {
     match Config::new(DISPLAY)
         .display_name(DISPLAY)
+        .generated_by("`cargo xtask regen`")
         .generate_from_source(source)
     {
         Ok(out) => {

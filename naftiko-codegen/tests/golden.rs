@@ -19,6 +19,7 @@ fn fixtures_generate_their_golden_files() {
             .unwrap_or_else(|e| panic!("the renames of {display}: {e}"));
         let out = naftiko_codegen::Config::new(&spec)
             .display_name(&display)
+            .generated_by("`cargo xtask regen`")
             .renames(renames)
             .generate()
             .unwrap_or_else(|e| panic!("{display} does not compile:\n{e}"));

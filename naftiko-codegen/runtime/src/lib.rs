@@ -9,6 +9,7 @@
 //!   OAuth 2.0 client credentials), path and query building, responses and errors.
 //! - [`rest`] (feature `rest`): support for generated axum REST adapters.
 //! - [`mcp`] (feature `mcp`): support for generated rmcp MCP adapters.
+//! - [`include_generated!`]: the modules a build script generated into `$OUT_DIR`, in place.
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -16,3 +17,24 @@ pub mod client;
 pub mod mcp;
 #[cfg(feature = "rest")]
 pub mod rest;
+
+/// Includes the modules a build script generated with `naftiko_codegen::Config::write`: `client`, and `rest` and `mcp`
+/// when the spec exposes them, in place, as items of the module it is written in.
+///
+/// `include_generated!()` includes `$OUT_DIR/naftiko.rs`, the file a build script writes by default;
+/// `include_generated!("NAME")` includes `$OUT_DIR/NAME.rs`, written with
+/// `Config::layout(Layout::Inline("NAME".into()))` (one name per spec, when a crate compiles several).
+///
+/// ```ignore
+/// // build.rs: naftiko_codegen::Config::new("spec.yaml").write()?;
+/// naftiko_runtime::include_generated!();
+/// ```
+#[macro_export]
+macro_rules! include_generated {
+    () => {
+        $crate::include_generated!("naftiko");
+    };
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}

@@ -133,7 +133,7 @@ impl<'a> Parts<'a> {
 }
 
 /// Parses and prints tokens as a file. A failure here is a bug in an emitter, reported rather than panicked on.
-fn pretty(tokens: TokenStream) -> Result<String, String> {
+pub(crate) fn pretty(tokens: TokenStream) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("internal error: emitted code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
@@ -227,20 +227,26 @@ pub(crate) fn print_files<'p, 'a: 'p>(
     Ok(out)
 }
 
-#[cfg(test)]
 impl Parts<'_> {
-    /// The file printed at once: the tokens of every part (whole items only) as one file.
-    pub(crate) fn print_whole(&self) -> Result<String, String> {
+    /// The tokens of the whole file: those of every part, which must all be whole items, as they are when no list
+    /// is longer than a run (`Parts::new(usize::MAX)`).
+    pub(crate) fn tokens(&self) -> Result<TokenStream, String> {
         let mut tokens = TokenStream::new();
         for part in &self.parts {
             if part.kind != Kind::Items {
                 return Err(format!(
-                    "a {:?} part cannot be printed with the others",
+                    "internal error: a {:?} part cannot be emitted with the others",
                     part.kind
                 ));
             }
             tokens.extend((part.emit)());
         }
-        pretty(tokens)
+        Ok(tokens)
+    }
+
+    /// The file printed at once, from [`Parts::tokens`].
+    #[cfg(test)]
+    pub(crate) fn print_whole(&self) -> Result<String, String> {
+        pretty(self.tokens()?)
     }
 }

@@ -38,6 +38,8 @@ pub struct Rename {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Renames {
     entries: Vec<Rename>,
+    /// The files the table was read from, in order.
+    files: Vec<PathBuf>,
 }
 
 impl Renames {
@@ -68,6 +70,17 @@ impl Renames {
         for r in other.entries {
             self.insert(r.from, r.to, r.origin);
         }
+        for f in other.files {
+            if !self.files.contains(&f) {
+                self.files.push(f);
+            }
+        }
+    }
+
+    /// The files the table was read from ([`Renames::read`]): what a build script's output depends on besides the
+    /// spec.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Rename> {
@@ -141,7 +154,9 @@ impl Renames {
             source,
         })?;
         let file = path.display().to_string().replace('\\', "/");
-        Renames::parse(&text, &file).map_err(Error::Renames)
+        let mut table = Renames::parse(&text, &file).map_err(Error::Renames)?;
+        table.files.push(path.to_owned());
+        Ok(table)
     }
 
     /// The rename file of a spec: `SPEC.renames` next to `SPEC.yaml` (`spec/logto.naftiko.renames` for
@@ -222,6 +237,21 @@ mod tests {
         assert!(!is_rename_target("a b"));
         assert!(!is_rename_target("a*"));
         assert!(!is_rename_target(""));
+    }
+
+    #[test]
+    fn a_table_read_from_a_file_names_it() {
+        let dir = std::env::temp_dir().join(format!("naftiko-renames-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("s.yaml");
+        assert!(Renames::read_beside(&spec).unwrap().files().is_empty());
+        std::fs::write(dir.join("s.renames"), "a = b\n").unwrap();
+        let mut table = Renames::new();
+        table.extend(Renames::read_beside(&spec).unwrap());
+        table.extend(Renames::read_beside(&spec).unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(table.files(), [dir.join("s.renames")]);
+        assert_eq!(table.len(), 1);
     }
 
     #[test]
