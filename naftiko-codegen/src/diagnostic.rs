@@ -87,6 +87,8 @@ pub enum Code {
     Dialect,
     /// A path parameter used in a consumed path but not declared.
     InferredPathParam,
+    /// A warning: a REST operation whose method has a body calls an operation that sends none.
+    IgnoredBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,6 +63,7 @@ capability:
 ";
 
 // Whole lines of BASE, indentation included; each occurs exactly once.
+const REST_METHOD: &str = "            - method: GET";
 const REST_CALL: &str = "              call: api.getitem";
 const REST_MAPPING: &str = "                  mapping: $.";
 const TOOL_NAME: &str = "        - name: getitem";
@@ -1276,6 +1277,40 @@ fn dialect_repair_of_with_followed_by_repeated_name_is_a_warning() {
             source: ArgSource::Input("name".into()),
         }]
     );
+}
+
+#[test]
+fn rest_operation_with_a_body_calling_one_without_is_a_warning() {
+    // 33:             - method: POST      <- the exposed operation; the consumed `api.getitem` is a GET
+    let src = replace_line(BASE, REST_METHOD, &["            - method: POST"]);
+    let c = compile(&src);
+    let d = sole(&src);
+    assert_diag(
+        &d,
+        Severity::Warning,
+        Code::IgnoredBody,
+        Pos::new(33, 23),
+        "`POST /items/{id}` calls `api.getitem`, a `GET`, which sends no body: the request's body is ignored",
+    );
+    assert_eq!(d.pos, pos_in(&src, "- method: POST", "POST"));
+    let ir = c.ir.expect("warnings only: the IR is produced");
+    assert!(
+        !ir.rest[0].routes[0].operations[0].call.body,
+        "the handler reads no body"
+    );
+}
+
+#[test]
+fn rest_operation_without_a_body_calling_one_with_forwards_the_body() {
+    // The exposed operation stays a GET; the consumed one becomes a POST.
+    let src = replace_line(BASE, CONSUMED_METHOD, &["              method: POST"]);
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.expect("no diagnostics: the IR is produced");
+    let op = &ir.rest[0].routes[0].operations[0];
+    assert_eq!(op.method.as_str(), "GET");
+    assert!(op.call.body, "the GET handler reads and forwards the body");
+    assert!(ir.mcp[0].tools[0].call.body, "and the tool takes a `body`");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

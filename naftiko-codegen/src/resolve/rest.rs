@@ -281,6 +281,22 @@ impl Resolver<'_> {
             .as_ref()
             .map_or_else(|| op.name.clone(), |n| n.value.clone());
         let method = method?;
+        // The body follows the consumed operation: a GET that calls a POST forwards the request's body, a POST that
+        // calls a GET has none to forward.
+        if method.has_body() && !op.body {
+            self.d.warning(
+                Code::IgnoredBody,
+                o.method.as_ref().map_or(at, |m| m.pos),
+                format!(
+                    "`{} {}` calls `{}.{}`, a `{}`, which sends no body: the request's body is ignored",
+                    method.as_str(),
+                    resource.path.template,
+                    api.namespace,
+                    op.name,
+                    op.method.as_str()
+                ),
+            );
+        }
         Some(RestOperation {
             ident: String::new(),
             path_type: None,
@@ -291,7 +307,7 @@ impl Resolver<'_> {
                 target,
                 inputs,
                 args,
-                body: method.has_body(),
+                body: op.body,
                 output,
             },
             pos: at,
