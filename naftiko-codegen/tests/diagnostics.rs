@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use naftiko_codegen::ir::{ArgBinding, ArgSource};
+use naftiko_codegen::ir::{ArgBinding, ArgSource, ParamType};
 use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
 /// A minimal valid spec: one consumed operation, exposed once over REST and once as an MCP tool.
@@ -586,6 +586,66 @@ fn exposed_path_that_cannot_supply_a_consumed_path_parameter() {
     assert_eq!(
         d.pos,
         pos_in(&src, "- method: GET\n              name: getitem", "method")
+    );
+}
+
+#[test]
+fn typed_path_parameter_takes_an_input_of_any_type_but_object() {
+    // The consumed `id` is declared an integer: the REST placeholder (a string) feeds it as is, and the MCP tool
+    // takes an integer; both are sent as text.
+    let typed = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &["                  type: integer"],
+    );
+    let c = compile(&typed);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let rest_input = &ir.rest[0].routes[0].operations[0].call.inputs[0];
+    assert_eq!(
+        (rest_input.name.as_str(), rest_input.ty),
+        ("id", ParamType::String)
+    );
+    let tool_input = &ir.mcp[0].tools[0].call.inputs[0];
+    assert_eq!(
+        (tool_input.name.as_str(), tool_input.ty, tool_input.required),
+        ("id", ParamType::Integer, true)
+    );
+
+    // An object cannot be a path segment: not as a REST path input…
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &[
+            "              inputParameters:",
+            "                - name: id",
+            "                  in: path",
+            "                  type: object",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_in(&src, "in: path\n                  type: object", "object"),
+        "path input `id` cannot be an object",
+    );
+    // … nor as a tool input feeding a path parameter.
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &[
+            "          with:",
+            "            id: tools.x",
+            "          inputParameters:",
+            "            - name: x",
+            "              type: object",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "tools.x"),
+        "input `x` is an object but path parameter `id` of `api.getitem` is text",
     );
 }
 

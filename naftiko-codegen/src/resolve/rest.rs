@@ -198,6 +198,14 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        if location == InputLocation::Path && ty == ParamType::Object {
+            self.d.error(
+                Code::InvalidValue,
+                p.r#type.as_ref().map_or(p_pos, |t| t.pos),
+                format!("path input `{}` cannot be an object", name.value),
+            );
+            return None;
+        }
         let in_path = path.params().any(|n| n == name.value);
         if (location == InputLocation::Path) != in_path {
             self.d.error(
