@@ -649,6 +649,52 @@ fn typed_path_parameter_takes_an_input_of_any_type_but_object() {
     );
 }
 
+#[test]
+fn input_bound_by_name_must_fit_the_parameter() {
+    // The consumed operation gains a required integer query parameter `page`; the REST operation declares an input
+    // `page` of its own, which `page` is bound to by name.
+    let paged = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: page",
+            "                  in: query",
+            "                  type: integer",
+            "                  required: true",
+        ],
+    );
+    let declared = |ty: &str| {
+        insert_after(
+            &paged,
+            REST_CALL,
+            &[
+                "              inputParameters:",
+                "                - name: page",
+                "                  in: query",
+                &format!("                  type: {ty}"),
+            ],
+        )
+    };
+    // Of another type: an error at the input.
+    let src = declared("string");
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_in(
+            &src,
+            "- name: page\n                  in: query\n                  type: string",
+            "page",
+        ),
+        "input `page` (bound by name) is a string but parameter `page` of `api.getitem` is an integer",
+    );
+    // Of its type: the input is required, as the parameter is, though it does not say so.
+    let c = compile(&declared("integer"));
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let input = &ir.rest[0].routes[0].operations[0].call.inputs[1];
+    assert_eq!((input.name.as_str(), input.required), ("page", true));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Whole-capability checks
 // ---------------------------------------------------------------------------------------------------------------

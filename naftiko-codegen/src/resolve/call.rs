@@ -229,14 +229,21 @@ impl Resolver<'_> {
             );
             return None;
         };
-        self.feed(called, param, i, pos)
+        self.feed(called, param, i, pos, "")
             .then_some(ArgSource::Input(name))
     }
 
     /// Whether input `i` can feed `param`, reporting at `pos` when it cannot: a query parameter takes an input of
     /// its type; a path parameter, whose value is sent as text, an input of any type but `object`. An input that
-    /// feeds a required or path parameter becomes required.
-    fn feed(&mut self, called: &Called, param: &Param, i: &mut ExposedInput, pos: Pos) -> bool {
+    /// feeds a required or path parameter becomes required. `how` says how the input was bound, for the message.
+    fn feed(
+        &mut self,
+        called: &Called,
+        param: &Param,
+        i: &mut ExposedInput,
+        pos: Pos,
+        how: &str,
+    ) -> bool {
         let is_path = called.is_path_param(&param.name);
         let fits = if is_path {
             i.ty != ParamType::Object
@@ -248,7 +255,7 @@ impl Resolver<'_> {
                 Code::InvalidValue,
                 pos,
                 format!(
-                    "input `{}` is {} {} but {} `{}` of `{}.{}` {}",
+                    "input `{}`{how} is {} {} but {} `{}` of `{}.{}` {}",
                     i.name,
                     article(i.ty),
                     i.ty.as_str(),
@@ -317,8 +324,9 @@ impl Resolver<'_> {
         p: &Param,
         inputs: &mut Vec<ExposedInput>,
     ) -> bool {
-        if inputs.iter().any(|i| i.name == p.name) {
-            return true;
+        if let Some(i) = inputs.iter_mut().find(|i| i.name == p.name) {
+            let pos = i.pos;
+            return self.feed(called, p, i, pos, " (bound by name)");
         }
         let is_path = called.is_path_param(&p.name);
         if is_path && site.ctx == Ctx::Rest {
