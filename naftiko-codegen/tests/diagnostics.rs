@@ -695,6 +695,40 @@ fn input_bound_by_name_must_fit_the_parameter() {
     assert_eq!((input.name.as_str(), input.required), ("page", true));
 }
 
+#[test]
+fn tool_input_feeding_a_required_parameter_is_required() {
+    // The consumed operation gains a required integer query parameter `page`, which the tool feeds from its declared
+    // input `p` (mapped) or `page` (by name); neither says `required: true`.
+    let paged = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: page",
+            "                  in: query",
+            "                  type: integer",
+            "                  required: true",
+        ],
+    );
+    for (with, input) in [
+        (&["          with:", "            page: tools.p"][..], "p"),
+        (&[][..], "page"),
+    ] {
+        let mut lines = with.to_vec();
+        let name = format!("            - name: {input}");
+        lines.extend([
+            "          inputParameters:",
+            &name,
+            "              type: integer",
+        ]);
+        let src = insert_after(&paged, TOOL_CALL, &lines);
+        let c = compile(&src);
+        assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+        let ir = c.ir.unwrap();
+        let i = &ir.mcp[0].tools[0].call.inputs[0];
+        assert_eq!((i.name.as_str(), i.required), (input, true), "{src}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Whole-capability checks
 // ---------------------------------------------------------------------------------------------------------------
