@@ -1281,6 +1281,33 @@ fn unsupported_aggregates() {
 }
 
 #[test]
+fn unsupported_two_object_query_inputs_in_a_rest_operation() {
+    // Two object query parameters: the MCP tool takes both as arguments; the REST operation could not tell which
+    // query keys go to which. 39:             - method: GET     <- at the REST operation
+    let src = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: filter",
+            "                  in: query",
+            "                  type: object",
+            "                - name: sort",
+            "                  in: query",
+            "                  type: object",
+        ],
+    );
+    assert_unsupported(
+        &src,
+        pos_in(&src, "- method: GET\n              name: getitem", "method"),
+        "more than one `object` query input in a REST operation (`filter`, `sort`)",
+    );
+    assert_eq!(
+        pos_in(&src, "- method: GET\n              name: getitem", "method"),
+        Pos::new(39, 15)
+    );
+}
+
+#[test]
 fn unsupported_header_parameters() {
     // 23:                   in: header     <- at the value
     let src = insert_after(

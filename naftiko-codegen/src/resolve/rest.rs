@@ -13,7 +13,7 @@ use super::outputs::exposed_output;
 use super::templates::path_template;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
-    Call, ConsumedApi, ExposedInput, InputLocation, ParamType, PathTemplate, RestAdapter,
+    Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathTemplate, RestAdapter,
     RestIdents, RestOperation, RestRoute,
 };
 use crate::parse::model;
@@ -272,6 +272,7 @@ impl Resolver<'_> {
             op,
         };
         let args = self.bind_args(&site, &called, &entries, &mut inputs);
+        self.one_object_input(&inputs, at);
         // Path inputs first, in path order; then query inputs in order.
         inputs.sort_by_key(|i| match i.location {
             InputLocation::Path => (
@@ -289,21 +290,9 @@ impl Resolver<'_> {
             .as_ref()
             .map_or_else(|| op.name.clone(), |n| n.value.clone());
         let method = method?;
-        // The body follows the consumed operation: a GET that calls a POST forwards the request's body, a POST that
-        // calls a GET has none to forward.
         if method.has_body() && !op.body {
-            self.d.warning(
-                Code::IgnoredBody,
-                o.method.as_ref().map_or(at, |m| m.pos),
-                format!(
-                    "`{} {}` calls `{}.{}`, a `{}`, which sends no body: the request's body is ignored",
-                    method.as_str(),
-                    resource.path.template,
-                    api.namespace,
-                    op.name,
-                    op.method.as_str()
-                ),
-            );
+            let pos = o.method.as_ref().map_or(at, |m| m.pos);
+            self.ignored_body(pos, method, resource.path, &called);
         }
         Some(RestOperation {
             ident: String::new(),
@@ -320,5 +309,41 @@ impl Resolver<'_> {
             },
             pos: at,
         })
+    }
+
+    /// The body follows the consumed operation: a GET that calls a POST forwards the request's body, and a POST that
+    /// calls a GET has none to forward, which is worth a warning.
+    fn ignored_body(&mut self, pos: Pos, method: Method, path: &PathTemplate, called: &Called) {
+        self.d.warning(
+            Code::IgnoredBody,
+            pos,
+            format!(
+                "`{} {}` calls `{}.{}`, a `{}`, which sends no body: the request's body is ignored",
+                method.as_str(),
+                path.template,
+                called.ns,
+                called.op.name,
+                called.op.method.as_str()
+            ),
+        );
+    }
+
+    /// A REST operation has at most one `object` query input: it takes every query key no other input takes, and two
+    /// could not share them.
+    fn one_object_input(&mut self, inputs: &[ExposedInput], at: Pos) {
+        let objects: Vec<String> = inputs
+            .iter()
+            .filter(|i| i.location == InputLocation::Query && i.ty == ParamType::Object)
+            .map(|i| format!("`{}`", i.name))
+            .collect();
+        if objects.len() > 1 {
+            self.d.unsupported(
+                at,
+                format!(
+                    "more than one `object` query input in a REST operation ({})",
+                    objects.join(", ")
+                ),
+            );
+        }
     }
 }
