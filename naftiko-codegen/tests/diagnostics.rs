@@ -1190,6 +1190,22 @@ fn renames_change_rust_names_only() {
     );
 }
 
+/// A name that becomes an identifier with a leading or trailing underscore (`_2fa`, `type_`) gives the local its
+/// input is parsed into one underscore only (`in_2fa`, `in_type`): rustc warns about `in__2fa`.
+#[test]
+fn input_locals_are_snake_case() {
+    for (name, ident, local) in [("2fa", "_2fa", "in_2fa"), ("type", "type_", "in_type")] {
+        let src = BASE
+            .replace("{id}", &format!("{{{name}}}"))
+            .replace("- name: id", &format!("- name: {name}"));
+        let c = compile(&src);
+        assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+        let ir = c.ir.unwrap();
+        let input = &ir.mcp[0].tools[0].call.inputs[0];
+        assert_eq!((input.ident.as_str(), input.local.as_str()), (ident, local));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Not supported yet
 // ---------------------------------------------------------------------------------------------------------------
