@@ -135,11 +135,39 @@ fn emit_with(
     for ((name, _), text) in emitted.into_iter().zip(texts) {
         files.push(GeneratedFile {
             name: name.into(),
-            contents: format!("{pre}\n{text}"),
+            contents: escape_hidden(&format!("{pre}\n{text}")),
         });
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(files)
+}
+
+/// The Unicode bidirectional controls, which make text display in another order than it is read: rustc refuses them
+/// in comments and literals (lint `text_direction_codepoint_in_literal`).
+const BIDI_CONTROLS: &[char] = &[
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}',
+];
+
+/// A generated file's text with the characters rustc refuses in a comment written as escapes (`\u{202E}`, `\r`):
+/// the bidirectional controls, and carriage returns (a lone one is not allowed in a doc comment). Spec text reaches
+/// comments as written (a description, a bound variable's key, a path), while string literals and identifiers never
+/// hold these characters raw, so only comments change.
+fn escape_hidden(text: &str) -> String {
+    if !text.contains(|c| c == '\r' || BIDI_CONTROLS.contains(&c)) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            c if BIDI_CONTROLS.contains(&c) => {
+                out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)))
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// An identifier token; raw (`r#type`) when the name is a keyword that may be raw.
@@ -251,7 +279,7 @@ mod tests {
                 let mut parts = Parts::new(usize::MAX);
                 emit(&cap, DEFAULT_RUNTIME_PATH, &mut parts);
                 let text = parts.print_whole().unwrap();
-                whole.push((file, format!("{}\n{text}", preamble(&name))));
+                whole.push((file, escape_hidden(&format!("{}\n{text}", preamble(&name)))));
             }
             for (chunk, threads) in [(1, 1), (1, 3), (2, 2), (3, 1), (parts::CHUNK, 4)] {
                 let files = emit_with(
@@ -280,6 +308,53 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Bidirectional controls and carriage returns in spec text (the label, a path, a description, a bound
+    /// variable's key) reach the generated files' comments as escapes, never raw.
+    #[test]
+    fn hidden_characters_are_escaped() {
+        let spec = r#"naftiko: 1.0.0-alpha2
+info:
+  label: "a \u202e b"
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: https://example.com
+      resources:
+        - name: items
+          path: "/items/\u2066x"
+          operations:
+            - name: getitem
+              description: "d \u202a"
+  exposes:
+    - type: mcp
+      namespace: m
+      tools:
+        - name: getitem
+          description: "t \u202b"
+          call: api.getitem
+  binds:
+    - namespace: env
+      keys:
+        TOKEN: "TO\rKEN\u2069"
+"#;
+        let cap = crate::compile(spec).ir.unwrap();
+        let files = emit(&cap, "spec.yaml", Modules::default(), DEFAULT_RUNTIME_PATH).unwrap();
+        let all: String = files.iter().map(|f| f.contents.as_str()).collect();
+        assert!(
+            !all.contains(|c| c == '\r' || BIDI_CONTROLS.contains(&c)),
+            "{all}"
+        );
+        for escaped in [
+            "a \\u{202E} b",
+            "/items/\\u{2066}x",
+            "d \\u{202A}",
+            "TO\\rKEN\\u{2069}",
+        ] {
+            assert!(all.contains(escaped), "{escaped} is not in:\n{all}");
         }
     }
 }
