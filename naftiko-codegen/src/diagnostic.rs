@@ -69,7 +69,7 @@ pub enum Code {
     UnknownBinding,
     /// A consumed path parameter the exposure cannot supply.
     UnsuppliedPathParam,
-    /// Two REST operations share path and method.
+    /// Two REST operations share path and method, or two paths of one shape name their placeholders differently.
     DuplicateRoute,
     /// Two MCP tools share a name.
     DuplicateTool,

@@ -776,6 +776,61 @@ fn duplicate_rest_route() {
 }
 
 #[test]
+fn one_path_shape_one_set_of_placeholder_names() {
+    // 33:             - method: GET     <- `/items/{id}`, first
+    // 41:             - method: DELETE  <- `/items/{key}`: the same path to axum, under another name
+    let src = insert_after(
+        BASE,
+        REST_MAPPING,
+        &[
+            "        - path: /items/{key}",
+            "          operations:",
+            "            - method: DELETE",
+            "              name: delitem",
+            "              call: api.getitem",
+            "              with:",
+            "                id: rest.key",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::DuplicateRoute,
+        Pos::new(41, 15),
+        "`DELETE /items/{key}` names the placeholders of `/items/{id}` (at 33:15) otherwise in `api-rest`: one path, one set of names",
+    );
+    // `{{id}}` is `{id}` written otherwise: one route.
+    let src = src
+        .replace("/items/{key}", "/items/{{id}}")
+        .replace("id: rest.key", "id: rest.id");
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+}
+
+#[test]
+fn exposed_placeholder_must_be_a_whole_segment_named_without_a_star() {
+    let exposed_path = "        - path: /items/{id}";
+    let src = replace_line(BASE, exposed_path, &["        - path: /items/{id}.json"]);
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "/items/{id}.json"),
+        "placeholder `{id}` of the exposed path `/items/{id}.json` must be a whole path segment (axum routes take one parameter per segment, alone)",
+    );
+    let src = replace_line(BASE, exposed_path, &["        - path: /items/{id*}"]);
+    let src = insert_after(
+        &src,
+        REST_CALL,
+        &["              with:", "                id: rest.id*"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "/items/{id*}"),
+        "placeholder `{id*}` of the exposed path `/items/{id*}` cannot contain `*` (axum refuses it in a parameter name)",
+    );
+}
+
+#[test]
 fn duplicate_mcp_tool() {
     // 43:         - name: getitem
     // 46:         - name: getitem

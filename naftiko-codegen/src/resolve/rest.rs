@@ -14,7 +14,7 @@ use super::templates::path_template;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
     Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathTemplate, RestAdapter,
-    RestIdents, RestOperation, RestRoute,
+    RestIdents, RestOperation, RestRoute, TemplatePart,
 };
 use crate::parse::model;
 
@@ -126,6 +126,7 @@ impl Resolver<'_> {
             );
         }
         let path_pos = r.path.as_ref().map(|p| p.pos).unwrap_or(r_pos);
+        self.routable(&path, path_pos);
         let mut inputs = placeholder_inputs(&path, path_pos);
         self.declared_inputs(items(&r.input_parameters), &path, &mut inputs);
         let resource = Resource {
@@ -137,6 +138,38 @@ impl Resolver<'_> {
             .filter_map(|o| self.rest_operation(&o.value, model::pos_of(o), apis, &resource, ns))
             .collect();
         Some((path, ops))
+    }
+
+    /// Whether axum can route `path`: each placeholder a whole path segment, named without `*` (axum refuses the
+    /// router otherwise, when the gateway starts).
+    fn routable(&mut self, path: &PathTemplate, pos: Pos) {
+        let parts = &path.parts;
+        for (i, part) in parts.iter().enumerate() {
+            let TemplatePart::Param(name) = part else {
+                continue;
+            };
+            let alone = matches!(parts.get(i.wrapping_sub(1)), Some(TemplatePart::Literal(l)) if l.ends_with('/'))
+                && match parts.get(i + 1) {
+                    None => true,
+                    Some(TemplatePart::Literal(l)) => l.starts_with('/'),
+                    Some(TemplatePart::Param(_)) => false,
+                };
+            let problem = if !alone {
+                "must be a whole path segment (axum routes take one parameter per segment, alone)"
+            } else if name.contains('*') {
+                "cannot contain `*` (axum refuses it in a parameter name)"
+            } else {
+                continue;
+            };
+            self.d.error(
+                Code::InvalidValue,
+                pos,
+                format!(
+                    "placeholder `{{{name}}}` of the exposed path `{}` {problem}",
+                    path.template
+                ),
+            );
+        }
     }
 
     /// Adds (or describes) the declared REST inputs to `inputs`.
