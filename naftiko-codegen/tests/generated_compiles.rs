@@ -788,7 +788,12 @@ mod generator {
         y.push_str(&format!(
             "    - type: rest\n      port: 8080\n      namespace: {ns}\n      resources:\n"
         ));
+        let mut last = 0;
         for (k, op) in some(r, ops, 70) {
+            // Now and then the path of the operation before: routes with several methods.
+            if !r.chance(30) {
+                last = k;
+            }
             let prefix = if r.chance(50) { "rest" } else { ns };
             let method = if r.chance(70) {
                 op.method()
@@ -796,7 +801,7 @@ mod generator {
                 r.pick(METHODS)
             };
             let mut inputs: Vec<String> = Vec::new();
-            let mut path = format!("/e{k}");
+            let mut path = format!("/e{last}");
             let mut with = Vec::new();
             let mut declared = Vec::new();
             for p in &op.path {
@@ -831,7 +836,8 @@ mod generator {
     fn mcp_exposure(r: &mut Rng, ops: &[Op], y: &mut String) {
         let ns = r.pick(&["mcp", "agents", "shop-mcp"]);
         y.push_str(&format!(
-            "    - type: mcp\n      port: 9090\n      namespace: {ns}\n      tools:\n"
+            "    - type: mcp\n      port: 9090\n      namespace: {ns}\n      transport: {}\n      tools:\n",
+            if r.chance(20) { "stdio" } else { "http" }
         ));
         for (k, op) in some(r, ops, 70) {
             let prefix = if r.chance(50) { "tools" } else { ns };
