@@ -17,13 +17,20 @@ pub fn check(cap: &Capability, d: &mut Diagnostics) {
     }
 }
 
-/// Two REST operations answering the same method on the same path shape.
+/// Two REST operations answering the same method on the same path shape; two paths of one shape that name their
+/// placeholders differently (axum serves a shape under one set of names, and refuses the router otherwise).
 fn routes(rest: &RestAdapter, d: &mut Diagnostics) {
     let mut seen: BTreeMap<(String, &str), (Pos, String)> = BTreeMap::new();
+    // Shape → the first path of that shape (normalised, as written) and where.
+    let mut shapes: BTreeMap<String, (String, &str, Pos)> = BTreeMap::new();
     for route in &rest.routes {
         for op in &route.operations {
             let key = (route.path.shape(), op.method.as_str());
             let shown = format!("{} {}", op.method.as_str(), route.path.template);
+            let (first_normalized, first_path, first_pos) = shapes
+                .entry(route.path.shape())
+                .or_insert((route.path.normalized(), &route.path.template, op.pos))
+                .clone();
             match seen.get(&key) {
                 Some((first, first_shown)) => d.error(
                     Code::DuplicateRoute,
@@ -39,6 +46,14 @@ fn routes(rest: &RestAdapter, d: &mut Diagnostics) {
                             rest.namespace
                         )
                     },
+                ),
+                None if first_normalized != route.path.normalized() => d.error(
+                    Code::DuplicateRoute,
+                    op.pos,
+                    format!(
+                        "`{shown}` names the placeholders of `{first_path}` (at {first_pos}) otherwise in `{}`: one path, one set of names",
+                        rest.namespace
+                    ),
                 ),
                 None => {
                     seen.insert(key, (op.pos, shown));

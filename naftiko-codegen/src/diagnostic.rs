@@ -69,7 +69,7 @@ pub enum Code {
     UnknownBinding,
     /// A consumed path parameter the exposure cannot supply.
     UnsuppliedPathParam,
-    /// Two REST operations share path and method.
+    /// Two REST operations share path and method, or two paths of one shape name their placeholders differently.
     DuplicateRoute,
     /// Two MCP tools share a name.
     DuplicateTool,
@@ -87,6 +87,8 @@ pub enum Code {
     Dialect,
     /// A path parameter used in a consumed path but not declared.
     InferredPathParam,
+    /// A warning: a REST operation whose method has a body calls an operation that sends none.
+    IgnoredBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

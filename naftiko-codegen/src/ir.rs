@@ -360,8 +360,8 @@ pub struct Call {
     pub inputs: Vec<ExposedInput>,
     /// One binding per consumed parameter (path parameters first, then query parameters).
     pub args: Vec<ArgBinding>,
-    /// The caller's JSON body is forwarded (REST: the exposed method has one; MCP: a `body` argument, for
-    /// POST/PUT/PATCH).
+    /// The caller's JSON body is forwarded: the consumed operation is a POST, PUT or PATCH (REST: the request's
+    /// body, whatever the exposed method; MCP: a `body` argument).
     pub body: bool,
     pub output: OutputMapping,
 }

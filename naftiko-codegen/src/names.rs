@@ -70,9 +70,10 @@ pub fn field_ident(name: &str) -> String {
     fn_ident(name)
 }
 
-/// An UpperCamelCase identifier for a type.
-pub fn type_ident(name: &str) -> String {
-    sanitize(name.replace('*', "_star_").to_upper_camel_case())
+/// An UpperCamelCase identifier for a type: `name` followed by `suffix` (`Client`, `Query`…), sanitised as a whole,
+/// so that a keyword only matters when it is the whole name (`self` gives `SelfQuery`, not `Self_Query`).
+pub fn type_ident(name: &str, suffix: &str) -> String {
+    sanitize(format!("{}_{suffix}", name.replace('*', "_star_")).to_upper_camel_case())
 }
 
 /// An UPPER_SNAKE identifier for a constant.
@@ -122,8 +123,11 @@ mod tests {
         assert_eq!(fn_ident("excludeRoleId"), "exclude_role_id");
         assert_eq!(fn_ident("2fa"), "_2fa");
         assert_eq!(fn_ident("a*"), "a_star");
-        assert_eq!(type_ident("get-user"), "GetUser");
-        assert_eq!(type_ident("self"), "Self_");
+        assert_eq!(type_ident("get-user", "Query"), "GetUserQuery");
+        assert_eq!(type_ident("self", "Query"), "SelfQuery");
+        assert_eq!(type_ident("Self", "Client"), "SelfClient");
+        assert_eq!(type_ident("a*", "Path"), "AStarPath");
+        assert_eq!(type_ident("2fa", "Server"), "_2faServer");
     }
 
     #[test]

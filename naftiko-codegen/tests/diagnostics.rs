@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use naftiko_codegen::ir::{ArgBinding, ArgSource};
+use naftiko_codegen::ir::{ArgBinding, ArgSource, ParamType};
 use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
 /// A minimal valid spec: one consumed operation, exposed once over REST and once as an MCP tool.
@@ -63,6 +63,7 @@ capability:
 ";
 
 // Whole lines of BASE, indentation included; each occurs exactly once.
+const REST_METHOD: &str = "            - method: GET";
 const REST_CALL: &str = "              call: api.getitem";
 const REST_MAPPING: &str = "                  mapping: $.";
 const TOOL_NAME: &str = "        - name: getitem";
@@ -588,6 +589,146 @@ fn exposed_path_that_cannot_supply_a_consumed_path_parameter() {
     );
 }
 
+#[test]
+fn typed_path_parameter_takes_an_input_of_any_type_but_object() {
+    // The consumed `id` is declared an integer: the REST placeholder (a string) feeds it as is, and the MCP tool
+    // takes an integer; both are sent as text.
+    let typed = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &["                  type: integer"],
+    );
+    let c = compile(&typed);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let rest_input = &ir.rest[0].routes[0].operations[0].call.inputs[0];
+    assert_eq!(
+        (rest_input.name.as_str(), rest_input.ty),
+        ("id", ParamType::String)
+    );
+    let tool_input = &ir.mcp[0].tools[0].call.inputs[0];
+    assert_eq!(
+        (tool_input.name.as_str(), tool_input.ty, tool_input.required),
+        ("id", ParamType::Integer, true)
+    );
+
+    // An object cannot be a path segment: not as a REST path input…
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &[
+            "              inputParameters:",
+            "                - name: id",
+            "                  in: path",
+            "                  type: object",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_in(&src, "in: path\n                  type: object", "object"),
+        "path input `id` cannot be an object",
+    );
+    // … nor as a tool input feeding a path parameter.
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &[
+            "          with:",
+            "            id: tools.x",
+            "          inputParameters:",
+            "            - name: x",
+            "              type: object",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "tools.x"),
+        "input `x` is an object but path parameter `id` of `api.getitem` is text",
+    );
+}
+
+#[test]
+fn input_bound_by_name_must_fit_the_parameter() {
+    // The consumed operation gains a required integer query parameter `page`; the REST operation declares an input
+    // `page` of its own, which `page` is bound to by name.
+    let paged = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: page",
+            "                  in: query",
+            "                  type: integer",
+            "                  required: true",
+        ],
+    );
+    let declared = |ty: &str| {
+        insert_after(
+            &paged,
+            REST_CALL,
+            &[
+                "              inputParameters:",
+                "                - name: page",
+                "                  in: query",
+                &format!("                  type: {ty}"),
+            ],
+        )
+    };
+    // Of another type: an error at the input.
+    let src = declared("string");
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_in(
+            &src,
+            "- name: page\n                  in: query\n                  type: string",
+            "page",
+        ),
+        "input `page` (bound by name) is a string but parameter `page` of `api.getitem` is an integer",
+    );
+    // Of its type: the input is required, as the parameter is, though it does not say so.
+    let c = compile(&declared("integer"));
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let input = &ir.rest[0].routes[0].operations[0].call.inputs[1];
+    assert_eq!((input.name.as_str(), input.required), ("page", true));
+}
+
+#[test]
+fn tool_input_feeding_a_required_parameter_is_required() {
+    // The consumed operation gains a required integer query parameter `page`, which the tool feeds from its declared
+    // input `p` (mapped) or `page` (by name); neither says `required: true`.
+    let paged = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: page",
+            "                  in: query",
+            "                  type: integer",
+            "                  required: true",
+        ],
+    );
+    for (with, input) in [
+        (&["          with:", "            page: tools.p"][..], "p"),
+        (&[][..], "page"),
+    ] {
+        let mut lines = with.to_vec();
+        let name = format!("            - name: {input}");
+        lines.extend([
+            "          inputParameters:",
+            &name,
+            "              type: integer",
+        ]);
+        let src = insert_after(&paged, TOOL_CALL, &lines);
+        let c = compile(&src);
+        assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+        let ir = c.ir.unwrap();
+        let i = &ir.mcp[0].tools[0].call.inputs[0];
+        assert_eq!((i.name.as_str(), i.required), (input, true), "{src}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Whole-capability checks
 // ---------------------------------------------------------------------------------------------------------------
@@ -631,6 +772,61 @@ fn duplicate_rest_route() {
         Code::DuplicateRoute,
         pos_in(&src, "- method: GET\n              name: again", "method"),
         "`GET /items/{key}` answers the same requests as `GET /items/{id}` (at 33:15) in `api-rest`",
+    );
+}
+
+#[test]
+fn one_path_shape_one_set_of_placeholder_names() {
+    // 33:             - method: GET     <- `/items/{id}`, first
+    // 41:             - method: DELETE  <- `/items/{key}`: the same path to axum, under another name
+    let src = insert_after(
+        BASE,
+        REST_MAPPING,
+        &[
+            "        - path: /items/{key}",
+            "          operations:",
+            "            - method: DELETE",
+            "              name: delitem",
+            "              call: api.getitem",
+            "              with:",
+            "                id: rest.key",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::DuplicateRoute,
+        Pos::new(41, 15),
+        "`DELETE /items/{key}` names the placeholders of `/items/{id}` (at 33:15) otherwise in `api-rest`: one path, one set of names",
+    );
+    // `{{id}}` is `{id}` written otherwise: one route.
+    let src = src
+        .replace("/items/{key}", "/items/{{id}}")
+        .replace("id: rest.key", "id: rest.id");
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+}
+
+#[test]
+fn exposed_placeholder_must_be_a_whole_segment_named_without_a_star() {
+    let exposed_path = "        - path: /items/{id}";
+    let src = replace_line(BASE, exposed_path, &["        - path: /items/{id}.json"]);
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "/items/{id}.json"),
+        "placeholder `{id}` of the exposed path `/items/{id}.json` must be a whole path segment (axum routes take one parameter per segment, alone)",
+    );
+    let src = replace_line(BASE, exposed_path, &["        - path: /items/{id*}"]);
+    let src = insert_after(
+        &src,
+        REST_CALL,
+        &["              with:", "                id: rest.id*"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "/items/{id*}"),
+        "placeholder `{id*}` of the exposed path `/items/{id*}` cannot contain `*` (axum refuses it in a parameter name)",
     );
 }
 
@@ -1049,6 +1245,22 @@ fn renames_change_rust_names_only() {
     );
 }
 
+/// A name that becomes an identifier with a leading or trailing underscore (`_2fa`, `type_`) gives the local its
+/// input is parsed into one underscore only (`in_2fa`, `in_type`): rustc warns about `in__2fa`.
+#[test]
+fn input_locals_are_snake_case() {
+    for (name, ident, local) in [("2fa", "_2fa", "in_2fa"), ("type", "type_", "in_type")] {
+        let src = BASE
+            .replace("{id}", &format!("{{{name}}}"))
+            .replace("- name: id", &format!("- name: {name}"));
+        let c = compile(&src);
+        assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+        let ir = c.ir.unwrap();
+        let input = &ir.mcp[0].tools[0].call.inputs[0];
+        assert_eq!((input.ident.as_str(), input.local.as_str()), (ident, local));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Not supported yet
 // ---------------------------------------------------------------------------------------------------------------
@@ -1137,6 +1349,33 @@ fn unsupported_aggregates() {
     // 6:   aggregates: []
     let src = insert_after(BASE, "capability:", &["  aggregates: []"]);
     assert_unsupported(&src, Pos::new(6, 3), "`aggregates` (domain functions)");
+}
+
+#[test]
+fn unsupported_two_object_query_inputs_in_a_rest_operation() {
+    // Two object query parameters: the MCP tool takes both as arguments; the REST operation could not tell which
+    // query keys go to which. 39:             - method: GET     <- at the REST operation
+    let src = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &[
+            "                - name: filter",
+            "                  in: query",
+            "                  type: object",
+            "                - name: sort",
+            "                  in: query",
+            "                  type: object",
+        ],
+    );
+    assert_unsupported(
+        &src,
+        pos_in(&src, "- method: GET\n              name: getitem", "method"),
+        "more than one `object` query input in a REST operation (`filter`, `sort`)",
+    );
+    assert_eq!(
+        pos_in(&src, "- method: GET\n              name: getitem", "method"),
+        Pos::new(39, 15)
+    );
 }
 
 #[test]
@@ -1276,6 +1515,40 @@ fn dialect_repair_of_with_followed_by_repeated_name_is_a_warning() {
             source: ArgSource::Input("name".into()),
         }]
     );
+}
+
+#[test]
+fn rest_operation_with_a_body_calling_one_without_is_a_warning() {
+    // 33:             - method: POST      <- the exposed operation; the consumed `api.getitem` is a GET
+    let src = replace_line(BASE, REST_METHOD, &["            - method: POST"]);
+    let c = compile(&src);
+    let d = sole(&src);
+    assert_diag(
+        &d,
+        Severity::Warning,
+        Code::IgnoredBody,
+        Pos::new(33, 23),
+        "`POST /items/{id}` calls `api.getitem`, a `GET`, which sends no body: the request's body is ignored",
+    );
+    assert_eq!(d.pos, pos_in(&src, "- method: POST", "POST"));
+    let ir = c.ir.expect("warnings only: the IR is produced");
+    assert!(
+        !ir.rest[0].routes[0].operations[0].call.body,
+        "the handler reads no body"
+    );
+}
+
+#[test]
+fn rest_operation_without_a_body_calling_one_with_forwards_the_body() {
+    // The exposed operation stays a GET; the consumed one becomes a POST.
+    let src = replace_line(BASE, CONSUMED_METHOD, &["              method: POST"]);
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.expect("no diagnostics: the IR is produced");
+    let op = &ir.rest[0].routes[0].operations[0];
+    assert_eq!(op.method.as_str(), "GET");
+    assert!(op.call.body, "the GET handler reads and forwards the body");
+    assert!(ir.mcp[0].tools[0].call.body, "and the tool takes a `body`");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -38,12 +38,16 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
         quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
     }
 
-    /// A path parameter's argument: `&str`.
+    /// A path parameter's argument: `&str`, the text of an input of another type.
     fn path_arg(&self, p: &Param) -> TokenStream {
         match self.source(p) {
             (ArgSource::Input(_), Some(i)) => {
                 let place = (self.place)(i);
-                quote!(&#place)
+                if i.ty == ParamType::String {
+                    quote!(&#place)
+                } else {
+                    quote!(&#place.to_string())
+                }
             }
             (ArgSource::Bound(var), _) => self.bound(var),
             (ArgSource::Literal(l), _) => quote!(#l),

@@ -38,14 +38,45 @@ fn header(cap: &Capability, runtime: &str) -> TokenStream {
         quote!(#![doc = #l])
     });
     let rt = super::runtime_path(runtime);
+    let imports = imports(cap);
+    let imports = if imports.is_empty() {
+        quote!()
+    } else {
+        quote!(use #rt::client::{#(#imports),*};)
+    };
     quote! {
         #(#doc)*
 
-        use #rt::client::{self as runtime, Error, Method, Query, Response, Secret, Transport};
+        #imports
 
         #bindings
         #clients
     }
+}
+
+/// What the module imports from the runtime's client: only what it uses, so that a spec without operations, path
+/// parameters or bound values does not leave an import unused.
+fn imports(cap: &Capability) -> Vec<TokenStream> {
+    let ops = || cap.apis.iter().flat_map(|a| &a.operations);
+    let mut imports = Vec::new();
+    if ops().any(|o| !o.path_params.is_empty()) {
+        imports.push(quote!(self as runtime));
+    }
+    if ops().next().is_some() {
+        imports.extend([
+            quote!(Error),
+            quote!(Method),
+            quote!(Query),
+            quote!(Response),
+        ]);
+    }
+    if !cap.binds.is_empty() {
+        imports.push(quote!(Secret));
+    }
+    if !cap.apis.is_empty() {
+        imports.push(quote!(Transport));
+    }
+    imports
 }
 
 fn bindings(cap: &Capability) -> TokenStream {

@@ -223,9 +223,10 @@ fn path_struct(op: &RestOperation) -> TokenStream {
         .map(|i| {
             let f = ident(&i.ident);
             let rename = &i.name;
+            let ty = param_rust_type(i.ty);
             quote! {
                 #[serde(rename = #rename)]
-                pub #f: String,
+                pub #f: #ty,
             }
         });
     quote! {

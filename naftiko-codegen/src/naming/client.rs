@@ -58,7 +58,7 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
     let Named { base, origin } = n.entity("consumed namespace", ns.clone(), api.namespace_pos, &ns);
     let prefix = names::const_ident(&base);
     api.idents = ApiIdents {
-        client_type: format!("{}Client", names::type_ident(&base)),
+        client_type: names::type_ident(&base, "Client"),
         clients_field: names::fn_ident(&base),
         base_uri_const: format!("{prefix}_BASE_URI"),
         placeholders_const: format!("{prefix}_BASE_URI_PLACEHOLDERS"),
@@ -101,8 +101,7 @@ fn name_operation(
     let key = format!("{ns}.{}", op.name);
     let Named { base, origin } = n.entity("consumed operation", key.clone(), op.pos, &op.name);
     op.ident = names::fn_ident(&base);
-    op.query_type =
-        (!op.query_params.is_empty()).then(|| format!("{}Query", names::type_ident(&base)));
+    op.query_type = (!op.query_params.is_empty()).then(|| names::type_ident(&base, "Query"));
     n.claim(methods, &op.ident, &origin);
     if let Some(t) = &op.query_type {
         n.claim(types, t, &origin);

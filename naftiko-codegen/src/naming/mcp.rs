@@ -49,7 +49,7 @@ fn name_adapter(
     let module = names::fn_ident(&base);
     let prefix = names::const_ident(&base);
     a.idents = McpIdents {
-        server_type: format!("{}Server", names::type_ident(&base)),
+        server_type: names::type_ident(&base, "Server"),
         tools_const: format!("{prefix}_TOOLS"),
         name_const: format!("{prefix}_NAME"),
         instructions_const: format!("{prefix}_INSTRUCTIONS"),

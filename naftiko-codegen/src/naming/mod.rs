@@ -112,7 +112,8 @@ impl<'a> Namer<'a> {
         let key = format!("{owner}.{}", i.name);
         let Named { base, origin } = self.entity("input", key, i.pos, spec_base);
         i.ident = names::field_ident(&base);
-        i.local = format!("in_{}", i.ident.trim_end_matches('_'));
+        // `in_2fa` for `_2fa`, `in_type` for `type_`: one underscore, or rustc warns the name is not snake case.
+        i.local = format!("in_{}", i.ident.trim_matches('_'));
         self.claim(locals, &i.local, &origin);
         origin
     }

@@ -92,7 +92,7 @@ fn name_operation(n: &mut Namer, apis: &[ConsumedApi], op: &mut RestOperation, m
         .inputs
         .iter()
         .any(|i| i.location == InputLocation::Path);
-    op.path_type = has_path.then(|| format!("{}Path", names::type_ident(&base)));
+    op.path_type = has_path.then(|| names::type_ident(&base, "Path"));
     n.claim(&mut m.handlers, &op.ident, &origin);
     if let Some(t) = &op.path_type {
         n.claim(&mut m.types, t, &origin);

@@ -206,8 +206,7 @@ impl Resolver<'_> {
         }
     }
 
-    /// `param` fed by the exposed input `name`, which must exist and have the parameter's type. An input that feeds
-    /// a required parameter becomes required.
+    /// `param` fed by the exposed input `name`, which must exist and be able to feed it ([`Resolver::feed`]).
     fn input_source(
         &mut self,
         site: &CallSite,
@@ -230,25 +229,55 @@ impl Resolver<'_> {
             );
             return None;
         };
-        if i.ty != param.ty {
+        self.feed(called, param, i, pos, "")
+            .then_some(ArgSource::Input(name))
+    }
+
+    /// Whether input `i` can feed `param`, reporting at `pos` when it cannot: a query parameter takes an input of
+    /// its type; a path parameter, whose value is sent as text, an input of any type but `object`. An input that
+    /// feeds a required or path parameter becomes required. `how` says how the input was bound, for the message.
+    fn feed(
+        &mut self,
+        called: &Called,
+        param: &Param,
+        i: &mut ExposedInput,
+        pos: Pos,
+        how: &str,
+    ) -> bool {
+        let is_path = called.is_path_param(&param.name);
+        let fits = if is_path {
+            i.ty != ParamType::Object
+        } else {
+            i.ty == param.ty
+        };
+        if !fits {
             self.d.error(
                 Code::InvalidValue,
                 pos,
                 format!(
-                    "input `{name}` is {} {} but parameter `{}` of `{}.{}` is {} {}",
+                    "input `{}`{how} is {} {} but {} `{}` of `{}.{}` {}",
+                    i.name,
                     article(i.ty),
                     i.ty.as_str(),
+                    if is_path {
+                        "path parameter"
+                    } else {
+                        "parameter"
+                    },
                     param.name,
                     called.ns,
                     called.op.name,
-                    article(param.ty),
-                    param.ty.as_str()
+                    if is_path {
+                        "is text".to_owned()
+                    } else {
+                        format!("is {} {}", article(param.ty), param.ty.as_str())
+                    }
                 ),
             );
-            return None;
+            return false;
         }
-        i.required |= param.required || called.is_path_param(&param.name);
-        Some(ArgSource::Input(name))
+        i.required |= param.required || is_path;
+        true
     }
 
     /// A literal for `param`, which must parse as the parameter's type.
@@ -295,8 +324,9 @@ impl Resolver<'_> {
         p: &Param,
         inputs: &mut Vec<ExposedInput>,
     ) -> bool {
-        if inputs.iter().any(|i| i.name == p.name) {
-            return true;
+        if let Some(i) = inputs.iter_mut().find(|i| i.name == p.name) {
+            let pos = i.pos;
+            return self.feed(called, p, i, pos, " (bound by name)");
         }
         let is_path = called.is_path_param(&p.name);
         if is_path && site.ctx == Ctx::Rest {

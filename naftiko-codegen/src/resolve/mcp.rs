@@ -13,10 +13,10 @@ use crate::ir::{
 };
 use crate::parse::model::{self, Field};
 
-/// A declared tool input, with its explicit `required:` when given.
+/// A declared tool input, and whether it says `required: true`.
 struct DeclaredInput {
     input: ExposedInput,
-    required: Option<bool>,
+    required: bool,
 }
 
 impl Resolver<'_> {
@@ -180,15 +180,15 @@ impl Resolver<'_> {
                     location: InputLocation::Query,
                     pos: pname.pos,
                 },
-                required: p.required.as_ref().map(|r| r.value),
+                required: p.required.as_ref().is_some_and(|r| r.value),
             });
         }
         inputs
     }
 }
 
-/// A declared input is required when it feeds a consumed path parameter, and otherwise as its `required:` says
-/// (optional when absent).
+/// A declared input is required when it feeds a consumed path parameter or a required query parameter (the binding
+/// made it so), and otherwise as its `required:` says (optional when absent).
 fn require_declared_inputs(
     declared: &[DeclaredInput],
     args: &[ArgBinding],
@@ -201,7 +201,7 @@ fn require_declared_inputs(
                 && op.path_params.iter().any(|p| p.name == a.param)
         });
         if let Some(i) = inputs.iter_mut().find(|i| i.name == d.input.name) {
-            i.required = d.required.unwrap_or(feeds_path) || feeds_path;
+            i.required |= d.required;
             if feeds_path {
                 i.location = InputLocation::Path;
             }

@@ -13,8 +13,8 @@ use super::outputs::exposed_output;
 use super::templates::path_template;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
-    Call, ConsumedApi, ExposedInput, InputLocation, ParamType, PathTemplate, RestAdapter,
-    RestIdents, RestOperation, RestRoute,
+    Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathTemplate, RestAdapter,
+    RestIdents, RestOperation, RestRoute, TemplatePart,
 };
 use crate::parse::model;
 
@@ -126,6 +126,7 @@ impl Resolver<'_> {
             );
         }
         let path_pos = r.path.as_ref().map(|p| p.pos).unwrap_or(r_pos);
+        self.routable(&path, path_pos);
         let mut inputs = placeholder_inputs(&path, path_pos);
         self.declared_inputs(items(&r.input_parameters), &path, &mut inputs);
         let resource = Resource {
@@ -137,6 +138,38 @@ impl Resolver<'_> {
             .filter_map(|o| self.rest_operation(&o.value, model::pos_of(o), apis, &resource, ns))
             .collect();
         Some((path, ops))
+    }
+
+    /// Whether axum can route `path`: each placeholder a whole path segment, named without `*` (axum refuses the
+    /// router otherwise, when the gateway starts).
+    fn routable(&mut self, path: &PathTemplate, pos: Pos) {
+        let parts = &path.parts;
+        for (i, part) in parts.iter().enumerate() {
+            let TemplatePart::Param(name) = part else {
+                continue;
+            };
+            let alone = matches!(parts.get(i.wrapping_sub(1)), Some(TemplatePart::Literal(l)) if l.ends_with('/'))
+                && match parts.get(i + 1) {
+                    None => true,
+                    Some(TemplatePart::Literal(l)) => l.starts_with('/'),
+                    Some(TemplatePart::Param(_)) => false,
+                };
+            let problem = if !alone {
+                "must be a whole path segment (axum routes take one parameter per segment, alone)"
+            } else if name.contains('*') {
+                "cannot contain `*` (axum refuses it in a parameter name)"
+            } else {
+                continue;
+            };
+            self.d.error(
+                Code::InvalidValue,
+                pos,
+                format!(
+                    "placeholder `{{{name}}}` of the exposed path `{}` {problem}",
+                    path.template
+                ),
+            );
+        }
     }
 
     /// Adds (or describes) the declared REST inputs to `inputs`.
@@ -198,6 +231,14 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        if location == InputLocation::Path && ty == ParamType::Object {
+            self.d.error(
+                Code::InvalidValue,
+                p.r#type.as_ref().map_or(p_pos, |t| t.pos),
+                format!("path input `{}` cannot be an object", name.value),
+            );
+            return None;
+        }
         let in_path = path.params().any(|n| n == name.value);
         if (location == InputLocation::Path) != in_path {
             self.d.error(
@@ -264,6 +305,7 @@ impl Resolver<'_> {
             op,
         };
         let args = self.bind_args(&site, &called, &entries, &mut inputs);
+        self.one_object_input(&inputs, at);
         // Path inputs first, in path order; then query inputs in order.
         inputs.sort_by_key(|i| match i.location {
             InputLocation::Path => (
@@ -281,6 +323,10 @@ impl Resolver<'_> {
             .as_ref()
             .map_or_else(|| op.name.clone(), |n| n.value.clone());
         let method = method?;
+        if method.has_body() && !op.body {
+            let pos = o.method.as_ref().map_or(at, |m| m.pos);
+            self.ignored_body(pos, method, resource.path, &called);
+        }
         Some(RestOperation {
             ident: String::new(),
             path_type: None,
@@ -291,10 +337,46 @@ impl Resolver<'_> {
                 target,
                 inputs,
                 args,
-                body: method.has_body(),
+                body: op.body,
                 output,
             },
             pos: at,
         })
+    }
+
+    /// The body follows the consumed operation: a GET that calls a POST forwards the request's body, and a POST that
+    /// calls a GET has none to forward, which is worth a warning.
+    fn ignored_body(&mut self, pos: Pos, method: Method, path: &PathTemplate, called: &Called) {
+        self.d.warning(
+            Code::IgnoredBody,
+            pos,
+            format!(
+                "`{} {}` calls `{}.{}`, a `{}`, which sends no body: the request's body is ignored",
+                method.as_str(),
+                path.template,
+                called.ns,
+                called.op.name,
+                called.op.method.as_str()
+            ),
+        );
+    }
+
+    /// A REST operation has at most one `object` query input: it takes every query key no other input takes, and two
+    /// could not share them.
+    fn one_object_input(&mut self, inputs: &[ExposedInput], at: Pos) {
+        let objects: Vec<String> = inputs
+            .iter()
+            .filter(|i| i.location == InputLocation::Query && i.ty == ParamType::Object)
+            .map(|i| format!("`{}`", i.name))
+            .collect();
+        if objects.len() > 1 {
+            self.d.unsupported(
+                at,
+                format!(
+                    "more than one `object` query input in a REST operation ({})",
+                    objects.join(", ")
+                ),
+            );
+        }
     }
 }
