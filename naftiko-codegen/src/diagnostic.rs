@@ -89,6 +89,9 @@ pub enum Code {
     InferredPathParam,
     /// A warning: a REST operation whose method has a body calls an operation that sends none.
     IgnoredBody,
+    /// The OpenAPI overlay: an operation or parameter its document does not type (a warning), or a document that
+    /// names no consumed API (an error).
+    OpenApi,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

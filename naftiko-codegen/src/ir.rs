@@ -16,6 +16,8 @@ pub struct Capability {
     pub binds: Vec<BoundKey>,
     pub rest: Vec<RestAdapter>,
     pub mcp: Vec<McpAdapter>,
+    /// The client module's `types`, generated from the consumed APIs' OpenAPI documents; in order of first use.
+    pub models: Vec<Model>,
 }
 
 impl Capability {
@@ -185,8 +187,11 @@ impl ParamType {
 pub struct Operation {
     /// The name used in `call: namespace.name`.
     pub name: String,
-    /// Its method of the client.
+    /// Its method of the client: typed when the operation is ([`Operation::typing`]).
     pub ident: String,
+    /// Its method of the client that returns the upstream's response as sent, which the adapters call: `ident`
+    /// itself when the operation is untyped, `{ident}_raw` when it is typed.
+    pub raw_ident: String,
     /// The struct of its query parameters; none when it has none.
     pub query_type: Option<String>,
     pub description: Option<String>,
@@ -200,6 +205,59 @@ pub struct Operation {
     pub body: bool,
     pub output: OutputMapping,
     pub pos: Pos,
+    /// What the upstream's OpenAPI document says of it, when one was given and has the operation.
+    pub typing: Option<Typing>,
+}
+
+/// What an upstream's OpenAPI document (`Config::openapi`) says of a consumed operation: its `operationId` and the
+/// JSON Schemas of its body and successful response, each made self-contained ([`crate::openapi::schema`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typing {
+    /// The document's `operationId` (`CreateApplication`), which the Rust names derive from.
+    pub operation_id: String,
+    /// Where the operation is in the document (`logto.openapi.json#/paths/~1api~1applications/post`).
+    pub location: String,
+    /// The JSON request body's schema, when the document states one.
+    pub body: Option<serde_json::Value>,
+    /// Whether the document requires a body.
+    pub body_required: bool,
+    /// The successful response's status (the lowest 2xx the document lists).
+    pub status: u16,
+    /// The successful response's JSON schema; none when the document states no JSON body (204, `Created`).
+    pub response: Option<serde_json::Value>,
+    /// The Rust types of the client module's `types` (decided by the naming pass).
+    pub types: TypingIdents,
+}
+
+/// The models of a typed operation, in the client module's `types`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypingIdents {
+    /// Its request body (`CreateApplicationRequest`).
+    pub body: Option<String>,
+    /// What its successful response holds.
+    pub response: ResponseModel,
+}
+
+/// The Rust type of a typed operation's successful response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ResponseModel {
+    /// No body (`()`).
+    #[default]
+    Empty,
+    /// A model (`Application`).
+    Named(String),
+    /// A JSON array of a model (`Vec<Application>`).
+    ListOf(String),
+}
+
+/// A model of the client module's `types`: a Rust type generated from a JSON Schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub name: String,
+    /// Its schema, as [`crate::openapi::schema::for_types`] leaves it.
+    pub schema: serde_json::Value,
+    /// It is read from responses: an enum in it keeps values it does not know rather than refusing them.
+    pub read: bool,
 }
 
 /// A path such as `/api/applications/{id}/roles`, split into literal text and parameters.
@@ -253,6 +311,8 @@ pub struct Param {
     /// False when the parameter was inferred from a `{x}` in the path rather than declared.
     pub declared: bool,
     pub pos: Pos,
+    /// Its JSON Schema in the upstream's OpenAPI document, when there is one (for its enum and default).
+    pub schema: Option<serde_json::Value>,
 }
 
 /// How an operation's output is produced from the upstream response.

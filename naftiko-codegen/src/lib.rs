@@ -37,6 +37,7 @@ pub mod emit;
 pub mod ir;
 pub mod names;
 pub mod naming;
+pub mod openapi;
 pub mod parse;
 pub mod resolve;
 
@@ -61,6 +62,11 @@ pub fn compile(source: &str) -> Compiled {
 
 /// [`compile`], with Rust names chosen by `renames`.
 pub fn compile_with(source: &str, renames: &Renames) -> Compiled {
+    compile_typed(source, renames, &[])
+}
+
+/// [`compile_with`], the consumed APIs typed from their OpenAPI documents (see [`openapi`]).
+pub fn compile_typed(source: &str, renames: &Renames, overlays: &[openapi::Overlay]) -> Compiled {
     let mut diagnostics = Diagnostics::new();
     let doc = match parse::parse(source) {
         Ok(doc) => doc,
@@ -74,6 +80,7 @@ pub fn compile_with(source: &str, renames: &Renames) -> Compiled {
     };
     let mut ir = resolve::resolve(&doc, &mut diagnostics);
     if let Some(ir) = &mut ir {
+        openapi::apply(ir, overlays, &mut diagnostics);
         naming::name(ir, renames, &mut diagnostics);
         check::check(ir, &mut diagnostics);
     }
@@ -100,6 +107,8 @@ pub enum Error {
     Config(String),
     /// A rename file has lines that are not renames; each is named with its file and line.
     Renames(String),
+    /// An OpenAPI document given to [`Config::openapi`] is not one.
+    OpenApi(String),
     /// An emitter produced code that does not parse (a compiler bug).
     Internal(String),
 }
@@ -109,7 +118,9 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Spec { rendered, .. } => f.write_str(rendered.trim_end()),
-            Error::Config(m) | Error::Renames(m) | Error::Internal(m) => f.write_str(m),
+            Error::Config(m) | Error::Renames(m) | Error::OpenApi(m) | Error::Internal(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -134,6 +145,8 @@ pub struct Config {
     layout: Option<Layout>,
     generated_by: Option<String>,
     build_script: Option<bool>,
+    /// OpenAPI documents, each with the consumed namespace it describes (none: the spec's only one).
+    openapi: Vec<(Option<String>, PathBuf)>,
 }
 
 /// The outcome of [`Config::generate`].
@@ -158,6 +171,7 @@ impl Config {
             layout: None,
             generated_by: None,
             build_script: None,
+            openapi: Vec::new(),
         }
     }
 
@@ -232,6 +246,20 @@ impl Config {
         self
     }
 
+    /// Types the consumed API from its OpenAPI 3 document (JSON), read at build time: request and response models in
+    /// the client module's `types`, Rust names from the `operationId`s, MCP input schemas with the bodies' schemas.
+    /// For a spec that consumes one API; with several, see [`Config::openapi_for`]. See [`openapi`].
+    pub fn openapi(mut self, path: impl Into<PathBuf>) -> Self {
+        self.openapi.push((None, path.into()));
+        self
+    }
+
+    /// [`Config::openapi`] for the consumed API of `namespace`.
+    pub fn openapi_for(mut self, namespace: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        self.openapi.push((Some(namespace.into()), path.into()));
+        self
+    }
+
     /// Adds a rename table (read from a file with [`Renames::read`], say), after the renames given so far.
     pub fn renames(mut self, renames: Renames) -> Self {
         self.renames.extend(renames);
@@ -275,7 +303,44 @@ impl Config {
     pub fn inputs(&self) -> Vec<PathBuf> {
         let mut inputs = vec![self.spec.clone()];
         inputs.extend(self.renames.files().iter().cloned());
+        inputs.extend(self.openapi.iter().map(|(_, p)| p.clone()));
         inputs
+    }
+
+    /// How diagnostics name a file the spec refers to: relative to the spec's folder as the spec is named, when it is
+    /// in that folder (`spec/logto.openapi.json` next to `spec/logto.naftiko.yaml`), else as given.
+    fn display_beside_spec(&self, path: &Path) -> String {
+        let display = self.display();
+        let relative = self
+            .spec
+            .parent()
+            .and_then(|dir| path.strip_prefix(dir).ok())
+            .map(|rel| match display.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/{}", rel.display()),
+                None => rel.display().to_string(),
+            });
+        relative
+            .unwrap_or_else(|| path.display().to_string())
+            .replace('\\', "/")
+    }
+
+    /// The OpenAPI documents given, read.
+    fn overlays(&self) -> Result<Vec<openapi::Overlay>, Error> {
+        self.openapi
+            .iter()
+            .map(|(namespace, path)| {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let display = self.display_beside_spec(path);
+                let document = openapi::Document::parse(display, &text).map_err(Error::OpenApi)?;
+                Ok(openapi::Overlay {
+                    namespace: namespace.clone(),
+                    document,
+                })
+            })
+            .collect()
     }
 
     /// Compiles the spec and returns the files, without writing anything.
@@ -290,7 +355,8 @@ impl Config {
     /// Like [`Config::generate`], from the spec's text.
     pub fn generate_from_source(&self, source: &str) -> Result<Output, Error> {
         let display = self.display();
-        let compiled = compile_with(source, &self.renames);
+        let overlays = self.overlays()?;
+        let compiled = compile_typed(source, &self.renames, &overlays);
         let rendered = compiled.diagnostics.render(&display, Some(source));
         let Some(ir) = compiled.ir else {
             return Err(Error::Spec {

@@ -184,10 +184,12 @@ fn check(input: &str) -> Result<Outcome, String> {
             "generate_from_source(): internal error (emitter bug): {m}\ninput: {}",
             preview(input)
         )),
-        Err(e @ (Error::Io { .. } | Error::Config(_) | Error::Renames(_))) => Err(format!(
-            "generate_from_source(): unexpected error {e}\ninput: {}",
-            preview(input)
-        )),
+        Err(e @ (Error::Io { .. } | Error::Config(_) | Error::Renames(_) | Error::OpenApi(_))) => {
+            Err(format!(
+                "generate_from_source(): unexpected error {e}\ninput: {}",
+                preview(input)
+            ))
+        }
     }
 }
 

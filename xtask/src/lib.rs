@@ -103,16 +103,23 @@ pub struct Outcome {
 pub const REGEN: &str = "`cargo xtask regen`";
 
 /// The compiler's configuration for the spec `spec` (relative to the workspace root), with the renames of its rename
-/// file (`SPEC.renames` next to `SPEC.yaml`) when it has one: module files, made by [`REGEN`].
+/// file (`SPEC.renames` next to `SPEC.yaml`) and its OpenAPI document (`SPEC.openapi.json`, see
+/// [`naftiko_codegen::openapi::beside`]) when it has them: module files, made by [`REGEN`].
 pub fn config(root: &Path, spec: &str) -> Result<naftiko_codegen::Config, String> {
     let path = root.join(spec);
     let renames = naftiko_codegen::Renames::read_beside(&path).map_err(|e| e.to_string())?;
-    Ok(naftiko_codegen::Config::new(path)
+    let openapi = naftiko_codegen::openapi::beside(Path::new(spec));
+    let config = naftiko_codegen::Config::new(&path)
         .display_name(spec)
         .layout(naftiko_codegen::Layout::Modules)
         .generated_by(REGEN)
         .build_script(false)
-        .renames(renames))
+        .renames(renames);
+    Ok(if root.join(&openapi).is_file() {
+        config.openapi(root.join(openapi))
+    } else {
+        config
+    })
 }
 
 /// Generates every target; with `check`, writes nothing and reports stale files instead.

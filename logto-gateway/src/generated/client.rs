@@ -4,7 +4,7 @@
 //!
 //! Each method sends one upstream request through a shared [`Transport`](naftiko_runtime::client::Transport) and returns the upstream status, pagination headers and JSON body.
 use ::naftiko_runtime::client::{
-    self as runtime, Error, Method, Query, Response, Secret, Transport,
+    self as runtime, Error, Method, Query, Response, Secret, Transport, Typed,
 };
 /// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
 /// secret: it never shows in `Debug` output.
@@ -31,6 +31,8770 @@ pub struct Clients {
     pub logto: LogtoClient,
     pub bindings: Bindings,
 }
+/// The models of the consumed APIs' bodies and responses, generated from their OpenAPI documents.
+///
+/// Forward compatible: fields they do not declare are ignored, and an enum of a response keeps a value
+/// it does not list in its `Other` variant.
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::unwrap_used,
+    dead_code,
+    irrefutable_let_patterns,
+    unused_imports
+)]
+pub mod types {
+    ///`AdminConsoleConfig`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AdminConsoleConfig {
+        #[serde(
+            rename = "checkedChargeNotification",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub checked_charge_notification: ::std::option::Option<
+            AdminConsoleConfigCheckedChargeNotification,
+        >,
+        #[serde(
+            rename = "developmentTenantMigrationNotification",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub development_tenant_migration_notification: ::std::option::Option<
+            AdminConsoleConfigDevelopmentTenantMigrationNotification,
+        >,
+        #[serde(rename = "organizationCreated")]
+        pub organization_created: bool,
+        #[serde(rename = "signInExperienceCustomized")]
+        pub sign_in_experience_customized: bool,
+    }
+    ///`AdminConsoleConfigCheckedChargeNotification`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct AdminConsoleConfigCheckedChargeNotification {
+        #[serde(
+            rename = "apiResource",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub api_resource: ::std::option::Option<bool>,
+        #[serde(
+            rename = "machineToMachineApp",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub machine_to_machine_app: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantMember",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_member: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token: ::std::option::Option<bool>,
+    }
+    ///`AdminConsoleConfigDevelopmentTenantMigrationNotification`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AdminConsoleConfigDevelopmentTenantMigrationNotification {
+        #[serde(rename = "isPaidTenant")]
+        pub is_paid_tenant: bool,
+        #[serde(
+            rename = "readAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub read_at: ::std::option::Option<f64>,
+        pub tag: ::std::string::String,
+    }
+    ///`Application`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Application {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(rename = "customClientMetadata")]
+        pub custom_client_metadata: ApplicationCustomClientMetadata,
+        ///arbitrary
+        #[serde(rename = "customData")]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(rename = "isAdmin")]
+        pub is_admin: bool,
+        #[serde(rename = "isThirdParty")]
+        pub is_third_party: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "oidcClientMetadata")]
+        pub oidc_client_metadata: ApplicationOidcClientMetadata,
+        #[serde(
+            rename = "protectedAppMetadata",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            ApplicationProtectedAppMetadata,
+        >,
+        ///The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.
+        pub secret: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ApplicationType,
+    }
+    ///`ApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`ApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`ApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            ApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<ApplicationProtectedAppMetadataPageRulesItem>,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`ApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            ApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            ApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: ApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`ApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`ApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`ApplicationSignInExperience`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ApplicationSignInExperience {
+        #[serde(rename = "applicationId")]
+        pub application_id: ::std::string::String,
+        pub branding: ApplicationSignInExperienceBranding,
+        pub color: ApplicationSignInExperienceColor,
+        #[serde(
+            rename = "customCss",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub custom_css: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "displayName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "privacyPolicyUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub privacy_policy_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        #[serde(
+            rename = "termsOfUseUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub terms_of_use_url: ::std::option::Option<::std::string::String>,
+    }
+    ///`ApplicationSignInExperienceBranding`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ApplicationSignInExperienceBranding {
+        #[serde(
+            rename = "darkFavicon",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "darkLogoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_logo_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_url: ::std::option::Option<::std::string::String>,
+    }
+    ///`ApplicationSignInExperienceColor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ApplicationSignInExperienceColor {
+        #[serde(
+            rename = "darkPrimaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_primary_color: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isDarkModeEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_dark_mode_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "primaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_color: ::std::option::Option<::std::string::String>,
+    }
+    ///`AssignApplicationRolesRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AssignApplicationRolesRequest {
+        ///An array of API resource role IDs to assign.
+        #[serde(rename = "roleIds")]
+        pub role_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`Connector`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Connector {
+        ///arbitrary
+        pub config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "configTemplate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub config_template: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "connectorId")]
+        pub connector_id: ::std::string::String,
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Validator function
+        pub description: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "enableTokenStorage")]
+        pub enable_token_storage: bool,
+        #[serde(
+            rename = "extraInfo",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub extra_info: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "formItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub form_items: ::std::vec::Vec<ConnectorFormItemsItem>,
+        #[serde(
+            rename = "fromEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub from_email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "isDemo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_demo: ::std::option::Option<bool>,
+        #[serde(
+            rename = "isStandard",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_standard: ::std::option::Option<bool>,
+        #[serde(
+            rename = "isTokenStorageSupported",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_token_storage_supported: ::std::option::Option<bool>,
+        pub logo: ::std::string::String,
+        #[serde(
+            rename = "logoDark",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub logo_dark: ::std::option::Option<::std::string::String>,
+        pub metadata: ConnectorMetadata,
+        ///Validator function
+        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub platform: ::std::option::Option<ConnectorPlatform>,
+        pub readme: ::std::string::String,
+        #[serde(rename = "syncProfile")]
+        pub sync_profile: bool,
+        pub target: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ConnectorType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub usage: ::std::option::Option<f64>,
+    }
+    ///`ConnectorFactory`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactory {
+        #[serde(
+            rename = "configTemplate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub config_template: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Validator function
+        pub description: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "formItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub form_items: ::std::vec::Vec<ConnectorFactoryFormItemsItem>,
+        #[serde(
+            rename = "fromEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub from_email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "isDemo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_demo: ::std::option::Option<bool>,
+        #[serde(
+            rename = "isStandard",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_standard: ::std::option::Option<bool>,
+        #[serde(
+            rename = "isTokenStorageSupported",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_token_storage_supported: ::std::option::Option<bool>,
+        pub logo: ::std::string::String,
+        #[serde(
+            rename = "logoDark",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub logo_dark: ::std::option::Option<::std::string::String>,
+        ///Validator function
+        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub platform: ::std::option::Option<ConnectorPlatform>,
+        pub readme: ::std::string::String,
+        pub target: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ConnectorType,
+    }
+    ///`ConnectorFactoryFormItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ConnectorFactoryFormItemsItem {
+        Variant0 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(rename = "selectItems")]
+            select_items: ::std::vec::Vec<
+                ConnectorFactoryFormItemsItemVariant0SelectItemsItem,
+            >,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFactoryFormItemsItemVariant0ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFactoryFormItemsItemVariant0Type,
+        },
+        Variant1 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(rename = "selectItems")]
+            select_items: ::std::vec::Vec<
+                ConnectorFactoryFormItemsItemVariant1SelectItemsItem,
+            >,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFactoryFormItemsItemVariant1ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFactoryFormItemsItemVariant1Type,
+        },
+        Variant2 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFactoryFormItemsItemVariant2ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFactoryFormItemsItemVariant2Type,
+        },
+    }
+    ///`ConnectorFactoryFormItemsItemVariant0SelectItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactoryFormItemsItemVariant0SelectItemsItem {
+        pub title: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ConnectorFactoryFormItemsItemVariant0ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactoryFormItemsItemVariant0ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFactoryFormItemsItemVariant0Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFactoryFormItemsItemVariant0Type {
+        Select,
+    }
+    impl ::std::fmt::Display for ConnectorFactoryFormItemsItemVariant0Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Select => f.write_str("Select"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFactoryFormItemsItemVariant0Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Select" => Ok(Self::Select),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFactoryFormItemsItemVariant0Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFactoryFormItemsItemVariant0Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorFactoryFormItemsItemVariant1SelectItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactoryFormItemsItemVariant1SelectItemsItem {
+        pub value: ::std::string::String,
+    }
+    ///`ConnectorFactoryFormItemsItemVariant1ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactoryFormItemsItemVariant1ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFactoryFormItemsItemVariant1Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFactoryFormItemsItemVariant1Type {
+        MultiSelect,
+    }
+    impl ::std::fmt::Display for ConnectorFactoryFormItemsItemVariant1Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MultiSelect => f.write_str("MultiSelect"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFactoryFormItemsItemVariant1Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "MultiSelect" => Ok(Self::MultiSelect),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFactoryFormItemsItemVariant1Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFactoryFormItemsItemVariant1Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorFactoryFormItemsItemVariant2ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFactoryFormItemsItemVariant2ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFactoryFormItemsItemVariant2Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFactoryFormItemsItemVariant2Type {
+        Text,
+        Number,
+        MultilineText,
+        Switch,
+        Json,
+    }
+    impl ::std::fmt::Display for ConnectorFactoryFormItemsItemVariant2Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("Text"),
+                Self::Number => f.write_str("Number"),
+                Self::MultilineText => f.write_str("MultilineText"),
+                Self::Switch => f.write_str("Switch"),
+                Self::Json => f.write_str("Json"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFactoryFormItemsItemVariant2Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Text" => Ok(Self::Text),
+                "Number" => Ok(Self::Number),
+                "MultilineText" => Ok(Self::MultilineText),
+                "Switch" => Ok(Self::Switch),
+                "Json" => Ok(Self::Json),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFactoryFormItemsItemVariant2Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFactoryFormItemsItemVariant2Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorFormItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ConnectorFormItemsItem {
+        Variant0 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(rename = "selectItems")]
+            select_items: ::std::vec::Vec<ConnectorFormItemsItemVariant0SelectItemsItem>,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFormItemsItemVariant0ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFormItemsItemVariant0Type,
+        },
+        Variant1 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(rename = "selectItems")]
+            select_items: ::std::vec::Vec<ConnectorFormItemsItemVariant1SelectItemsItem>,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFormItemsItemVariant1ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFormItemsItemVariant1Type,
+        },
+        Variant2 {
+            #[serde(
+                rename = "defaultValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            default_value: ::std::option::Option<::serde_json::Value>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            description: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "isConfidential",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_confidential: ::std::option::Option<bool>,
+            #[serde(
+                rename = "isDevFeature",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            is_dev_feature: ::std::option::Option<bool>,
+            key: ::std::string::String,
+            label: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            placeholder: ::std::option::Option<::std::string::String>,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            required: ::std::option::Option<bool>,
+            #[serde(
+                rename = "showConditions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )]
+            show_conditions: ::std::vec::Vec<
+                ConnectorFormItemsItemVariant2ShowConditionsItem,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            tooltip: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "type")]
+            type_: ConnectorFormItemsItemVariant2Type,
+        },
+    }
+    ///`ConnectorFormItemsItemVariant0SelectItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFormItemsItemVariant0SelectItemsItem {
+        pub title: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ConnectorFormItemsItemVariant0ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFormItemsItemVariant0ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFormItemsItemVariant0Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFormItemsItemVariant0Type {
+        Select,
+    }
+    impl ::std::fmt::Display for ConnectorFormItemsItemVariant0Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Select => f.write_str("Select"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFormItemsItemVariant0Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Select" => Ok(Self::Select),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFormItemsItemVariant0Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFormItemsItemVariant0Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorFormItemsItemVariant1SelectItemsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFormItemsItemVariant1SelectItemsItem {
+        pub value: ::std::string::String,
+    }
+    ///`ConnectorFormItemsItemVariant1ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFormItemsItemVariant1ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFormItemsItemVariant1Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFormItemsItemVariant1Type {
+        MultiSelect,
+    }
+    impl ::std::fmt::Display for ConnectorFormItemsItemVariant1Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MultiSelect => f.write_str("MultiSelect"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFormItemsItemVariant1Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "MultiSelect" => Ok(Self::MultiSelect),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFormItemsItemVariant1Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFormItemsItemVariant1Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorFormItemsItemVariant2ShowConditionsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ConnectorFormItemsItemVariant2ShowConditionsItem {
+        #[serde(
+            rename = "expectValue",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expect_value: ::std::option::Option<::serde_json::Value>,
+        #[serde(rename = "targetKey")]
+        pub target_key: ::std::string::String,
+    }
+    ///`ConnectorFormItemsItemVariant2Type`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectorFormItemsItemVariant2Type {
+        Text,
+        Number,
+        MultilineText,
+        Switch,
+        Json,
+    }
+    impl ::std::fmt::Display for ConnectorFormItemsItemVariant2Type {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("Text"),
+                Self::Number => f.write_str("Number"),
+                Self::MultilineText => f.write_str("MultilineText"),
+                Self::Switch => f.write_str("Switch"),
+                Self::Json => f.write_str("Json"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorFormItemsItemVariant2Type {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Text" => Ok(Self::Text),
+                "Number" => Ok(Self::Number),
+                "MultilineText" => Ok(Self::MultilineText),
+                "Switch" => Ok(Self::Switch),
+                "Json" => Ok(Self::Json),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectorFormItemsItemVariant2Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectorFormItemsItemVariant2Type {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectorMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ConnectorMetadata {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logo: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoDark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_dark: ::std::option::Option<::std::string::String>,
+        ///Validator function
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateApplicationProtectedAppMetadataCustomDomainRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationProtectedAppMetadataCustomDomainRequest {
+        ///The domain to be added to the application.
+        pub domain: ::std::string::String,
+    }
+    ///`CreateApplicationRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationRequest {
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            CreateApplicationRequestCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            CreateApplicationRequestOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            CreateApplicationRequestProtectedAppMetadata,
+        >,
+        #[serde(rename = "type")]
+        pub type_: CreateApplicationRequestType,
+    }
+    ///`CreateApplicationRequestCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct CreateApplicationRequestCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateApplicationRequestOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationRequestOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///The data for protected app, this feature is not available for open source version.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationRequestProtectedAppMetadata {
+        ///The origin of target website, e.g., https://example.com.
+        pub origin: ::std::string::String,
+        ///The subdomain prefix, e.g., my-site.
+        #[serde(rename = "subDomain")]
+        pub sub_domain: ::std::string::String,
+    }
+    ///`CreateApplicationRequestType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CreateApplicationRequestType {
+        Native,
+        #[serde(rename = "SPA")]
+        Spa,
+        Traditional,
+        MachineToMachine,
+        Protected,
+        #[serde(rename = "SAML")]
+        Saml,
+    }
+    impl ::std::fmt::Display for CreateApplicationRequestType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Native => f.write_str("Native"),
+                Self::Spa => f.write_str("SPA"),
+                Self::Traditional => f.write_str("Traditional"),
+                Self::MachineToMachine => f.write_str("MachineToMachine"),
+                Self::Protected => f.write_str("Protected"),
+                Self::Saml => f.write_str("SAML"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateApplicationRequestType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Native" => Ok(Self::Native),
+                "SPA" => Ok(Self::Spa),
+                "Traditional" => Ok(Self::Traditional),
+                "MachineToMachine" => Ok(Self::MachineToMachine),
+                "Protected" => Ok(Self::Protected),
+                "SAML" => Ok(Self::Saml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateApplicationRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateApplicationRequestType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CreateApplicationSecretRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationSecretRequest {
+        ///The epoch time in milliseconds when the secret will expire. If not provided, the secret will never expire.
+        #[serde(
+            rename = "expiresAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_at: ::std::option::Option<f64>,
+        ///The secret name. Must be unique within the application.
+        pub name: ::std::string::String,
+    }
+    ///`CreateApplicationUserConsentOrganizationRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateApplicationUserConsentOrganizationRequest {
+        ///A list of organization ids to be granted.
+        #[serde(rename = "organizationIds")]
+        pub organization_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`CreateApplicationUserConsentScopeRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct CreateApplicationUserConsentScopeRequest {
+        ///A list of organization resource scope id to assign to the application. Throws error if any given resource scope is not found.
+        #[serde(
+            rename = "organizationResourceScopes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub organization_resource_scopes: ::std::vec::Vec<::std::string::String>,
+        ///A list of organization scope id to assign to the application. Throws error if any given organization scope is not found.
+        #[serde(
+            rename = "organizationScopes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub organization_scopes: ::std::vec::Vec<::std::string::String>,
+        ///A list of resource scope id to assign to the application. Throws error if any given resource scope is not found.
+        #[serde(
+            rename = "resourceScopes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub resource_scopes: ::std::vec::Vec<::std::string::String>,
+        ///A list of user scope enum value to assign to the application.
+        #[serde(
+            rename = "userScopes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub user_scopes: ::std::vec::Vec<
+            CreateApplicationUserConsentScopeRequestUserScopesItem,
+        >,
+    }
+    ///`CreateApplicationUserConsentScopeRequestUserScopesItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CreateApplicationUserConsentScopeRequestUserScopesItem {
+        #[serde(rename = "profile")]
+        Profile,
+        #[serde(rename = "email")]
+        Email,
+        #[serde(rename = "phone")]
+        Phone,
+        #[serde(rename = "address")]
+        Address,
+        #[serde(rename = "custom_data")]
+        CustomData,
+        #[serde(rename = "identities")]
+        Identities,
+        #[serde(rename = "roles")]
+        Roles,
+        #[serde(rename = "urn:logto:scope:organizations")]
+        UrnLogtoScopeOrganizations,
+        #[serde(rename = "urn:logto:scope:organization_roles")]
+        UrnLogtoScopeOrganizationRoles,
+        #[serde(rename = "urn:logto:scope:sessions")]
+        UrnLogtoScopeSessions,
+    }
+    impl ::std::fmt::Display for CreateApplicationUserConsentScopeRequestUserScopesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Profile => f.write_str("profile"),
+                Self::Email => f.write_str("email"),
+                Self::Phone => f.write_str("phone"),
+                Self::Address => f.write_str("address"),
+                Self::CustomData => f.write_str("custom_data"),
+                Self::Identities => f.write_str("identities"),
+                Self::Roles => f.write_str("roles"),
+                Self::UrnLogtoScopeOrganizations => {
+                    f.write_str("urn:logto:scope:organizations")
+                }
+                Self::UrnLogtoScopeOrganizationRoles => {
+                    f.write_str("urn:logto:scope:organization_roles")
+                }
+                Self::UrnLogtoScopeSessions => f.write_str("urn:logto:scope:sessions"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateApplicationUserConsentScopeRequestUserScopesItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "profile" => Ok(Self::Profile),
+                "email" => Ok(Self::Email),
+                "phone" => Ok(Self::Phone),
+                "address" => Ok(Self::Address),
+                "custom_data" => Ok(Self::CustomData),
+                "identities" => Ok(Self::Identities),
+                "roles" => Ok(Self::Roles),
+                "urn:logto:scope:organizations" => Ok(Self::UrnLogtoScopeOrganizations),
+                "urn:logto:scope:organization_roles" => {
+                    Ok(Self::UrnLogtoScopeOrganizationRoles)
+                }
+                "urn:logto:scope:sessions" => Ok(Self::UrnLogtoScopeSessions),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CreateApplicationUserConsentScopeRequestUserScopesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateApplicationUserConsentScopeRequestUserScopesItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CreateConnectorAuthorizationUriRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateConnectorAuthorizationUriRequest {
+        ///The URI to navigate back to after the user is authenticated by the connected social identity provider and has granted access to the connector.
+        #[serde(rename = "redirectUri")]
+        pub redirect_uri: ::std::string::String,
+        ///A random string generated on the client side to prevent CSRF (Cross-Site Request Forgery) attacks.
+        pub state: ::std::string::String,
+    }
+    ///`CreateConnectorAuthorizationUriResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateConnectorAuthorizationUriResponse {
+        #[serde(rename = "redirectTo")]
+        pub redirect_to: ::std::string::String,
+        ///The URI to navigate for authentication and authorization in the connected social identity provider.
+        #[serde(
+            rename = "redirectUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub redirect_uri: ::std::option::Option<::serde_json::Value>,
+    }
+    ///`CreateConnectorRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateConnectorRequest {
+        ///The connector config object that will be passed to the connector. The config object should be compatible with the connector factory.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The connector factory ID for creating the connector.
+        #[serde(rename = "connectorId")]
+        pub connector_id: ::std::string::String,
+        #[serde(
+            rename = "enableTokenStorage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub enable_token_storage: ::std::option::Option<bool>,
+        ///The unique ID for the connector. If not provided, a random ID will be generated.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<CreateConnectorRequestMetadata>,
+        ///Whether to sync user profile from the identity provider to Logto at each sign-in. If `false`, the user profile will only be synced when the user is created.
+        #[serde(
+            rename = "syncProfile",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sync_profile: ::std::option::Option<bool>,
+    }
+    ///Custom connector metadata, will be used to overwrite the default connector factory metadata.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct CreateConnectorRequestMetadata {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logo: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoDark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_dark: ::std::option::Option<::std::string::String>,
+        ///Validator function
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateConnectorTestRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateConnectorTestRequest {
+        ///Connector configuration object for testing.
+        pub config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Email address to send test message to. If phone is set, this will be ignored.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///Preferred language for the message. If not set, the default language will be used. (Applicable only when custom i18n templates are configured.)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
+        ///Phone number to send test message to. If this is set, email will be ignored.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateResourceRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateResourceRequest {
+        ///The access token TTL in seconds. It affects the `exp` claim of the access token granted for this resource.
+        #[serde(
+            rename = "accessTokenTtl",
+            default = "defaults::create_resource_request_access_token_ttl"
+        )]
+        pub access_token_ttl: f64,
+        ///The unique resource indicator. Should be a valid URI.
+        pub indicator: ::std::string::String,
+        ///The name of the resource.
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`CreateResourceScopeRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateResourceScopeRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The name of the scope. It should be unique for the resource.
+        pub name: ::std::string::String,
+    }
+    ///`DeleteApplicationLegacySecretResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponse {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(rename = "customClientMetadata")]
+        pub custom_client_metadata: DeleteApplicationLegacySecretResponseCustomClientMetadata,
+        ///arbitrary
+        #[serde(rename = "customData")]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(rename = "isThirdParty")]
+        pub is_third_party: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "oidcClientMetadata")]
+        pub oidc_client_metadata: DeleteApplicationLegacySecretResponseOidcClientMetadata,
+        #[serde(
+            rename = "protectedAppMetadata",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadata,
+        >,
+        pub secret: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ApplicationType,
+    }
+    ///`DeleteApplicationLegacySecretResponseCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct DeleteApplicationLegacySecretResponseCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`DeleteApplicationLegacySecretResponseOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: ApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`DeleteApplicationLegacySecretResponseProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct DeleteApplicationLegacySecretResponseProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`GetOidcKeysItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct GetOidcKeysItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "signingKeyAlgorithm",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub signing_key_algorithm: ::std::option::Option<
+            GetOidcKeysItemSigningKeyAlgorithm,
+        >,
+    }
+    ///`IdTokenConfig`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct IdTokenConfig {
+        #[serde(
+            rename = "enabledExtendedClaims",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub enabled_extended_claims: ::std::vec::Vec<
+            IdTokenConfigEnabledExtendedClaimsItem,
+        >,
+    }
+    ///`JwtCustomizer`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizer {
+        Variant0 {
+            #[serde(
+                rename = "contextSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            context_sample: ::std::option::Option<JwtCustomizerVariant0ContextSample>,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            script: ::std::string::String,
+            #[serde(
+                rename = "tokenSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            token_sample: ::std::option::Option<JwtCustomizerVariant0TokenSample>,
+        },
+        Variant1 {
+            #[serde(
+                rename = "contextSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            context_sample: ::std::option::Option<JwtCustomizerVariant1ContextSample>,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            script: ::std::string::String,
+            #[serde(
+                rename = "tokenSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            token_sample: ::std::option::Option<JwtCustomizerVariant1TokenSample>,
+        },
+    }
+    ///`JwtCustomizerVariant0ContextSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSample {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplication,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub grant: ::std::option::Option<JwtCustomizerVariant0ContextSampleGrant>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleInteraction,
+        >,
+        pub user: JwtCustomizerVariant0ContextSampleUser,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplication`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleApplication {
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplicationCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplicationOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadata,
+        >,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplicationType,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        PendingVerification,
+        PendingSsl,
+        Active,
+        Error,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::PendingVerification => f.write_str("PendingVerification"),
+                Self::PendingSsl => f.write_str("PendingSsl"),
+                Self::Active => f.write_str("Active"),
+                Self::Error => f.write_str("Error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PendingVerification" => Ok(Self::PendingVerification),
+                "PendingSsl" => Ok(Self::PendingSsl),
+                "Active" => Ok(Self::Active),
+                "Error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleApplicationType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleApplicationType {
+        Native,
+        #[serde(rename = "SPA")]
+        Spa,
+        Traditional,
+        MachineToMachine,
+        Protected,
+        #[serde(rename = "SAML")]
+        Saml,
+    }
+    impl ::std::fmt::Display for JwtCustomizerVariant0ContextSampleApplicationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Native => f.write_str("Native"),
+                Self::Spa => f.write_str("SPA"),
+                Self::Traditional => f.write_str("Traditional"),
+                Self::MachineToMachine => f.write_str("MachineToMachine"),
+                Self::Protected => f.write_str("Protected"),
+                Self::Saml => f.write_str("SAML"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JwtCustomizerVariant0ContextSampleApplicationType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Native" => Ok(Self::Native),
+                "SPA" => Ok(Self::Spa),
+                "Traditional" => Ok(Self::Traditional),
+                "MachineToMachine" => Ok(Self::MachineToMachine),
+                "Protected" => Ok(Self::Protected),
+                "SAML" => Ok(Self::Saml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleGrant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleGrant {
+        ///arbitrary
+        #[serde(
+            rename = "subjectTokenContext",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub subject_token_context: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<JwtCustomizerVariant0ContextSampleGrantType>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleGrantType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleGrantType {
+        #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+        UrnIetfParamsOauthGrantTypeTokenExchange,
+    }
+    impl ::std::fmt::Display for JwtCustomizerVariant0ContextSampleGrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::UrnIetfParamsOauthGrantTypeTokenExchange => {
+                    f.write_str("urn:ietf:params:oauth:grant-type:token-exchange")
+                }
+            }
+        }
+    }
+    impl ::std::str::FromStr for JwtCustomizerVariant0ContextSampleGrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "urn:ietf:params:oauth:grant-type:token-exchange" => {
+                    Ok(Self::UrnIetfParamsOauthGrantTypeTokenExchange)
+                }
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JwtCustomizerVariant0ContextSampleGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteraction`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleInteraction {
+        #[serde(
+            rename = "interactionEvent",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub interaction_event: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleInteractionInteractionEvent,
+        >,
+        #[serde(
+            rename = "signInContext",
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub sign_in_context: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "verificationRecords",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub verification_records: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItem,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionInteractionEvent`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionInteractionEvent {
+        SignIn,
+        Register,
+        ForgotPassword,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant0ContextSampleInteractionInteractionEvent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant0ContextSampleInteractionInteractionEvent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(tag = "type")]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItem {
+        Password {
+            id: ::std::string::String,
+            identifier: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier,
+            verified: bool,
+        },
+        EmailVerificationCode {
+            id: ::std::string::String,
+            identifier: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        PhoneVerificationCode {
+            id: ::std::string::String,
+            identifier: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        Social {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            id: ::std::string::String,
+            #[serde(
+                rename = "socialUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            social_user_info: ::std::option::Option<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfo,
+            >,
+        },
+        EnterpriseSso {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            #[serde(
+                rename = "enterpriseSsoUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            enterprise_sso_user_info: ::std::option::Option<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo,
+            >,
+            id: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            issuer: ::std::option::Option<::std::string::String>,
+        },
+        Totp {
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        BackupCode {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            code: ::std::option::Option<::std::string::String>,
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+        },
+        WebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        SignInWebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "userId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            user_id: ::std::option::Option<::std::string::String>,
+            verified: bool,
+        },
+        OneTimeToken {
+            id: ::std::string::String,
+            identifier: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(
+                rename = "oneTimeTokenContext",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            one_time_token_context: ::std::option::Option<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemOneTimeTokenContext,
+            >,
+            verified: bool,
+        },
+        NewPasswordIdentity {
+            id: ::std::string::String,
+            identifier: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier,
+        },
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+        >,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifier {
+        #[serde(rename = "type")]
+        pub type_: JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType,
+        pub value: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType {
+        #[serde(rename = "username")]
+        Username,
+        #[serde(rename = "email")]
+        Email,
+        #[serde(rename = "phone")]
+        Phone,
+        #[serde(rename = "userId")]
+        UserId,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Username => f.write_str("username"),
+                Self::Email => f.write_str("email"),
+                Self::Phone => f.write_str("phone"),
+                Self::UserId => f.write_str("userId"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "username" => Ok(Self::Username),
+                "email" => Ok(Self::Email),
+                "phone" => Ok(Self::Phone),
+                "userId" => Ok(Self::UserId),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemOneTimeTokenContext`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemOneTimeTokenContext {
+        #[serde(
+            rename = "jitOrganizationIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub jit_organization_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+        >,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType {
+        SignIn,
+        Register,
+        ForgotPassword,
+        OrganizationInvitation,
+        Generic,
+        UserPermissionValidation,
+        BindNewIdentifier,
+        MfaVerification,
+        BindMfa,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+                Self::OrganizationInvitation => f.write_str("OrganizationInvitation"),
+                Self::Generic => f.write_str("Generic"),
+                Self::UserPermissionValidation => f.write_str("UserPermissionValidation"),
+                Self::BindNewIdentifier => f.write_str("BindNewIdentifier"),
+                Self::MfaVerification => f.write_str("MfaVerification"),
+                Self::BindMfa => f.write_str("BindMfa"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                "OrganizationInvitation" => Ok(Self::OrganizationInvitation),
+                "Generic" => Ok(Self::Generic),
+                "UserPermissionValidation" => Ok(Self::UserPermissionValidation),
+                "BindNewIdentifier" => Ok(Self::BindNewIdentifier),
+                "MfaVerification" => Ok(Self::MfaVerification),
+                "BindMfa" => Ok(Self::BindMfa),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleUser`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleUser {
+        #[serde(
+            rename = "applicationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "hasPassword",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_password: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub identities: ::std::collections::HashMap<
+            ::std::string::String,
+            JwtCustomizerVariant0ContextSampleUserIdentitiesValue,
+        >,
+        #[serde(
+            rename = "isSuspended",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_suspended: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastSignInAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_sign_in_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "mfaVerificationFactors",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub mfa_verification_factors: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "organizationRoles",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub organization_roles: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleUserOrganizationRolesItem,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub organizations: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleUserOrganizationsItem,
+        >,
+        #[serde(
+            rename = "primaryEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "primaryPhone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_phone: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleUserProfile,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub roles: ::std::vec::Vec<JwtCustomizerVariant0ContextSampleUserRolesItem>,
+        #[serde(
+            rename = "ssoIdentities",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub sso_identities: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleUserSsoIdentitiesItem,
+        >,
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserIdentitiesValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserIdentitiesValue {
+        ///arbitrary
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub details: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem {
+        Totp,
+        WebAuthn,
+        BackupCode,
+        EmailVerificationCode,
+        PhoneVerificationCode,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Totp => f.write_str("Totp"),
+                Self::WebAuthn => f.write_str("WebAuthn"),
+                Self::BackupCode => f.write_str("BackupCode"),
+                Self::EmailVerificationCode => f.write_str("EmailVerificationCode"),
+                Self::PhoneVerificationCode => f.write_str("PhoneVerificationCode"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Totp" => Ok(Self::Totp),
+                "WebAuthn" => Ok(Self::WebAuthn),
+                "BackupCode" => Ok(Self::BackupCode),
+                "EmailVerificationCode" => Ok(Self::EmailVerificationCode),
+                "PhoneVerificationCode" => Ok(Self::PhoneVerificationCode),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0ContextSampleUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserOrganizationRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserOrganizationRolesItem {
+        #[serde(rename = "organizationId")]
+        pub organization_id: ::std::string::String,
+        #[serde(rename = "roleId")]
+        pub role_id: ::std::string::String,
+        #[serde(rename = "roleName")]
+        pub role_name: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserOrganizationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserOrganizationsItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserProfile`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleUserProfile {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<
+            JwtCustomizerVariant0ContextSampleUserProfileAddress,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub birthdate: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "familyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub family_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gender: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "givenName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub given_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "middleName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nickname: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "preferredUsername",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub preferred_username: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zoneinfo: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserProfileAddress`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0ContextSampleUserProfileAddress {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub formatted: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locality: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "postalCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub postal_code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "streetAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub street_address: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserRolesItem {
+        pub description: ::std::string::String,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub scopes: ::std::vec::Vec<
+            JwtCustomizerVariant0ContextSampleUserRolesItemScopesItem,
+        >,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserRolesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserRolesItemScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub resource: JwtCustomizerVariant0ContextSampleUserRolesItemScopesItemResource,
+        #[serde(rename = "resourceId")]
+        pub resource_id: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserRolesItemScopesItemResource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserRolesItemScopesItemResource {
+        #[serde(rename = "accessTokenTtl")]
+        pub access_token_ttl: f64,
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0ContextSampleUserSsoIdentitiesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant0ContextSampleUserSsoIdentitiesItem {
+        ///arbitrary
+        pub detail: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "identityId")]
+        pub identity_id: ::std::string::String,
+        pub issuer: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant0TokenSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant0TokenSample {
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aud: ::std::option::Option<JwtCustomizerVariant0TokenSampleAud>,
+        #[serde(
+            rename = "clientId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "expiresWithSession",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_with_session: ::std::option::Option<bool>,
+        #[serde(
+            rename = "grantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub grant_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gty: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jti: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<JwtCustomizerVariant0TokenSampleKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "sessionUid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_uid: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sid: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant0TokenSampleAud`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant0TokenSampleAud {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for JwtCustomizerVariant0TokenSampleAud {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`JwtCustomizerVariant0TokenSampleKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant0TokenSampleKind {
+        AccessToken,
+    }
+    impl ::std::fmt::Display for JwtCustomizerVariant0TokenSampleKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AccessToken => f.write_str("AccessToken"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JwtCustomizerVariant0TokenSampleKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "AccessToken" => Ok(Self::AccessToken),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JwtCustomizerVariant0TokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant0TokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant1ContextSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant1ContextSample {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplication,
+        >,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplication`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant1ContextSampleApplication {
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplicationCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplicationOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadata,
+        >,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplicationType,
+        >,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        PendingVerification,
+        PendingSsl,
+        Active,
+        Error,
+    }
+    impl ::std::fmt::Display
+    for JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::PendingVerification => f.write_str("PendingVerification"),
+                Self::PendingSsl => f.write_str("PendingSsl"),
+                Self::Active => f.write_str("Active"),
+                Self::Error => f.write_str("Error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PendingVerification" => Ok(Self::PendingVerification),
+                "PendingSsl" => Ok(Self::PendingSsl),
+                "Active" => Ok(Self::Active),
+                "Error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`JwtCustomizerVariant1ContextSampleApplicationType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant1ContextSampleApplicationType {
+        Native,
+        #[serde(rename = "SPA")]
+        Spa,
+        Traditional,
+        MachineToMachine,
+        Protected,
+        #[serde(rename = "SAML")]
+        Saml,
+    }
+    impl ::std::fmt::Display for JwtCustomizerVariant1ContextSampleApplicationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Native => f.write_str("Native"),
+                Self::Spa => f.write_str("SPA"),
+                Self::Traditional => f.write_str("Traditional"),
+                Self::MachineToMachine => f.write_str("MachineToMachine"),
+                Self::Protected => f.write_str("Protected"),
+                Self::Saml => f.write_str("SAML"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JwtCustomizerVariant1ContextSampleApplicationType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Native" => Ok(Self::Native),
+                "SPA" => Ok(Self::Spa),
+                "Traditional" => Ok(Self::Traditional),
+                "MachineToMachine" => Ok(Self::MachineToMachine),
+                "Protected" => Ok(Self::Protected),
+                "SAML" => Ok(Self::Saml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for JwtCustomizerVariant1ContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant1ContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`JwtCustomizerVariant1TokenSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct JwtCustomizerVariant1TokenSample {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aud: ::std::option::Option<JwtCustomizerVariant1TokenSampleAud>,
+        #[serde(
+            rename = "clientId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jti: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<JwtCustomizerVariant1TokenSampleKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+    }
+    ///`JwtCustomizerVariant1TokenSampleAud`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum JwtCustomizerVariant1TokenSampleAud {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for JwtCustomizerVariant1TokenSampleAud {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`JwtCustomizerVariant1TokenSampleKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum JwtCustomizerVariant1TokenSampleKind {
+        ClientCredentials,
+    }
+    impl ::std::fmt::Display for JwtCustomizerVariant1TokenSampleKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ClientCredentials => f.write_str("ClientCredentials"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JwtCustomizerVariant1TokenSampleKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ClientCredentials" => Ok(Self::ClientCredentials),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JwtCustomizerVariant1TokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for JwtCustomizerVariant1TokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListApplicationOrganizationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationOrganizationsItem {
+        pub branding: ListApplicationOrganizationsItemBranding,
+        pub color: ListApplicationOrganizationsItemColor,
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(
+            rename = "customCss",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub custom_css: ::std::option::Option<::std::string::String>,
+        ///arbitrary
+        #[serde(rename = "customData")]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(rename = "isMfaRequired")]
+        pub is_mfa_required: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "organizationRoles")]
+        pub organization_roles: ::std::vec::Vec<
+            ListApplicationOrganizationsItemOrganizationRolesItem,
+        >,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ListApplicationOrganizationsItemBranding`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListApplicationOrganizationsItemBranding {
+        #[serde(
+            rename = "darkFavicon",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "darkLogoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_logo_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_url: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListApplicationOrganizationsItemColor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListApplicationOrganizationsItemColor {
+        #[serde(
+            rename = "darkPrimaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_primary_color: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isDarkModeEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_dark_mode_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "primaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_color: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListApplicationOrganizationsItemOrganizationRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationOrganizationsItemOrganizationRolesItem {
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            ListApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: ApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`ListApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ListApplicationRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationRolesItem {
+        pub description: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ListApplicationRolesItemType,
+    }
+    ///`ListApplicationSecretsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationSecretsItem {
+        #[serde(rename = "applicationId")]
+        pub application_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(
+            rename = "expiresAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub expires_at: ::std::option::Option<f64>,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentOrganizationsResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentOrganizationsResponse {
+        ///A list of organization entities granted by the user for the application.
+        pub organizations: ::std::vec::Vec<
+            ListApplicationUserConsentOrganizationsResponseOrganizationsItem,
+        >,
+    }
+    ///`ListApplicationUserConsentOrganizationsResponseOrganizationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentOrganizationsResponseOrganizationsItem {
+        pub branding: ListApplicationUserConsentOrganizationsResponseOrganizationsItemBranding,
+        pub color: ListApplicationUserConsentOrganizationsResponseOrganizationsItemColor,
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(
+            rename = "customCss",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub custom_css: ::std::option::Option<::std::string::String>,
+        ///arbitrary
+        #[serde(rename = "customData")]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(rename = "isMfaRequired")]
+        pub is_mfa_required: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentOrganizationsResponseOrganizationsItemBranding`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListApplicationUserConsentOrganizationsResponseOrganizationsItemBranding {
+        #[serde(
+            rename = "darkFavicon",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "darkLogoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_logo_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_url: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListApplicationUserConsentOrganizationsResponseOrganizationsItemColor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListApplicationUserConsentOrganizationsResponseOrganizationsItemColor {
+        #[serde(
+            rename = "darkPrimaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_primary_color: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isDarkModeEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_dark_mode_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "primaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_color: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListApplicationUserConsentScopesResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponse {
+        ///A list of organization resource scope details grouped by resource id assigned to the application.
+        #[serde(rename = "organizationResourceScopes")]
+        pub organization_resource_scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseOrganizationResourceScopesItem,
+        >,
+        ///A list of organization scope details assigned to the application.
+        #[serde(rename = "organizationScopes")]
+        pub organization_scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseOrganizationScopesItem,
+        >,
+        ///A list of resource scope details grouped by resource id assigned to the application.
+        #[serde(rename = "resourceScopes")]
+        pub resource_scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseResourceScopesItem,
+        >,
+        ///A list of user scope enum value assigned to the application.
+        #[serde(rename = "userScopes")]
+        pub user_scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseUserScopesItem,
+        >,
+    }
+    ///`ListApplicationUserConsentScopesResponseOrganizationResourceScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseOrganizationResourceScopesItem {
+        pub resource: ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemResource,
+        pub scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemScopesItem,
+        >,
+    }
+    ///`ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemResource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemResource {
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseOrganizationResourceScopesItemScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentScopesResponseOrganizationScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseOrganizationScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentScopesResponseResourceScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseResourceScopesItem {
+        pub resource: ListApplicationUserConsentScopesResponseResourceScopesItemResource,
+        pub scopes: ::std::vec::Vec<
+            ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem,
+        >,
+    }
+    ///`ListApplicationUserConsentScopesResponseResourceScopesItemResource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseResourceScopesItemResource {
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationUserConsentScopesResponseResourceScopesItemScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListApplicationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(rename = "customClientMetadata")]
+        pub custom_client_metadata: ListApplicationsItemCustomClientMetadata,
+        ///arbitrary
+        #[serde(rename = "customData")]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(rename = "isThirdParty")]
+        pub is_third_party: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "oidcClientMetadata")]
+        pub oidc_client_metadata: ListApplicationsItemOidcClientMetadata,
+        #[serde(
+            rename = "protectedAppMetadata",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            ListApplicationsItemProtectedAppMetadata,
+        >,
+        ///The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.
+        pub secret: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ApplicationType,
+    }
+    ///`ListApplicationsItemCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListApplicationsItemCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListApplicationsItemOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`ListApplicationsItemProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            ListApplicationsItemProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            ListApplicationsItemProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            ListApplicationsItemProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: ApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ListApplicationsItemProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListApplicationsItemProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(tag = "key", content = "value")]
+    pub enum ListJwtCustomizersItem {
+        #[serde(rename = "jwt.accessToken")]
+        JwtAccessToken {
+            #[serde(
+                rename = "contextSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            context_sample: ::std::option::Option<
+                ListJwtCustomizersItemValueContextSample,
+            >,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            script: ::std::string::String,
+            #[serde(
+                rename = "tokenSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            token_sample: ::std::option::Option<ListJwtCustomizersItemValueTokenSample>,
+        },
+        #[serde(rename = "jwt.clientCredentials")]
+        JwtClientCredentials {
+            #[serde(
+                rename = "contextSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            context_sample: ::std::option::Option<
+                ListJwtCustomizersItemValueContextSample,
+            >,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            script: ::std::string::String,
+            #[serde(
+                rename = "tokenSample",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            token_sample: ::std::option::Option<ListJwtCustomizersItemValueTokenSample>,
+        },
+    }
+    ///`ListJwtCustomizersItemValueContextSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSample {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplication,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub grant: ::std::option::Option<ListJwtCustomizersItemValueContextSampleGrant>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleInteraction,
+        >,
+        pub user: ListJwtCustomizersItemValueContextSampleUser,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplication`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplication {
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplicationCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplicationOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadata,
+        >,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplicationType,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        PendingVerification,
+        PendingSsl,
+        Active,
+        Error,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::PendingVerification => f.write_str("PendingVerification"),
+                Self::PendingSsl => f.write_str("PendingSsl"),
+                Self::Active => f.write_str("Active"),
+                Self::Error => f.write_str("Error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PendingVerification" => Ok(Self::PendingVerification),
+                "PendingSsl" => Ok(Self::PendingSsl),
+                "Active" => Ok(Self::Active),
+                "Error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleApplicationType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleApplicationType {
+        Native,
+        #[serde(rename = "SPA")]
+        Spa,
+        Traditional,
+        MachineToMachine,
+        Protected,
+        #[serde(rename = "SAML")]
+        Saml,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleApplicationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Native => f.write_str("Native"),
+                Self::Spa => f.write_str("SPA"),
+                Self::Traditional => f.write_str("Traditional"),
+                Self::MachineToMachine => f.write_str("MachineToMachine"),
+                Self::Protected => f.write_str("Protected"),
+                Self::Saml => f.write_str("SAML"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleApplicationType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Native" => Ok(Self::Native),
+                "SPA" => Ok(Self::Spa),
+                "Traditional" => Ok(Self::Traditional),
+                "MachineToMachine" => Ok(Self::MachineToMachine),
+                "Protected" => Ok(Self::Protected),
+                "SAML" => Ok(Self::Saml),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleApplicationType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleGrant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleGrant {
+        ///arbitrary
+        #[serde(
+            rename = "subjectTokenContext",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub subject_token_context: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleGrantType,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleGrantType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleGrantType {
+        #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+        UrnIetfParamsOauthGrantTypeTokenExchange,
+    }
+    impl ::std::fmt::Display for ListJwtCustomizersItemValueContextSampleGrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::UrnIetfParamsOauthGrantTypeTokenExchange => {
+                    f.write_str("urn:ietf:params:oauth:grant-type:token-exchange")
+                }
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListJwtCustomizersItemValueContextSampleGrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "urn:ietf:params:oauth:grant-type:token-exchange" => {
+                    Ok(Self::UrnIetfParamsOauthGrantTypeTokenExchange)
+                }
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteraction`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleInteraction {
+        #[serde(
+            rename = "interactionEvent",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub interaction_event: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent,
+        >,
+        #[serde(
+            rename = "signInContext",
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub sign_in_context: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "verificationRecords",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub verification_records: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItem,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent {
+        SignIn,
+        Register,
+        ForgotPassword,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(tag = "type")]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItem {
+        Password {
+            id: ::std::string::String,
+            identifier: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier,
+            verified: bool,
+        },
+        EmailVerificationCode {
+            id: ::std::string::String,
+            identifier: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        PhoneVerificationCode {
+            id: ::std::string::String,
+            identifier: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        Social {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            id: ::std::string::String,
+            #[serde(
+                rename = "socialUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            social_user_info: ::std::option::Option<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfo,
+            >,
+        },
+        EnterpriseSso {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            #[serde(
+                rename = "enterpriseSsoUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            enterprise_sso_user_info: ::std::option::Option<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo,
+            >,
+            id: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            issuer: ::std::option::Option<::std::string::String>,
+        },
+        Totp {
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        BackupCode {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            code: ::std::option::Option<::std::string::String>,
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+        },
+        WebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        SignInWebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "userId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            user_id: ::std::option::Option<::std::string::String>,
+            verified: bool,
+        },
+        OneTimeToken {
+            id: ::std::string::String,
+            identifier: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier,
+            #[serde(
+                rename = "oneTimeTokenContext",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            one_time_token_context: ::std::option::Option<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemOneTimeTokenContext,
+            >,
+            verified: bool,
+        },
+        NewPasswordIdentity {
+            id: ::std::string::String,
+            identifier: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier,
+        },
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+        >,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifier {
+        #[serde(rename = "type")]
+        pub type_: ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType,
+        pub value: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType {
+        #[serde(rename = "username")]
+        Username,
+        #[serde(rename = "email")]
+        Email,
+        #[serde(rename = "phone")]
+        Phone,
+        #[serde(rename = "userId")]
+        UserId,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Username => f.write_str("username"),
+                Self::Email => f.write_str("email"),
+                Self::Phone => f.write_str("phone"),
+                Self::UserId => f.write_str("userId"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "username" => Ok(Self::Username),
+                "email" => Ok(Self::Email),
+                "phone" => Ok(Self::Phone),
+                "userId" => Ok(Self::UserId),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemOneTimeTokenContext`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemOneTimeTokenContext {
+        #[serde(
+            rename = "jitOrganizationIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub jit_organization_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+        >,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType {
+        SignIn,
+        Register,
+        ForgotPassword,
+        OrganizationInvitation,
+        Generic,
+        UserPermissionValidation,
+        BindNewIdentifier,
+        MfaVerification,
+        BindMfa,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+                Self::OrganizationInvitation => f.write_str("OrganizationInvitation"),
+                Self::Generic => f.write_str("Generic"),
+                Self::UserPermissionValidation => f.write_str("UserPermissionValidation"),
+                Self::BindNewIdentifier => f.write_str("BindNewIdentifier"),
+                Self::MfaVerification => f.write_str("MfaVerification"),
+                Self::BindMfa => f.write_str("BindMfa"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                "OrganizationInvitation" => Ok(Self::OrganizationInvitation),
+                "Generic" => Ok(Self::Generic),
+                "UserPermissionValidation" => Ok(Self::UserPermissionValidation),
+                "BindNewIdentifier" => Ok(Self::BindNewIdentifier),
+                "MfaVerification" => Ok(Self::MfaVerification),
+                "BindMfa" => Ok(Self::BindMfa),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUser`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleUser {
+        #[serde(
+            rename = "applicationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "hasPassword",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_password: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub identities: ::std::collections::HashMap<
+            ::std::string::String,
+            ListJwtCustomizersItemValueContextSampleUserIdentitiesValue,
+        >,
+        #[serde(
+            rename = "isSuspended",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_suspended: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastSignInAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_sign_in_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "mfaVerificationFactors",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub mfa_verification_factors: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "organizationRoles",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub organization_roles: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserOrganizationRolesItem,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub organizations: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserOrganizationsItem,
+        >,
+        #[serde(
+            rename = "primaryEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "primaryPhone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_phone: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleUserProfile,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub roles: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserRolesItem,
+        >,
+        #[serde(
+            rename = "ssoIdentities",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub sso_identities: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserSsoIdentitiesItem,
+        >,
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserIdentitiesValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserIdentitiesValue {
+        ///arbitrary
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub details: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem {
+        Totp,
+        WebAuthn,
+        BackupCode,
+        EmailVerificationCode,
+        PhoneVerificationCode,
+    }
+    impl ::std::fmt::Display
+    for ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Totp => f.write_str("Totp"),
+                Self::WebAuthn => f.write_str("WebAuthn"),
+                Self::BackupCode => f.write_str("BackupCode"),
+                Self::EmailVerificationCode => f.write_str("EmailVerificationCode"),
+                Self::PhoneVerificationCode => f.write_str("PhoneVerificationCode"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Totp" => Ok(Self::Totp),
+                "WebAuthn" => Ok(Self::WebAuthn),
+                "BackupCode" => Ok(Self::BackupCode),
+                "EmailVerificationCode" => Ok(Self::EmailVerificationCode),
+                "PhoneVerificationCode" => Ok(Self::PhoneVerificationCode),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueContextSampleUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserOrganizationRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserOrganizationRolesItem {
+        #[serde(rename = "organizationId")]
+        pub organization_id: ::std::string::String,
+        #[serde(rename = "roleId")]
+        pub role_id: ::std::string::String,
+        #[serde(rename = "roleName")]
+        pub role_name: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserOrganizationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserOrganizationsItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserProfile`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserProfile {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<
+            ListJwtCustomizersItemValueContextSampleUserProfileAddress,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub birthdate: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "familyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub family_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gender: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "givenName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub given_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "middleName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nickname: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "preferredUsername",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub preferred_username: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zoneinfo: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserProfileAddress`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserProfileAddress {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub formatted: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locality: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "postalCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub postal_code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "streetAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub street_address: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserRolesItem {
+        pub description: ::std::string::String,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub scopes: ::std::vec::Vec<
+            ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItem,
+        >,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub resource: ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItemResource,
+        #[serde(rename = "resourceId")]
+        pub resource_id: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItemResource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserRolesItemScopesItemResource {
+        #[serde(rename = "accessTokenTtl")]
+        pub access_token_ttl: f64,
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueContextSampleUserSsoIdentitiesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListJwtCustomizersItemValueContextSampleUserSsoIdentitiesItem {
+        ///arbitrary
+        pub detail: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "identityId")]
+        pub identity_id: ::std::string::String,
+        pub issuer: ::std::string::String,
+    }
+    ///`ListJwtCustomizersItemValueTokenSample`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ListJwtCustomizersItemValueTokenSample {
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aud: ::std::option::Option<ListJwtCustomizersItemValueTokenSampleAud>,
+        #[serde(
+            rename = "clientId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "expiresWithSession",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_with_session: ::std::option::Option<bool>,
+        #[serde(
+            rename = "grantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub grant_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gty: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jti: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<ListJwtCustomizersItemValueTokenSampleKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "sessionUid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_uid: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sid: ::std::option::Option<::std::string::String>,
+    }
+    ///`ListJwtCustomizersItemValueTokenSampleAud`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ListJwtCustomizersItemValueTokenSampleAud {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for ListJwtCustomizersItemValueTokenSampleAud {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`ListJwtCustomizersItemValueTokenSampleKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ListJwtCustomizersItemValueTokenSampleKind {
+        AccessToken,
+    }
+    impl ::std::fmt::Display for ListJwtCustomizersItemValueTokenSampleKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AccessToken => f.write_str("AccessToken"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListJwtCustomizersItemValueTokenSampleKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "AccessToken" => Ok(Self::AccessToken),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListJwtCustomizersItemValueTokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListJwtCustomizersItemValueTokenSampleKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ListResourceScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListResourceScopesItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        #[serde(rename = "resourceId")]
+        pub resource_id: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ListResourcesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListResourcesItem {
+        #[serde(rename = "accessTokenTtl")]
+        pub access_token_ttl: f64,
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub scopes: ::std::vec::Vec<ListResourcesItemScopesItem>,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ListResourcesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ListResourcesItemScopesItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: f64,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        #[serde(rename = "resourceId")]
+        pub resource_id: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`ReplaceApplicationRolesRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReplaceApplicationRolesRequest {
+        ///An array of API resource role IDs to update for the application.
+        #[serde(rename = "roleIds")]
+        pub role_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`ReplaceApplicationSignInExperienceRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReplaceApplicationSignInExperienceRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub branding: ::std::option::Option<
+            ReplaceApplicationSignInExperienceRequestBranding,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<ReplaceApplicationSignInExperienceRequestColor>,
+        #[serde(
+            rename = "customCss",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_css: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "displayName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub display_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "privacyPolicyUrl")]
+        pub privacy_policy_url: ReplaceApplicationSignInExperienceRequestPrivacyPolicyUrl,
+        #[serde(rename = "termsOfUseUrl")]
+        pub terms_of_use_url: ReplaceApplicationSignInExperienceRequestTermsOfUseUrl,
+    }
+    ///`ReplaceApplicationSignInExperienceRequestBranding`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ReplaceApplicationSignInExperienceRequestBranding {
+        #[serde(
+            rename = "darkFavicon",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "darkLogoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_logo_url: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub favicon: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_url: ::std::option::Option<::std::string::String>,
+    }
+    ///`ReplaceApplicationSignInExperienceRequestColor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct ReplaceApplicationSignInExperienceRequestColor {
+        #[serde(
+            rename = "darkPrimaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub dark_primary_color: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isDarkModeEnabled",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_dark_mode_enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "primaryColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_color: ::std::option::Option<::std::string::String>,
+    }
+    ///`ReplaceApplicationSignInExperienceRequestPrivacyPolicyUrl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ReplaceApplicationSignInExperienceRequestPrivacyPolicyUrl {
+        Variant0(::std::option::Option<::std::string::String>),
+        Variant1(::std::string::String),
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for ReplaceApplicationSignInExperienceRequestPrivacyPolicyUrl {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    ///`ReplaceApplicationSignInExperienceRequestTermsOfUseUrl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum ReplaceApplicationSignInExperienceRequestTermsOfUseUrl {
+        Variant0(::std::option::Option<::std::string::String>),
+        Variant1(::std::string::String),
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for ReplaceApplicationSignInExperienceRequestTermsOfUseUrl {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    ///`ReplaceApplicationUserConsentOrganizationsRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ReplaceApplicationUserConsentOrganizationsRequest {
+        ///A list of organization ids to be granted. <br/> All the existing organizations' access will be revoked if not in the list. <br/> If the list is empty, all the organizations' access will be revoked.
+        #[serde(rename = "organizationIds")]
+        pub organization_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`Resource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Resource {
+        #[serde(rename = "accessTokenTtl")]
+        pub access_token_ttl: f64,
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`RotateOidcKeysRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct RotateOidcKeysRequest {
+        /**The signing key algorithm the new generated private key is using.
+
+Only applicable when `keyType` is `private-keys`.*/
+        #[serde(
+            rename = "signingKeyAlgorithm",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub signing_key_algorithm: ::std::option::Option<
+            RotateOidcKeysRequestSigningKeyAlgorithm,
+        >,
+    }
+    /**The signing key algorithm the new generated private key is using.
+
+Only applicable when `keyType` is `private-keys`.*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum RotateOidcKeysRequestSigningKeyAlgorithm {
+        #[serde(rename = "RSA")]
+        Rsa,
+        #[serde(rename = "EC")]
+        Ec,
+    }
+    impl ::std::fmt::Display for RotateOidcKeysRequestSigningKeyAlgorithm {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Rsa => f.write_str("RSA"),
+                Self::Ec => f.write_str("EC"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RotateOidcKeysRequestSigningKeyAlgorithm {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "RSA" => Ok(Self::Rsa),
+                "EC" => Ok(Self::Ec),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RotateOidcKeysRequestSigningKeyAlgorithm {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for RotateOidcKeysRequestSigningKeyAlgorithm {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequest {
+        Variant0 {
+            context: TestJwtCustomizerRequestVariant0Context,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            payload: ::std::option::Option<TestJwtCustomizerRequestVariant0Payload>,
+            script: ::std::string::String,
+            token: TestJwtCustomizerRequestVariant0Token,
+            #[serde(rename = "tokenType")]
+            token_type: TestJwtCustomizerRequestVariant0TokenType,
+        },
+        Variant1 {
+            context: TestJwtCustomizerRequestVariant1Context,
+            #[serde(
+                rename = "environmentVariables",
+                default,
+                skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+            )]
+            environment_variables: ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            payload: ::std::option::Option<TestJwtCustomizerRequestVariant1Payload>,
+            script: ::std::string::String,
+            token: TestJwtCustomizerRequestVariant1Token,
+            #[serde(rename = "tokenType")]
+            token_type: TestJwtCustomizerRequestVariant1TokenType,
+        },
+    }
+    ///`TestJwtCustomizerRequestVariant0Context`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0Context {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextApplication,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub grant: ::std::option::Option<TestJwtCustomizerRequestVariant0ContextGrant>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub interaction: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextInteraction,
+        >,
+        pub user: TestJwtCustomizerRequestVariant0ContextUser,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplication`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplication {
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextApplicationCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextApplicationOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadata,
+        >,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        PendingVerification,
+        PendingSsl,
+        Active,
+        Error,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::PendingVerification => f.write_str("PendingVerification"),
+                Self::PendingSsl => f.write_str("PendingSsl"),
+                Self::Active => f.write_str("Active"),
+                Self::Error => f.write_str("Error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PendingVerification" => Ok(Self::PendingVerification),
+                "PendingSsl" => Ok(Self::PendingSsl),
+                "Active" => Ok(Self::Active),
+                "Error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextGrant`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextGrant {
+        ///arbitrary
+        #[serde(
+            rename = "subjectTokenContext",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub subject_token_context: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextGrantType,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextGrantType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextGrantType {
+        #[serde(rename = "urn:ietf:params:oauth:grant-type:token-exchange")]
+        UrnIetfParamsOauthGrantTypeTokenExchange,
+    }
+    impl ::std::fmt::Display for TestJwtCustomizerRequestVariant0ContextGrantType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::UrnIetfParamsOauthGrantTypeTokenExchange => {
+                    f.write_str("urn:ietf:params:oauth:grant-type:token-exchange")
+                }
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestJwtCustomizerRequestVariant0ContextGrantType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "urn:ietf:params:oauth:grant-type:token-exchange" => {
+                    Ok(Self::UrnIetfParamsOauthGrantTypeTokenExchange)
+                }
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextGrantType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteraction`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextInteraction {
+        #[serde(
+            rename = "interactionEvent",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub interaction_event: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent,
+        >,
+        #[serde(
+            rename = "signInContext",
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub sign_in_context: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "verificationRecords",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub verification_records: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItem,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent {
+        SignIn,
+        Register,
+        ForgotPassword,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextInteractionInteractionEvent {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(tag = "type")]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItem {
+        Password {
+            id: ::std::string::String,
+            identifier: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier,
+            verified: bool,
+        },
+        EmailVerificationCode {
+            id: ::std::string::String,
+            identifier: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        PhoneVerificationCode {
+            id: ::std::string::String,
+            identifier: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier,
+            #[serde(rename = "templateType")]
+            template_type: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType,
+            verified: bool,
+        },
+        Social {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            id: ::std::string::String,
+            #[serde(
+                rename = "socialUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            social_user_info: ::std::option::Option<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfo,
+            >,
+        },
+        EnterpriseSso {
+            #[serde(rename = "connectorId")]
+            connector_id: ::std::string::String,
+            #[serde(
+                rename = "enterpriseSsoUserInfo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            enterprise_sso_user_info: ::std::option::Option<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfo,
+            >,
+            id: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            issuer: ::std::option::Option<::std::string::String>,
+        },
+        Totp {
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        BackupCode {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            code: ::std::option::Option<::std::string::String>,
+            id: ::std::string::String,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+        },
+        WebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(rename = "userId")]
+            user_id: ::std::string::String,
+            verified: bool,
+        },
+        SignInWebAuthn {
+            id: ::std::string::String,
+            #[serde(
+                rename = "registrationRpId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            registration_rp_id: ::std::option::Option<::std::string::String>,
+            #[serde(
+                rename = "userId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            user_id: ::std::option::Option<::std::string::String>,
+            verified: bool,
+        },
+        OneTimeToken {
+            id: ::std::string::String,
+            identifier: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier,
+            #[serde(
+                rename = "oneTimeTokenContext",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            one_time_token_context: ::std::option::Option<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemOneTimeTokenContext,
+            >,
+            verified: bool,
+        },
+        NewPasswordIdentity {
+            id: ::std::string::String,
+            identifier: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier,
+        },
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+        >,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemEnterpriseSsoUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifier {
+        #[serde(rename = "type")]
+        pub type_: TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType,
+        pub value: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType {
+        #[serde(rename = "username")]
+        Username,
+        #[serde(rename = "email")]
+        Email,
+        #[serde(rename = "phone")]
+        Phone,
+        #[serde(rename = "userId")]
+        UserId,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Username => f.write_str("username"),
+                Self::Email => f.write_str("email"),
+                Self::Phone => f.write_str("phone"),
+                Self::UserId => f.write_str("userId"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "username" => Ok(Self::Username),
+                "email" => Ok(Self::Email),
+                "phone" => Ok(Self::Phone),
+                "userId" => Ok(Self::UserId),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemIdentifierType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemOneTimeTokenContext`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemOneTimeTokenContext {
+        #[serde(
+            rename = "jitOrganizationIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub jit_organization_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfo`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "rawData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub raw_data: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData {
+        Object(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        Array(
+            ::std::vec::Vec<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ),
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Object(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+        >,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(
+            value: ::std::vec::Vec<
+                TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem,
+            >,
+        ) -> Self {
+            Self::Array(value)
+        }
+    }
+    impl ::std::convert::From<f64>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawData {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        Variant0(::std::string::String),
+        Variant1(f64),
+        Variant2(bool),
+        Variant3(::std::option::Option<::std::string::String>),
+        Variant4(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<f64>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: f64) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: bool) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self::Variant3(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemSocialUserInfoRawDataArrayItem {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Variant4(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType {
+        SignIn,
+        Register,
+        ForgotPassword,
+        OrganizationInvitation,
+        Generic,
+        UserPermissionValidation,
+        BindNewIdentifier,
+        MfaVerification,
+        BindMfa,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::SignIn => f.write_str("SignIn"),
+                Self::Register => f.write_str("Register"),
+                Self::ForgotPassword => f.write_str("ForgotPassword"),
+                Self::OrganizationInvitation => f.write_str("OrganizationInvitation"),
+                Self::Generic => f.write_str("Generic"),
+                Self::UserPermissionValidation => f.write_str("UserPermissionValidation"),
+                Self::BindNewIdentifier => f.write_str("BindNewIdentifier"),
+                Self::MfaVerification => f.write_str("MfaVerification"),
+                Self::BindMfa => f.write_str("BindMfa"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SignIn" => Ok(Self::SignIn),
+                "Register" => Ok(Self::Register),
+                "ForgotPassword" => Ok(Self::ForgotPassword),
+                "OrganizationInvitation" => Ok(Self::OrganizationInvitation),
+                "Generic" => Ok(Self::Generic),
+                "UserPermissionValidation" => Ok(Self::UserPermissionValidation),
+                "BindNewIdentifier" => Ok(Self::BindNewIdentifier),
+                "MfaVerification" => Ok(Self::MfaVerification),
+                "BindMfa" => Ok(Self::BindMfa),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextInteractionVerificationRecordsItemTemplateType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUser`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUser {
+        #[serde(
+            rename = "applicationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "hasPassword",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_password: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub identities: ::std::collections::HashMap<
+            ::std::string::String,
+            TestJwtCustomizerRequestVariant0ContextUserIdentitiesValue,
+        >,
+        #[serde(
+            rename = "isSuspended",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_suspended: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastSignInAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_sign_in_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "mfaVerificationFactors",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub mfa_verification_factors: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "organizationRoles",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub organization_roles: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextUserOrganizationRolesItem,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub organizations: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextUserOrganizationsItem,
+        >,
+        #[serde(
+            rename = "primaryEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_email: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "primaryPhone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub primary_phone: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextUserProfile,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub roles: ::std::vec::Vec<TestJwtCustomizerRequestVariant0ContextUserRolesItem>,
+        #[serde(
+            rename = "ssoIdentities",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub sso_identities: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextUserSsoIdentitiesItem,
+        >,
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserIdentitiesValue`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserIdentitiesValue {
+        ///arbitrary
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub details: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem {
+        Totp,
+        WebAuthn,
+        BackupCode,
+        EmailVerificationCode,
+        PhoneVerificationCode,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Totp => f.write_str("Totp"),
+                Self::WebAuthn => f.write_str("WebAuthn"),
+                Self::BackupCode => f.write_str("BackupCode"),
+                Self::EmailVerificationCode => f.write_str("EmailVerificationCode"),
+                Self::PhoneVerificationCode => f.write_str("PhoneVerificationCode"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "Totp" => Ok(Self::Totp),
+                "WebAuthn" => Ok(Self::WebAuthn),
+                "BackupCode" => Ok(Self::BackupCode),
+                "EmailVerificationCode" => Ok(Self::EmailVerificationCode),
+                "PhoneVerificationCode" => Ok(Self::PhoneVerificationCode),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0ContextUserMfaVerificationFactorsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserOrganizationRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserOrganizationRolesItem {
+        #[serde(rename = "organizationId")]
+        pub organization_id: ::std::string::String,
+        #[serde(rename = "roleId")]
+        pub role_id: ::std::string::String,
+        #[serde(rename = "roleName")]
+        pub role_name: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserOrganizationsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserOrganizationsItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserProfile`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserProfile {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<
+            TestJwtCustomizerRequestVariant0ContextUserProfileAddress,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub birthdate: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "familyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub family_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gender: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "givenName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub given_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locale: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "middleName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub middle_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub nickname: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "preferredUsername",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub preferred_username: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub profile: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub website: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zoneinfo: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserProfileAddress`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserProfileAddress {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub formatted: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub locality: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "postalCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub postal_code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "streetAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub street_address: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserRolesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserRolesItem {
+        pub description: ::std::string::String,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub scopes: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItem,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItem {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        pub resource: TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItemResource,
+        #[serde(rename = "resourceId")]
+        pub resource_id: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItemResource`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserRolesItemScopesItemResource {
+        #[serde(rename = "accessTokenTtl")]
+        pub access_token_ttl: f64,
+        pub id: ::std::string::String,
+        pub indicator: ::std::string::String,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+        pub name: ::std::string::String,
+        #[serde(rename = "tenantId")]
+        pub tenant_id: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0ContextUserSsoIdentitiesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant0ContextUserSsoIdentitiesItem {
+        ///arbitrary
+        pub detail: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(rename = "identityId")]
+        pub identity_id: ::std::string::String,
+        pub issuer: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant0Payload`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0Payload {
+        ///The sample context for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "contextSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context_sample: ::std::option::Option<::serde_json::Value>,
+        ///The environment variables for the JWT customizer.
+        #[serde(
+            rename = "environmentVariables",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub environment_variables: ::std::option::Option<::serde_json::Value>,
+        ///The code snippet of the JWT customizer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::serde_json::Value>,
+        ///The sample token payload for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "tokenSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_sample: ::std::option::Option<::serde_json::Value>,
+    }
+    ///`TestJwtCustomizerRequestVariant0Token`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant0Token {
+        #[serde(
+            rename = "accountId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aud: ::std::option::Option<TestJwtCustomizerRequestVariant0TokenAud>,
+        #[serde(
+            rename = "clientId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "expiresWithSession",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_with_session: ::std::option::Option<bool>,
+        #[serde(
+            rename = "grantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub grant_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub gty: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jti: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<TestJwtCustomizerRequestVariant0TokenKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "sessionUid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_uid: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sid: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant0TokenAud`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant0TokenAud {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for TestJwtCustomizerRequestVariant0TokenAud {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0TokenKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0TokenKind {
+        AccessToken,
+    }
+    impl ::std::fmt::Display for TestJwtCustomizerRequestVariant0TokenKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AccessToken => f.write_str("AccessToken"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestJwtCustomizerRequestVariant0TokenKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "AccessToken" => Ok(Self::AccessToken),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TestJwtCustomizerRequestVariant0TokenKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0TokenKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant0TokenType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant0TokenType {
+        #[serde(rename = "access-token")]
+        AccessToken,
+    }
+    impl ::std::fmt::Display for TestJwtCustomizerRequestVariant0TokenType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::AccessToken => f.write_str("access-token"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestJwtCustomizerRequestVariant0TokenType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "access-token" => Ok(Self::AccessToken),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TestJwtCustomizerRequestVariant0TokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant0TokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant1Context`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant1Context {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub application: ::std::option::Option<
+            TestJwtCustomizerRequestVariant1ContextApplication,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplication`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplication {
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<f64>,
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant1ContextApplicationCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "isThirdParty",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_third_party: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant1ContextApplicationOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadata,
+        >,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadata {
+        #[serde(
+            rename = "customDomains",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_domains: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItem,
+        >,
+        pub host: ::std::string::String,
+        pub origin: ::std::string::String,
+        #[serde(rename = "pageRules")]
+        pub page_rules: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(rename = "sessionDuration")]
+        pub session_duration: f64,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItem {
+        #[serde(
+            rename = "cloudflareData",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub cloudflare_data: ::std::option::Option<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData,
+        >,
+        #[serde(rename = "dnsRecords")]
+        pub dns_records: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem,
+        >,
+        pub domain: ::std::string::String,
+        #[serde(
+            rename = "errorMessage",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub error_message: ::std::option::Option<::std::string::String>,
+        pub status: TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareData {
+        pub id: ::std::string::String,
+        pub ssl: TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl,
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub verification_errors: ::std::vec::Vec<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSsl {
+        pub status: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub validation_errors: ::std::vec::Vec<
+            TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem,
+        >,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemCloudflareDataSslValidationErrorsItem {
+        pub message: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemDnsRecordsItem {
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        PendingVerification,
+        PendingSsl,
+        Active,
+        Error,
+    }
+    impl ::std::fmt::Display
+    for TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::PendingVerification => f.write_str("PendingVerification"),
+                Self::PendingSsl => f.write_str("PendingSsl"),
+                Self::Active => f.write_str("Active"),
+                Self::Error => f.write_str("Error"),
+            }
+        }
+    }
+    impl ::std::str::FromStr
+    for TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "PendingVerification" => Ok(Self::PendingVerification),
+                "PendingSsl" => Ok(Self::PendingSsl),
+                "Active" => Ok(Self::Active),
+                "Error" => Ok(Self::Error),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`TestJwtCustomizerRequestVariant1Payload`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant1Payload {
+        ///The sample context for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "contextSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context_sample: ::std::option::Option<::serde_json::Value>,
+        ///The environment variables for the JWT customizer.
+        #[serde(
+            rename = "environmentVariables",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub environment_variables: ::std::option::Option<::serde_json::Value>,
+        ///The code snippet of the JWT customizer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::serde_json::Value>,
+        ///The sample token payload for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "tokenSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_sample: ::std::option::Option<::serde_json::Value>,
+    }
+    ///`TestJwtCustomizerRequestVariant1Token`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct TestJwtCustomizerRequestVariant1Token {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aud: ::std::option::Option<TestJwtCustomizerRequestVariant1TokenAud>,
+        #[serde(
+            rename = "clientId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub client_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jti: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<TestJwtCustomizerRequestVariant1TokenKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scope: ::std::option::Option<::std::string::String>,
+    }
+    ///`TestJwtCustomizerRequestVariant1TokenAud`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(untagged)]
+    pub enum TestJwtCustomizerRequestVariant1TokenAud {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for TestJwtCustomizerRequestVariant1TokenAud {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant1TokenKind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant1TokenKind {
+        ClientCredentials,
+    }
+    impl ::std::fmt::Display for TestJwtCustomizerRequestVariant1TokenKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ClientCredentials => f.write_str("ClientCredentials"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestJwtCustomizerRequestVariant1TokenKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "ClientCredentials" => Ok(Self::ClientCredentials),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TestJwtCustomizerRequestVariant1TokenKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant1TokenKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`TestJwtCustomizerRequestVariant1TokenType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum TestJwtCustomizerRequestVariant1TokenType {
+        #[serde(rename = "client-credentials")]
+        ClientCredentials,
+    }
+    impl ::std::fmt::Display for TestJwtCustomizerRequestVariant1TokenType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::ClientCredentials => f.write_str("client-credentials"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TestJwtCustomizerRequestVariant1TokenType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "client-credentials" => Ok(Self::ClientCredentials),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TestJwtCustomizerRequestVariant1TokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for TestJwtCustomizerRequestVariant1TokenType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`UpdateAdminConsoleConfigRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateAdminConsoleConfigRequest {
+        #[serde(
+            rename = "checkedChargeNotification",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub checked_charge_notification: ::std::option::Option<
+            UpdateAdminConsoleConfigRequestCheckedChargeNotification,
+        >,
+        #[serde(
+            rename = "developmentTenantMigrationNotification",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub development_tenant_migration_notification: ::std::option::Option<
+            UpdateAdminConsoleConfigRequestDevelopmentTenantMigrationNotification,
+        >,
+        #[serde(
+            rename = "organizationCreated",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization_created: ::std::option::Option<bool>,
+        #[serde(
+            rename = "signInExperienceCustomized",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sign_in_experience_customized: ::std::option::Option<bool>,
+    }
+    ///`UpdateAdminConsoleConfigRequestCheckedChargeNotification`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateAdminConsoleConfigRequestCheckedChargeNotification {
+        #[serde(
+            rename = "apiResource",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub api_resource: ::std::option::Option<bool>,
+        #[serde(
+            rename = "machineToMachineApp",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub machine_to_machine_app: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantMember",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_member: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token: ::std::option::Option<bool>,
+    }
+    ///`UpdateAdminConsoleConfigRequestDevelopmentTenantMigrationNotification`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateAdminConsoleConfigRequestDevelopmentTenantMigrationNotification {
+        #[serde(rename = "isPaidTenant")]
+        pub is_paid_tenant: bool,
+        #[serde(
+            rename = "readAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub read_at: ::std::option::Option<f64>,
+        pub tag: ::std::string::String,
+    }
+    ///An arbitrary JSON object.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct UpdateApplicationCustomDataRequest(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for UpdateApplicationCustomDataRequest {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateApplicationCustomDataRequest>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: UpdateApplicationCustomDataRequest) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for UpdateApplicationCustomDataRequest {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///arbitrary
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct UpdateApplicationCustomDataResponse(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for UpdateApplicationCustomDataResponse {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateApplicationCustomDataResponse>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: UpdateApplicationCustomDataResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for UpdateApplicationCustomDataResponse {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///`UpdateApplicationRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateApplicationRequest {
+        #[serde(
+            rename = "customClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_client_metadata: ::std::option::Option<
+            UpdateApplicationRequestCustomClientMetadata,
+        >,
+        ///arbitrary
+        #[serde(
+            rename = "customData",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Whether the application has admin access. User can enable the admin access for Machine-to-Machine apps.
+        #[serde(
+            rename = "isAdmin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_admin: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "oidcClientMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub oidc_client_metadata: ::std::option::Option<
+            UpdateApplicationRequestOidcClientMetadata,
+        >,
+        #[serde(
+            rename = "protectedAppMetadata",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub protected_app_metadata: ::std::option::Option<
+            UpdateApplicationRequestProtectedAppMetadata,
+        >,
+    }
+    ///`UpdateApplicationRequestCustomClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateApplicationRequestCustomClientMetadata {
+        #[serde(
+            rename = "allowTokenExchange",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_token_exchange: ::std::option::Option<bool>,
+        #[serde(
+            rename = "alwaysIssueRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub always_issue_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "corsAllowedOrigins",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cors_allowed_origins: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "idTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub id_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl: ::std::option::Option<f64>,
+        #[serde(
+            rename = "refreshTokenTtlInDays",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refresh_token_ttl_in_days: ::std::option::Option<f64>,
+        #[serde(
+            rename = "rotateRefreshToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rotate_refresh_token: ::std::option::Option<bool>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`UpdateApplicationRequestOidcClientMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateApplicationRequestOidcClientMetadata {
+        #[serde(
+            rename = "backchannelLogoutSessionRequired",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_session_required: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backchannelLogoutUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub backchannel_logout_uri: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoUri",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_uri: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "postLogoutRedirectUris")]
+        pub post_logout_redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(rename = "redirectUris")]
+        pub redirect_uris: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///`UpdateApplicationRequestProtectedAppMetadata`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateApplicationRequestProtectedAppMetadata {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub origin: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "pageRules",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub page_rules: ::std::vec::Vec<
+            UpdateApplicationRequestProtectedAppMetadataPageRulesItem,
+        >,
+        #[serde(
+            rename = "sessionDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub session_duration: ::std::option::Option<f64>,
+    }
+    ///`UpdateApplicationRequestProtectedAppMetadataPageRulesItem`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateApplicationRequestProtectedAppMetadataPageRulesItem {
+        pub path: ::std::string::String,
+    }
+    ///`UpdateApplicationSecretRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateApplicationSecretRequest {
+        ///The secret name to update. Must be unique within the application.
+        pub name: ::std::string::String,
+    }
+    ///`UpdateConnectorRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateConnectorRequest {
+        ///The connector config object that will be passed to the connector. The config object should be compatible with the connector factory.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub config: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "enableTokenStorage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub enable_token_storage: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<UpdateConnectorRequestMetadata>,
+        ///Whether to sync user profile from the identity provider to Logto at each sign-in. If `false`, the user profile will only be synced when the user is created.
+        #[serde(
+            rename = "syncProfile",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sync_profile: ::std::option::Option<bool>,
+    }
+    ///Custom connector metadata, will be used to overwrite the default connector metadata.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateConnectorRequestMetadata {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logo: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "logoDark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_dark: ::std::option::Option<::std::string::String>,
+        ///Validator function
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+    }
+    ///`UpdateJwtCustomizerRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateJwtCustomizerRequest {
+        ///The sample context for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "contextSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context_sample: ::std::option::Option<::serde_json::Value>,
+        ///The environment variables for the JWT customizer.
+        #[serde(
+            rename = "environmentVariables",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub environment_variables: ::std::option::Option<::serde_json::Value>,
+        ///The script of the JWT customizer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::serde_json::Value>,
+        ///The sample raw token payload for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "tokenSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_sample: ::std::option::Option<::serde_json::Value>,
+    }
+    ///`UpdateResourceIsDefaultRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateResourceIsDefaultRequest {
+        ///The updated value of the `isDefault` property.
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
+    }
+    ///`UpdateResourceRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpdateResourceRequest {
+        ///The updated access token TTL in seconds.
+        #[serde(
+            rename = "accessTokenTtl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub access_token_ttl: ::std::option::Option<f64>,
+        ///The updated name of the resource.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "tenantId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tenant_id: ::std::option::Option<::std::string::String>,
+    }
+    ///`UpsertIdTokenConfigRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpsertIdTokenConfigRequest {
+        ///An array of extended claims to include in ID tokens. Possible values: `custom_data`, `identities`, `sso_identities`, `roles`, `organizations`, `organization_data`, `organization_roles`.
+        #[serde(
+            rename = "enabledExtendedClaims",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub enabled_extended_claims: ::std::vec::Vec<
+            UpsertIdTokenConfigRequestEnabledExtendedClaimsItem,
+        >,
+    }
+    ///`UpsertIdTokenConfigRequestEnabledExtendedClaimsItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum UpsertIdTokenConfigRequestEnabledExtendedClaimsItem {
+        #[serde(rename = "custom_data")]
+        CustomData,
+        #[serde(rename = "identities")]
+        Identities,
+        #[serde(rename = "sso_identities")]
+        SsoIdentities,
+        #[serde(rename = "roles")]
+        Roles,
+        #[serde(rename = "organizations")]
+        Organizations,
+        #[serde(rename = "organization_data")]
+        OrganizationData,
+        #[serde(rename = "organization_roles")]
+        OrganizationRoles,
+    }
+    impl ::std::fmt::Display for UpsertIdTokenConfigRequestEnabledExtendedClaimsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CustomData => f.write_str("custom_data"),
+                Self::Identities => f.write_str("identities"),
+                Self::SsoIdentities => f.write_str("sso_identities"),
+                Self::Roles => f.write_str("roles"),
+                Self::Organizations => f.write_str("organizations"),
+                Self::OrganizationData => f.write_str("organization_data"),
+                Self::OrganizationRoles => f.write_str("organization_roles"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for UpsertIdTokenConfigRequestEnabledExtendedClaimsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "custom_data" => Ok(Self::CustomData),
+                "identities" => Ok(Self::Identities),
+                "sso_identities" => Ok(Self::SsoIdentities),
+                "roles" => Ok(Self::Roles),
+                "organizations" => Ok(Self::Organizations),
+                "organization_data" => Ok(Self::OrganizationData),
+                "organization_roles" => Ok(Self::OrganizationRoles),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for UpsertIdTokenConfigRequestEnabledExtendedClaimsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpsertIdTokenConfigRequestEnabledExtendedClaimsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`UpsertJwtCustomizerRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    pub struct UpsertJwtCustomizerRequest {
+        ///The sample context for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "contextSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context_sample: ::std::option::Option<::serde_json::Value>,
+        ///The environment variables for the JWT customizer.
+        #[serde(
+            rename = "environmentVariables",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub environment_variables: ::std::option::Option<::serde_json::Value>,
+        ///The script of the JWT customizer.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::serde_json::Value>,
+        ///The sample raw token payload for the JWT customizer script testing purpose.
+        #[serde(
+            rename = "tokenSample",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub token_sample: ::std::option::Option<::serde_json::Value>,
+    }
+    /// Generation of default values for serde.
+    pub mod defaults {
+        pub(super) fn default_i64<T, const V: i64>() -> T
+        where
+            T: ::std::convert::TryFrom<i64>,
+            <T as ::std::convert::TryFrom<i64>>::Error: ::std::fmt::Debug,
+        {
+            T::try_from(V).unwrap()
+        }
+        pub(super) fn create_resource_request_access_token_ttl() -> f64 {
+            3600_f64
+        }
+    }
+    /// Error types.
+    pub mod error {
+        /// Error from a `TryFrom` or `FromStr` implementation.
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
+        impl ::std::error::Error for ConversionError {}
+        impl ::std::fmt::Display for ConversionError {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+        impl ::std::fmt::Debug for ConversionError {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl From<&'static str> for ConversionError {
+            fn from(value: &'static str) -> Self {
+                Self(value.into())
+            }
+        }
+        impl From<String> for ConversionError {
+            fn from(value: String) -> Self {
+                Self(value.into())
+            }
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        #[serde(rename = "PendingVerification")]
+        PendingVerification,
+        #[serde(rename = "PendingSsl")]
+        PendingSsl,
+        #[serde(rename = "Active")]
+        Active,
+        #[serde(rename = "Error")]
+        Error,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::PendingVerification => "PendingVerification",
+                Self::PendingSsl => "PendingSsl",
+                Self::Active => "Active",
+                Self::Error => "Error",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str>
+    for ApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "PendingVerification" => Self::PendingVerification,
+                "PendingSsl" => Self::PendingSsl,
+                "Active" => Self::Active,
+                "Error" => Self::Error,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ApplicationProtectedAppMetadataCustomDomainsItemStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ApplicationType {
+        #[serde(rename = "Native")]
+        Native,
+        #[serde(rename = "SPA")]
+        Spa,
+        #[serde(rename = "Traditional")]
+        Traditional,
+        #[serde(rename = "MachineToMachine")]
+        MachineToMachine,
+        #[serde(rename = "Protected")]
+        Protected,
+        #[serde(rename = "SAML")]
+        Saml,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ApplicationType {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Native => "Native",
+                Self::Spa => "SPA",
+                Self::Traditional => "Traditional",
+                Self::MachineToMachine => "MachineToMachine",
+                Self::Protected => "Protected",
+                Self::Saml => "SAML",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ApplicationType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ApplicationType {
+        fn from(value: &str) -> Self {
+            match value {
+                "Native" => Self::Native,
+                "SPA" => Self::Spa,
+                "Traditional" => Self::Traditional,
+                "MachineToMachine" => Self::MachineToMachine,
+                "Protected" => Self::Protected,
+                "SAML" => Self::Saml,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ApplicationType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum GetOidcKeysItemSigningKeyAlgorithm {
+        #[serde(rename = "RSA")]
+        Rsa,
+        #[serde(rename = "EC")]
+        Ec,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl GetOidcKeysItemSigningKeyAlgorithm {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Rsa => "RSA",
+                Self::Ec => "EC",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for GetOidcKeysItemSigningKeyAlgorithm {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for GetOidcKeysItemSigningKeyAlgorithm {
+        fn from(value: &str) -> Self {
+            match value {
+                "RSA" => Self::Rsa,
+                "EC" => Self::Ec,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for GetOidcKeysItemSigningKeyAlgorithm {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum IdTokenConfigEnabledExtendedClaimsItem {
+        #[serde(rename = "custom_data")]
+        CustomData,
+        #[serde(rename = "identities")]
+        Identities,
+        #[serde(rename = "sso_identities")]
+        SsoIdentities,
+        #[serde(rename = "roles")]
+        Roles,
+        #[serde(rename = "organizations")]
+        Organizations,
+        #[serde(rename = "organization_data")]
+        OrganizationData,
+        #[serde(rename = "organization_roles")]
+        OrganizationRoles,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl IdTokenConfigEnabledExtendedClaimsItem {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::CustomData => "custom_data",
+                Self::Identities => "identities",
+                Self::SsoIdentities => "sso_identities",
+                Self::Roles => "roles",
+                Self::Organizations => "organizations",
+                Self::OrganizationData => "organization_data",
+                Self::OrganizationRoles => "organization_roles",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for IdTokenConfigEnabledExtendedClaimsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for IdTokenConfigEnabledExtendedClaimsItem {
+        fn from(value: &str) -> Self {
+            match value {
+                "custom_data" => Self::CustomData,
+                "identities" => Self::Identities,
+                "sso_identities" => Self::SsoIdentities,
+                "roles" => Self::Roles,
+                "organizations" => Self::Organizations,
+                "organization_data" => Self::OrganizationData,
+                "organization_roles" => Self::OrganizationRoles,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IdTokenConfigEnabledExtendedClaimsItem {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ConnectorPlatform {
+        #[serde(rename = "Native")]
+        Native,
+        #[serde(rename = "Universal")]
+        Universal,
+        #[serde(rename = "Web")]
+        Web,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ConnectorPlatform {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Native => "Native",
+                Self::Universal => "Universal",
+                Self::Web => "Web",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ConnectorPlatform {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ConnectorPlatform {
+        fn from(value: &str) -> Self {
+            match value {
+                "Native" => Self::Native,
+                "Universal" => Self::Universal,
+                "Web" => Self::Web,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorPlatform {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ConnectorType {
+        #[serde(rename = "Email")]
+        Email,
+        #[serde(rename = "Sms")]
+        Sms,
+        #[serde(rename = "Social")]
+        Social,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ConnectorType {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Email => "Email",
+                Self::Sms => "Sms",
+                Self::Social => "Social",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ConnectorType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ConnectorType {
+        fn from(value: &str) -> Self {
+            match value {
+                "Email" => Self::Email,
+                "Sms" => Self::Sms,
+                "Social" => Self::Social,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectorType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ListApplicationRolesItemType {
+        #[serde(rename = "User")]
+        User,
+        #[serde(rename = "MachineToMachine")]
+        MachineToMachine,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ListApplicationRolesItemType {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::User => "User",
+                Self::MachineToMachine => "MachineToMachine",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ListApplicationRolesItemType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListApplicationRolesItemType {
+        fn from(value: &str) -> Self {
+            match value {
+                "User" => Self::User,
+                "MachineToMachine" => Self::MachineToMachine,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListApplicationRolesItemType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    /// A value not listed here, which a later version of the API may send, is kept in `Other`.
+    #[derive(
+        Clone,
+        Debug,
+        PartialEq,
+        Eq,
+        Hash,
+        PartialOrd,
+        Ord,
+        ::serde::Serialize,
+        ::serde::Deserialize
+    )]
+    pub enum ListApplicationUserConsentScopesResponseUserScopesItem {
+        #[serde(rename = "profile")]
+        Profile,
+        #[serde(rename = "email")]
+        Email,
+        #[serde(rename = "phone")]
+        Phone,
+        #[serde(rename = "address")]
+        Address,
+        #[serde(rename = "custom_data")]
+        CustomData,
+        #[serde(rename = "identities")]
+        Identities,
+        #[serde(rename = "roles")]
+        Roles,
+        #[serde(rename = "urn:logto:scope:organizations")]
+        UrnLogtoScopeOrganizations,
+        #[serde(rename = "urn:logto:scope:organization_roles")]
+        UrnLogtoScopeOrganizationRoles,
+        #[serde(rename = "urn:logto:scope:sessions")]
+        UrnLogtoScopeSessions,
+        /// A value this version does not know, as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
+    }
+    impl ListApplicationUserConsentScopesResponseUserScopesItem {
+        /// The value as sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Profile => "profile",
+                Self::Email => "email",
+                Self::Phone => "phone",
+                Self::Address => "address",
+                Self::CustomData => "custom_data",
+                Self::Identities => "identities",
+                Self::Roles => "roles",
+                Self::UrnLogtoScopeOrganizations => "urn:logto:scope:organizations",
+                Self::UrnLogtoScopeOrganizationRoles => {
+                    "urn:logto:scope:organization_roles"
+                }
+                Self::UrnLogtoScopeSessions => "urn:logto:scope:sessions",
+                Self::Other(other) => other,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ListApplicationUserConsentScopesResponseUserScopesItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str>
+    for ListApplicationUserConsentScopesResponseUserScopesItem {
+        fn from(value: &str) -> Self {
+            match value {
+                "profile" => Self::Profile,
+                "email" => Self::Email,
+                "phone" => Self::Phone,
+                "address" => Self::Address,
+                "custom_data" => Self::CustomData,
+                "identities" => Self::Identities,
+                "roles" => Self::Roles,
+                "urn:logto:scope:organizations" => Self::UrnLogtoScopeOrganizations,
+                "urn:logto:scope:organization_roles" => {
+                    Self::UrnLogtoScopeOrganizationRoles
+                }
+                "urn:logto:scope:sessions" => Self::UrnLogtoScopeSessions,
+                other => Self::Other(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ListApplicationUserConsentScopesResponseUserScopesItem {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+}
 /// Base URI of `logto`; `[name]` placeholders are filled in from configuration.
 pub const LOGTO_BASE_URI: &str = "https://[tenant_id].logto.app";
 /// The placeholders of the base URI, in order.
@@ -53,10 +8817,23 @@ impl LogtoClient {
     }
     /// Get applications
     ///
-    /// `GET /api/applications`
-    pub async fn listapplications(
+    /// `GET /api/applications` (`ListApplications`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_applications_raw`].
+    pub async fn list_applications(
         &self,
-        query: &ListapplicationsQuery,
+        query: &ListApplicationsQuery,
+    ) -> Result<Typed<Vec<types::ListApplicationsItem>>, Error> {
+        self.list_applications_raw(query).await?.typed()
+    }
+    /// Get applications
+    ///
+    /// `GET /api/applications`
+    ///
+    /// Returns the response as sent; [`Self::list_applications`] reads it into its model.
+    pub async fn list_applications_raw(
+        &self,
+        query: &ListApplicationsQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(17);
         path.push_str("/api/applications");
@@ -74,8 +8851,21 @@ impl LogtoClient {
     }
     /// Create an application
     ///
+    /// `POST /api/applications` (`CreateApplication`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_application_raw`].
+    pub async fn create_application(
+        &self,
+        body: &types::CreateApplicationRequest,
+    ) -> Result<Typed<types::ListApplicationsItem>, Error> {
+        self.create_application_raw(Some(body)).await?.typed()
+    }
+    /// Create an application
+    ///
     /// `POST /api/applications`
-    pub async fn createapplication<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_application`] reads it into its model.
+    pub async fn create_application_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -86,8 +8876,21 @@ impl LogtoClient {
     }
     /// Get application
     ///
+    /// `GET /api/applications/{id}` (`GetApplication`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_application_raw`].
+    pub async fn get_application(
+        &self,
+        id: &str,
+    ) -> Result<Typed<types::Application>, Error> {
+        self.get_application_raw(id).await?.typed()
+    }
+    /// Get application
+    ///
     /// `GET /api/applications/{id}`
-    pub async fn getapplication(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_application`] reads it into its model.
+    pub async fn get_application_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -96,8 +8899,22 @@ impl LogtoClient {
     }
     /// Update application
     ///
+    /// `PATCH /api/applications/{id}` (`UpdateApplication`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_application_raw`].
+    pub async fn update_application(
+        &self,
+        id: &str,
+        body: &types::UpdateApplicationRequest,
+    ) -> Result<Typed<types::ListApplicationsItem>, Error> {
+        self.update_application_raw(id, Some(body)).await?.typed()
+    }
+    /// Update application
+    ///
     /// `PATCH /api/applications/{id}`
-    pub async fn updateapplication<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_application`] reads it into its model.
+    pub async fn update_application_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         body: Option<&B>,
@@ -110,8 +8927,18 @@ impl LogtoClient {
     }
     /// Delete application
     ///
+    /// `DELETE /api/applications/{id}` (`DeleteApplication`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_raw`].
+    pub async fn delete_application(&self, id: &str) -> Result<Typed<()>, Error> {
+        self.delete_application_raw(id).await?.empty()
+    }
+    /// Delete application
+    ///
     /// `DELETE /api/applications/{id}`
-    pub async fn deleteapplication(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::delete_application`] reads it into its model.
+    pub async fn delete_application_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(38);
         path.push_str("/api/applications/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -120,8 +8947,24 @@ impl LogtoClient {
     }
     /// Update application custom data
     ///
+    /// `PATCH /api/applications/{applicationId}/custom-data` (`UpdateApplicationCustomData`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_application_custom_data_raw`].
+    pub async fn update_application_custom_data(
+        &self,
+        application_id: &str,
+        body: &types::UpdateApplicationCustomDataRequest,
+    ) -> Result<Typed<types::UpdateApplicationCustomDataResponse>, Error> {
+        self.update_application_custom_data_raw(application_id, Some(body))
+            .await?
+            .typed()
+    }
+    /// Update application custom data
+    ///
     /// `PATCH /api/applications/{applicationId}/custom-data`
-    pub async fn updateapplicationcustomdata<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_application_custom_data`] reads it into its model.
+    pub async fn update_application_custom_data_raw<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
         body: Option<&B>,
@@ -135,11 +8978,25 @@ impl LogtoClient {
     }
     /// Get application API resource roles
     ///
-    /// `GET /api/applications/{applicationId}/roles`
-    pub async fn listapplicationroles(
+    /// `GET /api/applications/{applicationId}/roles` (`ListApplicationRoles`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_roles_raw`].
+    pub async fn list_application_roles(
         &self,
         application_id: &str,
-        query: &ListapplicationrolesQuery,
+        query: &ListApplicationRolesQuery,
+    ) -> Result<Typed<Vec<types::ListApplicationRolesItem>>, Error> {
+        self.list_application_roles_raw(application_id, query).await?.typed()
+    }
+    /// Get application API resource roles
+    ///
+    /// `GET /api/applications/{applicationId}/roles`
+    ///
+    /// Returns the response as sent; [`Self::list_application_roles`] reads it into its model.
+    pub async fn list_application_roles_raw(
+        &self,
+        application_id: &str,
+        query: &ListApplicationRolesQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(55);
         path.push_str("/api/applications/");
@@ -155,8 +9012,22 @@ impl LogtoClient {
     }
     /// Assign API resource roles to application
     ///
+    /// `POST /api/applications/{applicationId}/roles` (`AssignApplicationRoles`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::assign_application_roles_raw`].
+    pub async fn assign_application_roles(
+        &self,
+        application_id: &str,
+        body: &types::AssignApplicationRolesRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.assign_application_roles_raw(application_id, Some(body)).await?.empty()
+    }
+    /// Assign API resource roles to application
+    ///
     /// `POST /api/applications/{applicationId}/roles`
-    pub async fn assignapplicationroles<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::assign_application_roles`] reads it into its model.
+    pub async fn assign_application_roles_raw<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
         body: Option<&B>,
@@ -170,8 +9041,22 @@ impl LogtoClient {
     }
     /// Update API resource roles for application
     ///
+    /// `PUT /api/applications/{applicationId}/roles` (`ReplaceApplicationRoles`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::replace_application_roles_raw`].
+    pub async fn replace_application_roles(
+        &self,
+        application_id: &str,
+        body: &types::ReplaceApplicationRolesRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.replace_application_roles_raw(application_id, Some(body)).await?.empty()
+    }
+    /// Update API resource roles for application
+    ///
     /// `PUT /api/applications/{applicationId}/roles`
-    pub async fn replaceapplicationroles<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::replace_application_roles`] reads it into its model.
+    pub async fn replace_application_roles_raw<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
         body: Option<&B>,
@@ -185,8 +9070,22 @@ impl LogtoClient {
     }
     /// Remove a API resource role from application
     ///
+    /// `DELETE /api/applications/{applicationId}/roles/{roleId}` (`DeleteApplicationRole`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_role_raw`].
+    pub async fn delete_application_role(
+        &self,
+        application_id: &str,
+        role_id: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_application_role_raw(application_id, role_id).await?.empty()
+    }
+    /// Remove a API resource role from application
+    ///
     /// `DELETE /api/applications/{applicationId}/roles/{roleId}`
-    pub async fn deleteapplicationrole(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_role`] reads it into its model.
+    pub async fn delete_application_role_raw(
         &self,
         application_id: &str,
         role_id: &str,
@@ -201,8 +9100,26 @@ impl LogtoClient {
     }
     /// Get application custom domains.
     ///
+    /// `GET /api/applications/{id}/protected-app-metadata/custom-domains` (`ListApplicationProtectedAppMetadataCustomDomains`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_protected_app_metadata_custom_domains_raw`].
+    pub async fn list_application_protected_app_metadata_custom_domains(
+        &self,
+        id: &str,
+    ) -> Result<
+        Typed<Vec<types::ListApplicationProtectedAppMetadataCustomDomainsItem>>,
+        Error,
+    > {
+        self.list_application_protected_app_metadata_custom_domains_raw(id)
+            .await?
+            .typed()
+    }
+    /// Get application custom domains.
+    ///
     /// `GET /api/applications/{id}/protected-app-metadata/custom-domains`
-    pub async fn listapplicationprotectedappmetadatacustomdomains(
+    ///
+    /// Returns the response as sent; [`Self::list_application_protected_app_metadata_custom_domains`] reads it into its model.
+    pub async fn list_application_protected_app_metadata_custom_domains_raw(
         &self,
         id: &str,
     ) -> Result<Response, Error> {
@@ -215,8 +9132,24 @@ impl LogtoClient {
     }
     /// Add a custom domain to the application.
     ///
+    /// `POST /api/applications/{id}/protected-app-metadata/custom-domains` (`CreateApplicationProtectedAppMetadataCustomDomain`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_application_protected_app_metadata_custom_domain_raw`].
+    pub async fn create_application_protected_app_metadata_custom_domain(
+        &self,
+        id: &str,
+        body: &types::CreateApplicationProtectedAppMetadataCustomDomainRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.create_application_protected_app_metadata_custom_domain_raw(id, Some(body))
+            .await?
+            .empty()
+    }
+    /// Add a custom domain to the application.
+    ///
     /// `POST /api/applications/{id}/protected-app-metadata/custom-domains`
-    pub async fn createapplicationprotectedappmetadatacustomdomai<
+    ///
+    /// Returns the response as sent; [`Self::create_application_protected_app_metadata_custom_domain`] reads it into its model.
+    pub async fn create_application_protected_app_metadata_custom_domain_raw<
         B: serde::Serialize + ?Sized,
     >(&self, id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(76);
@@ -228,8 +9161,24 @@ impl LogtoClient {
     }
     /// Remove custom domain.
     ///
+    /// `DELETE /api/applications/{id}/protected-app-metadata/custom-domains/{domain}` (`DeleteApplicationProtectedAppMetadataCustomDomain`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_protected_app_metadata_custom_domain_raw`].
+    pub async fn delete_application_protected_app_metadata_custom_domain(
+        &self,
+        id: &str,
+        domain: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_application_protected_app_metadata_custom_domain_raw(id, domain)
+            .await?
+            .empty()
+    }
+    /// Remove custom domain.
+    ///
     /// `DELETE /api/applications/{id}/protected-app-metadata/custom-domains/{domain}`
-    pub async fn deleteapplicationprotectedappmetadatacustomdomai(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_protected_app_metadata_custom_domain`] reads it into its model.
+    pub async fn delete_application_protected_app_metadata_custom_domain_raw(
         &self,
         id: &str,
         domain: &str,
@@ -244,11 +9193,25 @@ impl LogtoClient {
     }
     /// Get application organizations
     ///
-    /// `GET /api/applications/{id}/organizations`
-    pub async fn listapplicationorganizations(
+    /// `GET /api/applications/{id}/organizations` (`ListApplicationOrganizations`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_organizations_raw`].
+    pub async fn list_application_organizations(
         &self,
         id: &str,
-        query: &ListapplicationorganizationsQuery,
+        query: &ListApplicationOrganizationsQuery,
+    ) -> Result<Typed<Vec<types::ListApplicationOrganizationsItem>>, Error> {
+        self.list_application_organizations_raw(id, query).await?.typed()
+    }
+    /// Get application organizations
+    ///
+    /// `GET /api/applications/{id}/organizations`
+    ///
+    /// Returns the response as sent; [`Self::list_application_organizations`] reads it into its model.
+    pub async fn list_application_organizations_raw(
+        &self,
+        id: &str,
+        query: &ListApplicationOrganizationsQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(52);
         path.push_str("/api/applications/");
@@ -261,8 +9224,21 @@ impl LogtoClient {
     }
     /// Delete application legacy secret
     ///
+    /// `DELETE /api/applications/{id}/legacy-secret` (`DeleteApplicationLegacySecret`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_legacy_secret_raw`].
+    pub async fn delete_application_legacy_secret(
+        &self,
+        id: &str,
+    ) -> Result<Typed<types::DeleteApplicationLegacySecretResponse>, Error> {
+        self.delete_application_legacy_secret_raw(id).await?.typed()
+    }
+    /// Delete application legacy secret
+    ///
     /// `DELETE /api/applications/{id}/legacy-secret`
-    pub async fn deleteapplicationlegacysecret(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_legacy_secret`] reads it into its model.
+    pub async fn delete_application_legacy_secret_raw(
         &self,
         id: &str,
     ) -> Result<Response, Error> {
@@ -275,8 +9251,24 @@ impl LogtoClient {
     }
     /// Get application secrets
     ///
+    /// `GET /api/applications/{id}/secrets` (`ListApplicationSecrets`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_secrets_raw`].
+    pub async fn list_application_secrets(
+        &self,
+        id: &str,
+    ) -> Result<Typed<Vec<types::ListApplicationSecretsItem>>, Error> {
+        self.list_application_secrets_raw(id).await?.typed()
+    }
+    /// Get application secrets
+    ///
     /// `GET /api/applications/{id}/secrets`
-    pub async fn listapplicationsecrets(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::list_application_secrets`] reads it into its model.
+    pub async fn list_application_secrets_raw(
+        &self,
+        id: &str,
+    ) -> Result<Response, Error> {
         let mut path = String::with_capacity(46);
         path.push_str("/api/applications/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -286,8 +9278,22 @@ impl LogtoClient {
     }
     /// Add application secret
     ///
+    /// `POST /api/applications/{id}/secrets` (`CreateApplicationSecret`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_application_secret_raw`].
+    pub async fn create_application_secret(
+        &self,
+        id: &str,
+        body: &types::CreateApplicationSecretRequest,
+    ) -> Result<Typed<types::ListApplicationSecretsItem>, Error> {
+        self.create_application_secret_raw(id, Some(body)).await?.typed()
+    }
+    /// Add application secret
+    ///
     /// `POST /api/applications/{id}/secrets`
-    pub async fn createapplicationsecret<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_application_secret`] reads it into its model.
+    pub async fn create_application_secret_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         body: Option<&B>,
@@ -301,8 +9307,22 @@ impl LogtoClient {
     }
     /// Delete application secret
     ///
+    /// `DELETE /api/applications/{id}/secrets/{name}` (`DeleteApplicationSecret`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_secret_raw`].
+    pub async fn delete_application_secret(
+        &self,
+        id: &str,
+        name: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_application_secret_raw(id, name).await?.empty()
+    }
+    /// Delete application secret
+    ///
     /// `DELETE /api/applications/{id}/secrets/{name}`
-    pub async fn deleteapplicationsecret(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_secret`] reads it into its model.
+    pub async fn delete_application_secret_raw(
         &self,
         id: &str,
         name: &str,
@@ -317,8 +9337,23 @@ impl LogtoClient {
     }
     /// Update application secret
     ///
+    /// `PATCH /api/applications/{id}/secrets/{name}` (`UpdateApplicationSecret`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_application_secret_raw`].
+    pub async fn update_application_secret(
+        &self,
+        id: &str,
+        name: &str,
+        body: &types::UpdateApplicationSecretRequest,
+    ) -> Result<Typed<types::ListApplicationSecretsItem>, Error> {
+        self.update_application_secret_raw(id, name, Some(body)).await?.typed()
+    }
+    /// Update application secret
+    ///
     /// `PATCH /api/applications/{id}/secrets/{name}`
-    pub async fn updateapplicationsecret<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_application_secret`] reads it into its model.
+    pub async fn update_application_secret_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         name: &str,
@@ -334,8 +9369,24 @@ impl LogtoClient {
     }
     /// Assign user consent scopes to application.
     ///
+    /// `POST /api/applications/{applicationId}/user-consent-scopes` (`CreateApplicationUserConsentScope`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_application_user_consent_scope_raw`].
+    pub async fn create_application_user_consent_scope(
+        &self,
+        application_id: &str,
+        body: &types::CreateApplicationUserConsentScopeRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.create_application_user_consent_scope_raw(application_id, Some(body))
+            .await?
+            .empty()
+    }
+    /// Assign user consent scopes to application.
+    ///
     /// `POST /api/applications/{applicationId}/user-consent-scopes`
-    pub async fn createapplicationuserconsentscope<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_application_user_consent_scope`] reads it into its model.
+    pub async fn create_application_user_consent_scope_raw<B: serde::Serialize + ?Sized>(
         &self,
         application_id: &str,
         body: Option<&B>,
@@ -349,8 +9400,21 @@ impl LogtoClient {
     }
     /// List all the user consent scopes of an application.
     ///
+    /// `GET /api/applications/{applicationId}/user-consent-scopes` (`ListApplicationUserConsentScopes`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_user_consent_scopes_raw`].
+    pub async fn list_application_user_consent_scopes(
+        &self,
+        application_id: &str,
+    ) -> Result<Typed<types::ListApplicationUserConsentScopesResponse>, Error> {
+        self.list_application_user_consent_scopes_raw(application_id).await?.typed()
+    }
+    /// List all the user consent scopes of an application.
+    ///
     /// `GET /api/applications/{applicationId}/user-consent-scopes`
-    pub async fn listapplicationuserconsentscopes(
+    ///
+    /// Returns the response as sent; [`Self::list_application_user_consent_scopes`] reads it into its model.
+    pub async fn list_application_user_consent_scopes_raw(
         &self,
         application_id: &str,
     ) -> Result<Response, Error> {
@@ -363,8 +9427,29 @@ impl LogtoClient {
     }
     /// Remove user consent scope from application.
     ///
+    /// `DELETE /api/applications/{applicationId}/user-consent-scopes/{scopeType}/{scopeId}` (`DeleteApplicationUserConsentScope`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_user_consent_scope_raw`].
+    pub async fn delete_application_user_consent_scope(
+        &self,
+        application_id: &str,
+        scope_type: &str,
+        scope_id: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_application_user_consent_scope_raw(
+                application_id,
+                scope_type,
+                scope_id,
+            )
+            .await?
+            .empty()
+    }
+    /// Remove user consent scope from application.
+    ///
     /// `DELETE /api/applications/{applicationId}/user-consent-scopes/{scopeType}/{scopeId}`
-    pub async fn deleteapplicationuserconsentscope(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_user_consent_scope`] reads it into its model.
+    pub async fn delete_application_user_consent_scope_raw(
         &self,
         application_id: &str,
         scope_type: &str,
@@ -382,12 +9467,26 @@ impl LogtoClient {
     }
     /// Update application level sign-in experience
     ///
-    /// `PUT /api/applications/{applicationId}/sign-in-experience`
-    pub async fn replaceapplicationsigninexperience<B: serde::Serialize + ?Sized>(
+    /// `PUT /api/applications/{applicationId}/sign-in-experience` (`ReplaceApplicationSignInExperience`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::replace_application_sign_in_experience_raw`].
+    pub async fn replace_application_sign_in_experience(
         &self,
         application_id: &str,
-        body: Option<&B>,
-    ) -> Result<Response, Error> {
+        body: &types::ReplaceApplicationSignInExperienceRequest,
+    ) -> Result<Typed<types::ApplicationSignInExperience>, Error> {
+        self.replace_application_sign_in_experience_raw(application_id, Some(body))
+            .await?
+            .typed()
+    }
+    /// Update application level sign-in experience
+    ///
+    /// `PUT /api/applications/{applicationId}/sign-in-experience`
+    ///
+    /// Returns the response as sent; [`Self::replace_application_sign_in_experience`] reads it into its model.
+    pub async fn replace_application_sign_in_experience_raw<
+        B: serde::Serialize + ?Sized,
+    >(&self, application_id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(68);
         path.push_str("/api/applications/");
         runtime::push_segment(&mut path, "applicationId", application_id)?;
@@ -397,8 +9496,21 @@ impl LogtoClient {
     }
     /// Get the application level sign-in experience
     ///
+    /// `GET /api/applications/{applicationId}/sign-in-experience` (`GetApplicationSignInExperience`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_application_sign_in_experience_raw`].
+    pub async fn get_application_sign_in_experience(
+        &self,
+        application_id: &str,
+    ) -> Result<Typed<types::ApplicationSignInExperience>, Error> {
+        self.get_application_sign_in_experience_raw(application_id).await?.typed()
+    }
+    /// Get the application level sign-in experience
+    ///
     /// `GET /api/applications/{applicationId}/sign-in-experience`
-    pub async fn getapplicationsigninexperience(
+    ///
+    /// Returns the response as sent; [`Self::get_application_sign_in_experience`] reads it into its model.
+    pub async fn get_application_sign_in_experience_raw(
         &self,
         application_id: &str,
     ) -> Result<Response, Error> {
@@ -411,12 +9523,29 @@ impl LogtoClient {
     }
     /// List all the user consented organizations of a application.
     ///
-    /// `GET /api/applications/{id}/users/{userId}/consent-organizations`
-    pub async fn listapplicationuserconsentorganizations(
+    /// `GET /api/applications/{id}/users/{userId}/consent-organizations` (`ListApplicationUserConsentOrganizations`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_application_user_consent_organizations_raw`].
+    pub async fn list_application_user_consent_organizations(
         &self,
         id: &str,
         user_id: &str,
-        query: &ListapplicationuserconsentorganizationsQuery,
+        query: &ListApplicationUserConsentOrganizationsQuery,
+    ) -> Result<Typed<types::ListApplicationUserConsentOrganizationsResponse>, Error> {
+        self.list_application_user_consent_organizations_raw(id, user_id, query)
+            .await?
+            .typed()
+    }
+    /// List all the user consented organizations of a application.
+    ///
+    /// `GET /api/applications/{id}/users/{userId}/consent-organizations`
+    ///
+    /// Returns the response as sent; [`Self::list_application_user_consent_organizations`] reads it into its model.
+    pub async fn list_application_user_consent_organizations_raw(
+        &self,
+        id: &str,
+        user_id: &str,
+        query: &ListApplicationUserConsentOrganizationsQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
@@ -431,8 +9560,25 @@ impl LogtoClient {
     }
     /// Grant a list of organization access of a user for a application.
     ///
+    /// `PUT /api/applications/{id}/users/{userId}/consent-organizations` (`ReplaceApplicationUserConsentOrganizations`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::replace_application_user_consent_organizations_raw`].
+    pub async fn replace_application_user_consent_organizations(
+        &self,
+        id: &str,
+        user_id: &str,
+        body: &types::ReplaceApplicationUserConsentOrganizationsRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.replace_application_user_consent_organizations_raw(id, user_id, Some(body))
+            .await?
+            .empty()
+    }
+    /// Grant a list of organization access of a user for a application.
+    ///
     /// `PUT /api/applications/{id}/users/{userId}/consent-organizations`
-    pub async fn replaceapplicationuserconsentorganizations<
+    ///
+    /// Returns the response as sent; [`Self::replace_application_user_consent_organizations`] reads it into its model.
+    pub async fn replace_application_user_consent_organizations_raw<
         B: serde::Serialize + ?Sized,
     >(&self, id: &str, user_id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
@@ -446,13 +9592,27 @@ impl LogtoClient {
     }
     /// Grant a list of organization access of a user for a application.
     ///
-    /// `POST /api/applications/{id}/users/{userId}/consent-organizations`
-    pub async fn createapplicationuserconsentorganization<B: serde::Serialize + ?Sized>(
+    /// `POST /api/applications/{id}/users/{userId}/consent-organizations` (`CreateApplicationUserConsentOrganization`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_application_user_consent_organization_raw`].
+    pub async fn create_application_user_consent_organization(
         &self,
         id: &str,
         user_id: &str,
-        body: Option<&B>,
-    ) -> Result<Response, Error> {
+        body: &types::CreateApplicationUserConsentOrganizationRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.create_application_user_consent_organization_raw(id, user_id, Some(body))
+            .await?
+            .empty()
+    }
+    /// Grant a list of organization access of a user for a application.
+    ///
+    /// `POST /api/applications/{id}/users/{userId}/consent-organizations`
+    ///
+    /// Returns the response as sent; [`Self::create_application_user_consent_organization`] reads it into its model.
+    pub async fn create_application_user_consent_organization_raw<
+        B: serde::Serialize + ?Sized,
+    >(&self, id: &str, user_id: &str, body: Option<&B>) -> Result<Response, Error> {
         let mut path = String::with_capacity(91);
         path.push_str("/api/applications/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -464,8 +9624,29 @@ impl LogtoClient {
     }
     /// Revoke a user's access to an organization for a application.
     ///
+    /// `DELETE /api/applications/{id}/users/{userId}/consent-organizations/{organizationId}` (`DeleteApplicationUserConsentOrganization`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_application_user_consent_organization_raw`].
+    pub async fn delete_application_user_consent_organization(
+        &self,
+        id: &str,
+        user_id: &str,
+        organization_id: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_application_user_consent_organization_raw(
+                id,
+                user_id,
+                organization_id,
+            )
+            .await?
+            .empty()
+    }
+    /// Revoke a user's access to an organization for a application.
+    ///
     /// `DELETE /api/applications/{id}/users/{userId}/consent-organizations/{organizationId}`
-    pub async fn deleteapplicationuserconsentorganization(
+    ///
+    /// Returns the response as sent; [`Self::delete_application_user_consent_organization`] reads it into its model.
+    pub async fn delete_application_user_consent_organization_raw(
         &self,
         id: &str,
         user_id: &str,
@@ -483,8 +9664,20 @@ impl LogtoClient {
     }
     /// Get admin console config
     ///
+    /// `GET /api/configs/admin-console` (`GetAdminConsoleConfig`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_admin_console_config_raw`].
+    pub async fn get_admin_console_config(
+        &self,
+    ) -> Result<Typed<types::AdminConsoleConfig>, Error> {
+        self.get_admin_console_config_raw().await?.typed()
+    }
+    /// Get admin console config
+    ///
     /// `GET /api/configs/admin-console`
-    pub async fn getadminconsoleconfig(&self) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_admin_console_config`] reads it into its model.
+    pub async fn get_admin_console_config_raw(&self) -> Result<Response, Error> {
         let mut path = String::with_capacity(26);
         path.push_str("/api/configs/admin-console");
         let q = Query::new();
@@ -492,8 +9685,21 @@ impl LogtoClient {
     }
     /// Update admin console config
     ///
+    /// `PATCH /api/configs/admin-console` (`UpdateAdminConsoleConfig`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_admin_console_config_raw`].
+    pub async fn update_admin_console_config(
+        &self,
+        body: &types::UpdateAdminConsoleConfigRequest,
+    ) -> Result<Typed<types::AdminConsoleConfig>, Error> {
+        self.update_admin_console_config_raw(Some(body)).await?.typed()
+    }
+    /// Update admin console config
+    ///
     /// `PATCH /api/configs/admin-console`
-    pub async fn updateadminconsoleconfig<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_admin_console_config`] reads it into its model.
+    pub async fn update_admin_console_config_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -525,8 +9731,21 @@ impl LogtoClient {
     }
     /// Get OIDC keys
     ///
+    /// `GET /api/configs/oidc/{keyType}` (`GetOidcKeys`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_oidc_keys_raw`].
+    pub async fn get_oidc_keys(
+        &self,
+        key_type: &str,
+    ) -> Result<Typed<Vec<types::GetOidcKeysItem>>, Error> {
+        self.get_oidc_keys_raw(key_type).await?.typed()
+    }
+    /// Get OIDC keys
+    ///
     /// `GET /api/configs/oidc/{keyType}`
-    pub async fn getoidckeys(&self, key_type: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_oidc_keys`] reads it into its model.
+    pub async fn get_oidc_keys_raw(&self, key_type: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(43);
         path.push_str("/api/configs/oidc/");
         runtime::push_segment(&mut path, "keyType", key_type)?;
@@ -535,8 +9754,22 @@ impl LogtoClient {
     }
     /// Delete OIDC key
     ///
+    /// `DELETE /api/configs/oidc/{keyType}/{keyId}` (`DeleteOidcKey`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_oidc_key_raw`].
+    pub async fn delete_oidc_key(
+        &self,
+        key_type: &str,
+        key_id: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_oidc_key_raw(key_type, key_id).await?.empty()
+    }
+    /// Delete OIDC key
+    ///
     /// `DELETE /api/configs/oidc/{keyType}/{keyId}`
-    pub async fn deleteoidckey(
+    ///
+    /// Returns the response as sent; [`Self::delete_oidc_key`] reads it into its model.
+    pub async fn delete_oidc_key_raw(
         &self,
         key_type: &str,
         key_id: &str,
@@ -551,8 +9784,22 @@ impl LogtoClient {
     }
     /// Rotate OIDC keys
     ///
+    /// `POST /api/configs/oidc/{keyType}/rotate` (`RotateOidcKeys`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::rotate_oidc_keys_raw`].
+    pub async fn rotate_oidc_keys(
+        &self,
+        key_type: &str,
+        body: &types::RotateOidcKeysRequest,
+    ) -> Result<Typed<Vec<types::GetOidcKeysItem>>, Error> {
+        self.rotate_oidc_keys_raw(key_type, Some(body)).await?.typed()
+    }
+    /// Rotate OIDC keys
+    ///
     /// `POST /api/configs/oidc/{keyType}/rotate`
-    pub async fn rotateoidckeys<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::rotate_oidc_keys`] reads it into its model.
+    pub async fn rotate_oidc_keys_raw<B: serde::Serialize + ?Sized>(
         &self,
         key_type: &str,
         body: Option<&B>,
@@ -566,8 +9813,22 @@ impl LogtoClient {
     }
     /// Create or update JWT customizer
     ///
+    /// `PUT /api/configs/jwt-customizer/{tokenTypePath}` (`UpsertJwtCustomizer`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::upsert_jwt_customizer_raw`].
+    pub async fn upsert_jwt_customizer(
+        &self,
+        token_type_path: &str,
+        body: &types::UpsertJwtCustomizerRequest,
+    ) -> Result<Typed<types::JwtCustomizer>, Error> {
+        self.upsert_jwt_customizer_raw(token_type_path, Some(body)).await?.typed()
+    }
+    /// Create or update JWT customizer
+    ///
     /// `PUT /api/configs/jwt-customizer/{tokenTypePath}`
-    pub async fn upsertjwtcustomizer<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::upsert_jwt_customizer`] reads it into its model.
+    pub async fn upsert_jwt_customizer_raw<B: serde::Serialize + ?Sized>(
         &self,
         token_type_path: &str,
         body: Option<&B>,
@@ -580,8 +9841,22 @@ impl LogtoClient {
     }
     /// Update JWT customizer
     ///
+    /// `PATCH /api/configs/jwt-customizer/{tokenTypePath}` (`UpdateJwtCustomizer`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_jwt_customizer_raw`].
+    pub async fn update_jwt_customizer(
+        &self,
+        token_type_path: &str,
+        body: &types::UpdateJwtCustomizerRequest,
+    ) -> Result<Typed<types::JwtCustomizer>, Error> {
+        self.update_jwt_customizer_raw(token_type_path, Some(body)).await?.typed()
+    }
+    /// Update JWT customizer
+    ///
     /// `PATCH /api/configs/jwt-customizer/{tokenTypePath}`
-    pub async fn updatejwtcustomizer<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_jwt_customizer`] reads it into its model.
+    pub async fn update_jwt_customizer_raw<B: serde::Serialize + ?Sized>(
         &self,
         token_type_path: &str,
         body: Option<&B>,
@@ -594,8 +9869,21 @@ impl LogtoClient {
     }
     /// Get JWT customizer
     ///
+    /// `GET /api/configs/jwt-customizer/{tokenTypePath}` (`GetJwtCustomizer`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_jwt_customizer_raw`].
+    pub async fn get_jwt_customizer(
+        &self,
+        token_type_path: &str,
+    ) -> Result<Typed<types::JwtCustomizer>, Error> {
+        self.get_jwt_customizer_raw(token_type_path).await?.typed()
+    }
+    /// Get JWT customizer
+    ///
     /// `GET /api/configs/jwt-customizer/{tokenTypePath}`
-    pub async fn getjwtcustomizer(
+    ///
+    /// Returns the response as sent; [`Self::get_jwt_customizer`] reads it into its model.
+    pub async fn get_jwt_customizer_raw(
         &self,
         token_type_path: &str,
     ) -> Result<Response, Error> {
@@ -607,8 +9895,21 @@ impl LogtoClient {
     }
     /// Delete JWT customizer
     ///
+    /// `DELETE /api/configs/jwt-customizer/{tokenTypePath}` (`DeleteJwtCustomizer`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_jwt_customizer_raw`].
+    pub async fn delete_jwt_customizer(
+        &self,
+        token_type_path: &str,
+    ) -> Result<Typed<()>, Error> {
+        self.delete_jwt_customizer_raw(token_type_path).await?.empty()
+    }
+    /// Delete JWT customizer
+    ///
     /// `DELETE /api/configs/jwt-customizer/{tokenTypePath}`
-    pub async fn deletejwtcustomizer(
+    ///
+    /// Returns the response as sent; [`Self::delete_jwt_customizer`] reads it into its model.
+    pub async fn delete_jwt_customizer_raw(
         &self,
         token_type_path: &str,
     ) -> Result<Response, Error> {
@@ -620,8 +9921,20 @@ impl LogtoClient {
     }
     /// Get all JWT customizers
     ///
+    /// `GET /api/configs/jwt-customizer` (`ListJwtCustomizers`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_jwt_customizers_raw`].
+    pub async fn list_jwt_customizers(
+        &self,
+    ) -> Result<Typed<Vec<types::ListJwtCustomizersItem>>, Error> {
+        self.list_jwt_customizers_raw().await?.typed()
+    }
+    /// Get all JWT customizers
+    ///
     /// `GET /api/configs/jwt-customizer`
-    pub async fn listjwtcustomizers(&self) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::list_jwt_customizers`] reads it into its model.
+    pub async fn list_jwt_customizers_raw(&self) -> Result<Response, Error> {
         let mut path = String::with_capacity(27);
         path.push_str("/api/configs/jwt-customizer");
         let q = Query::new();
@@ -629,8 +9942,21 @@ impl LogtoClient {
     }
     /// Test JWT customizer
     ///
+    /// `POST /api/configs/jwt-customizer/test` (`TestJwtCustomizer`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::test_jwt_customizer_raw`].
+    pub async fn test_jwt_customizer(
+        &self,
+        body: &types::TestJwtCustomizerRequest,
+    ) -> Result<Typed<types::UpdateApplicationCustomDataResponse>, Error> {
+        self.test_jwt_customizer_raw(Some(body)).await?.typed()
+    }
+    /// Test JWT customizer
+    ///
     /// `POST /api/configs/jwt-customizer/test`
-    pub async fn testjwtcustomizer<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::test_jwt_customizer`] reads it into its model.
+    pub async fn test_jwt_customizer_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -641,8 +9967,20 @@ impl LogtoClient {
     }
     /// Get ID token claims configuration
     ///
+    /// `GET /api/configs/id-token` (`GetIdTokenConfig`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_id_token_config_raw`].
+    pub async fn get_id_token_config(
+        &self,
+    ) -> Result<Typed<types::IdTokenConfig>, Error> {
+        self.get_id_token_config_raw().await?.typed()
+    }
+    /// Get ID token claims configuration
+    ///
     /// `GET /api/configs/id-token`
-    pub async fn getidtokenconfig(&self) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_id_token_config`] reads it into its model.
+    pub async fn get_id_token_config_raw(&self) -> Result<Response, Error> {
         let mut path = String::with_capacity(21);
         path.push_str("/api/configs/id-token");
         let q = Query::new();
@@ -650,8 +9988,21 @@ impl LogtoClient {
     }
     /// Upsert ID token claims configuration
     ///
+    /// `PUT /api/configs/id-token` (`UpsertIdTokenConfig`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::upsert_id_token_config_raw`].
+    pub async fn upsert_id_token_config(
+        &self,
+        body: &types::UpsertIdTokenConfigRequest,
+    ) -> Result<Typed<types::IdTokenConfig>, Error> {
+        self.upsert_id_token_config_raw(Some(body)).await?.typed()
+    }
+    /// Upsert ID token claims configuration
+    ///
     /// `PUT /api/configs/id-token`
-    pub async fn upsertidtokenconfig<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::upsert_id_token_config`] reads it into its model.
+    pub async fn upsert_id_token_config_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -662,8 +10013,21 @@ impl LogtoClient {
     }
     /// Create connector
     ///
+    /// `POST /api/connectors` (`CreateConnector`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_connector_raw`].
+    pub async fn create_connector(
+        &self,
+        body: &types::CreateConnectorRequest,
+    ) -> Result<Typed<types::Connector>, Error> {
+        self.create_connector_raw(Some(body)).await?.typed()
+    }
+    /// Create connector
+    ///
     /// `POST /api/connectors`
-    pub async fn createconnector<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_connector`] reads it into its model.
+    pub async fn create_connector_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -674,10 +10038,23 @@ impl LogtoClient {
     }
     /// Get connectors
     ///
-    /// `GET /api/connectors`
-    pub async fn listconnectors(
+    /// `GET /api/connectors` (`ListConnectors`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_connectors_raw`].
+    pub async fn list_connectors(
         &self,
-        query: &ListconnectorsQuery,
+        query: &ListConnectorsQuery,
+    ) -> Result<Typed<Vec<types::Connector>>, Error> {
+        self.list_connectors_raw(query).await?.typed()
+    }
+    /// Get connectors
+    ///
+    /// `GET /api/connectors`
+    ///
+    /// Returns the response as sent; [`Self::list_connectors`] reads it into its model.
+    pub async fn list_connectors_raw(
+        &self,
+        query: &ListConnectorsQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(15);
         path.push_str("/api/connectors");
@@ -687,8 +10064,21 @@ impl LogtoClient {
     }
     /// Get connector
     ///
+    /// `GET /api/connectors/{id}` (`GetConnector`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_connector_raw`].
+    pub async fn get_connector(
+        &self,
+        id: &str,
+    ) -> Result<Typed<types::Connector>, Error> {
+        self.get_connector_raw(id).await?.typed()
+    }
+    /// Get connector
+    ///
     /// `GET /api/connectors/{id}`
-    pub async fn getconnector(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_connector`] reads it into its model.
+    pub async fn get_connector_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -697,8 +10087,22 @@ impl LogtoClient {
     }
     /// Update connector
     ///
+    /// `PATCH /api/connectors/{id}` (`UpdateConnector`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_connector_raw`].
+    pub async fn update_connector(
+        &self,
+        id: &str,
+        body: &types::UpdateConnectorRequest,
+    ) -> Result<Typed<types::Connector>, Error> {
+        self.update_connector_raw(id, Some(body)).await?.typed()
+    }
+    /// Update connector
+    ///
     /// `PATCH /api/connectors/{id}`
-    pub async fn updateconnector<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_connector`] reads it into its model.
+    pub async fn update_connector_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         body: Option<&B>,
@@ -711,8 +10115,18 @@ impl LogtoClient {
     }
     /// Delete connector
     ///
+    /// `DELETE /api/connectors/{id}` (`DeleteConnector`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_connector_raw`].
+    pub async fn delete_connector(&self, id: &str) -> Result<Typed<()>, Error> {
+        self.delete_connector_raw(id).await?.empty()
+    }
+    /// Delete connector
+    ///
     /// `DELETE /api/connectors/{id}`
-    pub async fn deleteconnector(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::delete_connector`] reads it into its model.
+    pub async fn delete_connector_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(36);
         path.push_str("/api/connectors/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -721,8 +10135,22 @@ impl LogtoClient {
     }
     /// Test passwordless connector
     ///
+    /// `POST /api/connectors/{factoryId}/test` (`CreateConnectorTest`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_connector_test_raw`].
+    pub async fn create_connector_test(
+        &self,
+        factory_id: &str,
+        body: &types::CreateConnectorTestRequest,
+    ) -> Result<Typed<()>, Error> {
+        self.create_connector_test_raw(factory_id, Some(body)).await?.empty()
+    }
+    /// Test passwordless connector
+    ///
     /// `POST /api/connectors/{factoryId}/test`
-    pub async fn createconnectortest<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_connector_test`] reads it into its model.
+    pub async fn create_connector_test_raw<B: serde::Serialize + ?Sized>(
         &self,
         factory_id: &str,
         body: Option<&B>,
@@ -736,8 +10164,24 @@ impl LogtoClient {
     }
     /// Get connector's authorization URI
     ///
+    /// `POST /api/connectors/{connectorId}/authorization-uri` (`CreateConnectorAuthorizationUri`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_connector_authorization_uri_raw`].
+    pub async fn create_connector_authorization_uri(
+        &self,
+        connector_id: &str,
+        body: &types::CreateConnectorAuthorizationUriRequest,
+    ) -> Result<Typed<types::CreateConnectorAuthorizationUriResponse>, Error> {
+        self.create_connector_authorization_uri_raw(connector_id, Some(body))
+            .await?
+            .typed()
+    }
+    /// Get connector's authorization URI
+    ///
     /// `POST /api/connectors/{connectorId}/authorization-uri`
-    pub async fn createconnectorauthorizationuri<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_connector_authorization_uri`] reads it into its model.
+    pub async fn create_connector_authorization_uri_raw<B: serde::Serialize + ?Sized>(
         &self,
         connector_id: &str,
         body: Option<&B>,
@@ -751,8 +10195,20 @@ impl LogtoClient {
     }
     /// Get connector factories
     ///
+    /// `GET /api/connector-factories` (`ListConnectorFactories`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_connector_factories_raw`].
+    pub async fn list_connector_factories(
+        &self,
+    ) -> Result<Typed<Vec<types::ConnectorFactory>>, Error> {
+        self.list_connector_factories_raw().await?.typed()
+    }
+    /// Get connector factories
+    ///
     /// `GET /api/connector-factories`
-    pub async fn listconnectorfactories(&self) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::list_connector_factories`] reads it into its model.
+    pub async fn list_connector_factories_raw(&self) -> Result<Response, Error> {
         let mut path = String::with_capacity(24);
         path.push_str("/api/connector-factories");
         let q = Query::new();
@@ -760,8 +10216,21 @@ impl LogtoClient {
     }
     /// Get connector factory
     ///
+    /// `GET /api/connector-factories/{id}` (`GetConnectorFactory`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_connector_factory_raw`].
+    pub async fn get_connector_factory(
+        &self,
+        id: &str,
+    ) -> Result<Typed<types::ConnectorFactory>, Error> {
+        self.get_connector_factory_raw(id).await?.typed()
+    }
+    /// Get connector factory
+    ///
     /// `GET /api/connector-factories/{id}`
-    pub async fn getconnectorfactory(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_connector_factory`] reads it into its model.
+    pub async fn get_connector_factory_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(45);
         path.push_str("/api/connector-factories/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -770,10 +10239,23 @@ impl LogtoClient {
     }
     /// Get API resources
     ///
-    /// `GET /api/resources`
-    pub async fn listresources(
+    /// `GET /api/resources` (`ListResources`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_resources_raw`].
+    pub async fn list_resources(
         &self,
-        query: &ListresourcesQuery,
+        query: &ListResourcesQuery,
+    ) -> Result<Typed<Vec<types::ListResourcesItem>>, Error> {
+        self.list_resources_raw(query).await?.typed()
+    }
+    /// Get API resources
+    ///
+    /// `GET /api/resources`
+    ///
+    /// Returns the response as sent; [`Self::list_resources`] reads it into its model.
+    pub async fn list_resources_raw(
+        &self,
+        query: &ListResourcesQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(14);
         path.push_str("/api/resources");
@@ -785,8 +10267,21 @@ impl LogtoClient {
     }
     /// Create an API resource
     ///
+    /// `POST /api/resources` (`CreateResource`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_resource_raw`].
+    pub async fn create_resource(
+        &self,
+        body: &types::CreateResourceRequest,
+    ) -> Result<Typed<types::ListResourcesItem>, Error> {
+        self.create_resource_raw(Some(body)).await?.typed()
+    }
+    /// Create an API resource
+    ///
     /// `POST /api/resources`
-    pub async fn createresource<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_resource`] reads it into its model.
+    pub async fn create_resource_raw<B: serde::Serialize + ?Sized>(
         &self,
         body: Option<&B>,
     ) -> Result<Response, Error> {
@@ -797,8 +10292,18 @@ impl LogtoClient {
     }
     /// Get API resource
     ///
+    /// `GET /api/resources/{id}` (`GetResource`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::get_resource_raw`].
+    pub async fn get_resource(&self, id: &str) -> Result<Typed<types::Resource>, Error> {
+        self.get_resource_raw(id).await?.typed()
+    }
+    /// Get API resource
+    ///
     /// `GET /api/resources/{id}`
-    pub async fn getresource(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::get_resource`] reads it into its model.
+    pub async fn get_resource_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -807,8 +10312,22 @@ impl LogtoClient {
     }
     /// Update API resource
     ///
+    /// `PATCH /api/resources/{id}` (`UpdateResource`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_resource_raw`].
+    pub async fn update_resource(
+        &self,
+        id: &str,
+        body: &types::UpdateResourceRequest,
+    ) -> Result<Typed<types::Resource>, Error> {
+        self.update_resource_raw(id, Some(body)).await?.typed()
+    }
+    /// Update API resource
+    ///
     /// `PATCH /api/resources/{id}`
-    pub async fn updateresource<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_resource`] reads it into its model.
+    pub async fn update_resource_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         body: Option<&B>,
@@ -821,8 +10340,18 @@ impl LogtoClient {
     }
     /// Delete API resource
     ///
+    /// `DELETE /api/resources/{id}` (`DeleteResource`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::delete_resource_raw`].
+    pub async fn delete_resource(&self, id: &str) -> Result<Typed<()>, Error> {
+        self.delete_resource_raw(id).await?.empty()
+    }
+    /// Delete API resource
+    ///
     /// `DELETE /api/resources/{id}`
-    pub async fn deleteresource(&self, id: &str) -> Result<Response, Error> {
+    ///
+    /// Returns the response as sent; [`Self::delete_resource`] reads it into its model.
+    pub async fn delete_resource_raw(&self, id: &str) -> Result<Response, Error> {
         let mut path = String::with_capacity(35);
         path.push_str("/api/resources/");
         runtime::push_segment(&mut path, "id", id)?;
@@ -831,8 +10360,22 @@ impl LogtoClient {
     }
     /// Set API resource as default
     ///
+    /// `PATCH /api/resources/{id}/is-default` (`UpdateResourceIsDefault`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::update_resource_is_default_raw`].
+    pub async fn update_resource_is_default(
+        &self,
+        id: &str,
+        body: &types::UpdateResourceIsDefaultRequest,
+    ) -> Result<Typed<types::Resource>, Error> {
+        self.update_resource_is_default_raw(id, Some(body)).await?.typed()
+    }
+    /// Set API resource as default
+    ///
     /// `PATCH /api/resources/{id}/is-default`
-    pub async fn updateresourceisdefault<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::update_resource_is_default`] reads it into its model.
+    pub async fn update_resource_is_default_raw<B: serde::Serialize + ?Sized>(
         &self,
         id: &str,
         body: Option<&B>,
@@ -846,11 +10389,25 @@ impl LogtoClient {
     }
     /// Get API resource scopes
     ///
-    /// `GET /api/resources/{resourceId}/scopes`
-    pub async fn listresourcescopes(
+    /// `GET /api/resources/{resourceId}/scopes` (`ListResourceScopes`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::list_resource_scopes_raw`].
+    pub async fn list_resource_scopes(
         &self,
         resource_id: &str,
-        query: &ListresourcescopesQuery,
+        query: &ListResourceScopesQuery,
+    ) -> Result<Typed<Vec<types::ListResourceScopesItem>>, Error> {
+        self.list_resource_scopes_raw(resource_id, query).await?.typed()
+    }
+    /// Get API resource scopes
+    ///
+    /// `GET /api/resources/{resourceId}/scopes`
+    ///
+    /// Returns the response as sent; [`Self::list_resource_scopes`] reads it into its model.
+    pub async fn list_resource_scopes_raw(
+        &self,
+        resource_id: &str,
+        query: &ListResourceScopesQuery,
     ) -> Result<Response, Error> {
         let mut path = String::with_capacity(50);
         path.push_str("/api/resources/");
@@ -866,8 +10423,22 @@ impl LogtoClient {
     }
     /// Create API resource scope
     ///
+    /// `POST /api/resources/{resourceId}/scopes` (`CreateResourceScope`)
+    ///
+    /// The response as sent, whatever its shape: [`Self::create_resource_scope_raw`].
+    pub async fn create_resource_scope(
+        &self,
+        resource_id: &str,
+        body: &types::CreateResourceScopeRequest,
+    ) -> Result<Typed<types::ListResourceScopesItem>, Error> {
+        self.create_resource_scope_raw(resource_id, Some(body)).await?.typed()
+    }
+    /// Create API resource scope
+    ///
     /// `POST /api/resources/{resourceId}/scopes`
-    pub async fn createresourcescope<B: serde::Serialize + ?Sized>(
+    ///
+    /// Returns the response as sent; [`Self::create_resource_scope`] reads it into its model.
+    pub async fn create_resource_scope_raw<B: serde::Serialize + ?Sized>(
         &self,
         resource_id: &str,
         body: Option<&B>,
@@ -882,7 +10453,7 @@ impl LogtoClient {
 }
 /// Query parameters of `listapplications`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListapplicationsQuery {
+pub struct ListApplicationsQuery {
     /// An array of application types to filter applications.
     pub types: Option<String>,
     /// Sent as `excludeRoleId`.
@@ -902,7 +10473,7 @@ pub struct ListapplicationsQuery {
 }
 /// Query parameters of `listapplicationroles`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListapplicationrolesQuery {
+pub struct ListApplicationRolesQuery {
     /// Page number (starts from 1).
     pub page: Option<i64>,
     /// Entries per page.
@@ -914,7 +10485,7 @@ pub struct ListapplicationrolesQuery {
 }
 /// Query parameters of `listapplicationorganizations`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListapplicationorganizationsQuery {
+pub struct ListApplicationOrganizationsQuery {
     /// Page number (starts from 1).
     pub page: Option<i64>,
     /// Entries per page.
@@ -922,7 +10493,7 @@ pub struct ListapplicationorganizationsQuery {
 }
 /// Query parameters of `listapplicationuserconsentorganizations`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListapplicationuserconsentorganizationsQuery {
+pub struct ListApplicationUserConsentOrganizationsQuery {
     /// Page number (starts from 1).
     pub page: Option<i64>,
     /// Entries per page.
@@ -930,13 +10501,13 @@ pub struct ListapplicationuserconsentorganizationsQuery {
 }
 /// Query parameters of `listconnectors`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListconnectorsQuery {
+pub struct ListConnectorsQuery {
     /// Filter connectors by target.
     pub target: Option<String>,
 }
 /// Query parameters of `listresources`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListresourcesQuery {
+pub struct ListResourcesQuery {
     /// If it's provided with a truthy value (`true`, `1`, `yes`), the scopes of each resource will be included in the response.
     ///
     /// Sent as `includeScopes`.
@@ -948,7 +10519,7 @@ pub struct ListresourcesQuery {
 }
 /// Query parameters of `listresourcescopes`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ListresourcescopesQuery {
+pub struct ListResourceScopesQuery {
     /// Page number (starts from 1).
     pub page: Option<i64>,
     /// Entries per page.

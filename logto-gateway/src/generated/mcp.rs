@@ -865,7 +865,7 @@ pub mod logto_mcp {
         let in_page = a.integer("page")?;
         let in_page_size = a.integer("page_size")?;
         let in_search_params = a.object("search_params")?;
-        let query = ListapplicationsQuery {
+        let query = ListApplicationsQuery {
             types: in_types,
             exclude_role_id: in_exclude_role_id,
             exclude_organization_id: in_exclude_organization_id,
@@ -874,7 +874,7 @@ pub mod logto_mcp {
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(c.logto.listapplications(&query).await)
+        Ok(c.logto.list_applications_raw(&query).await)
     }
     /// Create an application
     ///
@@ -886,7 +886,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.createapplication(body.as_ref()).await)
+        Ok(c.logto.create_application_raw(body.as_ref()).await)
     }
     /// Get application
     ///
@@ -898,7 +898,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.getapplication(&in_id).await)
+        Ok(c.logto.get_application_raw(&in_id).await)
     }
     /// Update application
     ///
@@ -911,7 +911,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateapplication(&in_id, body.as_ref()).await)
+        Ok(c.logto.update_application_raw(&in_id, body.as_ref()).await)
     }
     /// Delete application
     ///
@@ -923,7 +923,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.deleteapplication(&in_id).await)
+        Ok(c.logto.delete_application_raw(&in_id).await)
     }
     /// Update application custom data
     ///
@@ -941,7 +941,12 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.updateapplicationcustomdata(&in_application_id, body.as_ref()).await)
+        Ok(
+            c
+                .logto
+                .update_application_custom_data_raw(&in_application_id, body.as_ref())
+                .await,
+        )
     }
     /// Get application API resource roles
     ///
@@ -966,12 +971,12 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let query = ListapplicationrolesQuery {
+        let query = ListApplicationRolesQuery {
             page: in_page,
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(c.logto.listapplicationroles(&in_application_id, &query).await)
+        Ok(c.logto.list_application_roles_raw(&in_application_id, &query).await)
     }
     /// Assign API resource roles to application
     ///
@@ -989,7 +994,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.assignapplicationroles(&in_application_id, body.as_ref()).await)
+        Ok(c.logto.assign_application_roles_raw(&in_application_id, body.as_ref()).await)
     }
     /// Update API resource roles for application
     ///
@@ -1007,7 +1012,12 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.replaceapplicationroles(&in_application_id, body.as_ref()).await)
+        Ok(
+            c
+                .logto
+                .replace_application_roles_raw(&in_application_id, body.as_ref())
+                .await,
+        )
     }
     /// Remove a API resource role from application
     ///
@@ -1030,7 +1040,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.deleteapplicationrole(&in_application_id, &in_role_id).await)
+        Ok(c.logto.delete_application_role_raw(&in_application_id, &in_role_id).await)
     }
     /// Get application custom domains.
     ///
@@ -1042,7 +1052,12 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.listapplicationprotectedappmetadatacustomdomains(&in_id).await)
+        Ok(
+            c
+                .logto
+                .list_application_protected_app_metadata_custom_domains_raw(&in_id)
+                .await,
+        )
     }
     /// Add a custom domain to the application.
     ///
@@ -1058,7 +1073,10 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .createapplicationprotectedappmetadatacustomdomai(&in_id, body.as_ref())
+                .create_application_protected_app_metadata_custom_domain_raw(
+                    &in_id,
+                    body.as_ref(),
+                )
                 .await,
         )
     }
@@ -1076,7 +1094,10 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .deleteapplicationprotectedappmetadatacustomdomai(&in_id, &in_domain)
+                .delete_application_protected_app_metadata_custom_domain_raw(
+                    &in_id,
+                    &in_domain,
+                )
                 .await,
         )
     }
@@ -1092,11 +1113,11 @@ pub mod logto_mcp {
         let in_page = a.integer("page")?;
         let in_page_size = a.integer("page_size")?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let query = ListapplicationorganizationsQuery {
+        let query = ListApplicationOrganizationsQuery {
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(c.logto.listapplicationorganizations(&in_id, &query).await)
+        Ok(c.logto.list_application_organizations_raw(&in_id, &query).await)
     }
     /// Delete application legacy secret
     ///
@@ -1108,7 +1129,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.deleteapplicationlegacysecret(&in_id).await)
+        Ok(c.logto.delete_application_legacy_secret_raw(&in_id).await)
     }
     /// Get application secrets
     ///
@@ -1120,7 +1141,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.listapplicationsecrets(&in_id).await)
+        Ok(c.logto.list_application_secrets_raw(&in_id).await)
     }
     /// Add application secret
     ///
@@ -1133,7 +1154,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.createapplicationsecret(&in_id, body.as_ref()).await)
+        Ok(c.logto.create_application_secret_raw(&in_id, body.as_ref()).await)
     }
     /// Delete application secret
     ///
@@ -1146,7 +1167,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_name = rt::required(a.string("name")?, "name", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.deleteapplicationsecret(&in_id, &in_name).await)
+        Ok(c.logto.delete_application_secret_raw(&in_id, &in_name).await)
     }
     /// Update application secret
     ///
@@ -1160,7 +1181,7 @@ pub mod logto_mcp {
         let in_name = rt::required(a.string("name")?, "name", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateapplicationsecret(&in_id, &in_name, body.as_ref()).await)
+        Ok(c.logto.update_application_secret_raw(&in_id, &in_name, body.as_ref()).await)
     }
     /// Assign user consent scopes to application.
     ///
@@ -1181,7 +1202,10 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .createapplicationuserconsentscope(&in_application_id, body.as_ref())
+                .create_application_user_consent_scope_raw(
+                    &in_application_id,
+                    body.as_ref(),
+                )
                 .await,
         )
     }
@@ -1200,7 +1224,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.listapplicationuserconsentscopes(&in_application_id).await)
+        Ok(c.logto.list_application_user_consent_scopes_raw(&in_application_id).await)
     }
     /// Remove user consent scope from application.
     ///
@@ -1232,7 +1256,7 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .deleteapplicationuserconsentscope(
+                .delete_application_user_consent_scope_raw(
                     &in_application_id,
                     &in_scope_type,
                     &in_scope_id,
@@ -1259,7 +1283,10 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .replaceapplicationsigninexperience(&in_application_id, body.as_ref())
+                .replace_application_sign_in_experience_raw(
+                    &in_application_id,
+                    body.as_ref(),
+                )
                 .await,
         )
     }
@@ -1278,7 +1305,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.getapplicationsigninexperience(&in_application_id).await)
+        Ok(c.logto.get_application_sign_in_experience_raw(&in_application_id).await)
     }
     /// List all the user consented organizations of a application.
     ///
@@ -1298,14 +1325,18 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let query = ListapplicationuserconsentorganizationsQuery {
+        let query = ListApplicationUserConsentOrganizationsQuery {
             page: in_page,
             page_size: in_page_size,
         };
         Ok(
             c
                 .logto
-                .listapplicationuserconsentorganizations(&in_id, &in_user_id, &query)
+                .list_application_user_consent_organizations_raw(
+                    &in_id,
+                    &in_user_id,
+                    &query,
+                )
                 .await,
         )
     }
@@ -1329,7 +1360,7 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .replaceapplicationuserconsentorganizations(
+                .replace_application_user_consent_organizations_raw(
                     &in_id,
                     &in_user_id,
                     body.as_ref(),
@@ -1357,7 +1388,7 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .createapplicationuserconsentorganization(
+                .create_application_user_consent_organization_raw(
                     &in_id,
                     &in_user_id,
                     body.as_ref(),
@@ -1390,7 +1421,7 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .deleteapplicationuserconsentorganization(
+                .delete_application_user_consent_organization_raw(
                     &in_id,
                     &in_user_id,
                     &in_organization_id,
@@ -1407,7 +1438,7 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(c.logto.getadminconsoleconfig().await)
+        Ok(c.logto.get_admin_console_config_raw().await)
     }
     /// Update admin console config
     ///
@@ -1419,7 +1450,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateadminconsoleconfig(body.as_ref()).await)
+        Ok(c.logto.update_admin_console_config_raw(body.as_ref()).await)
     }
     /// Get OIDC session config
     ///
@@ -1459,7 +1490,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.getoidckeys(&in_key_type).await)
+        Ok(c.logto.get_oidc_keys_raw(&in_key_type).await)
     }
     /// Delete OIDC key
     ///
@@ -1477,7 +1508,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let in_key_id = rt::required(a.string("keyId")?, "keyId", "string", ACCEPTED)?;
-        Ok(c.logto.deleteoidckey(&in_key_type, &in_key_id).await)
+        Ok(c.logto.delete_oidc_key_raw(&in_key_type, &in_key_id).await)
     }
     /// Rotate OIDC keys
     ///
@@ -1495,7 +1526,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.rotateoidckeys(&in_key_type, body.as_ref()).await)
+        Ok(c.logto.rotate_oidc_keys_raw(&in_key_type, body.as_ref()).await)
     }
     /// Create or update JWT customizer
     ///
@@ -1513,7 +1544,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.upsertjwtcustomizer(&in_token_type_path, body.as_ref()).await)
+        Ok(c.logto.upsert_jwt_customizer_raw(&in_token_type_path, body.as_ref()).await)
     }
     /// Update JWT customizer
     ///
@@ -1531,7 +1562,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.updatejwtcustomizer(&in_token_type_path, body.as_ref()).await)
+        Ok(c.logto.update_jwt_customizer_raw(&in_token_type_path, body.as_ref()).await)
     }
     /// Get JWT customizer
     ///
@@ -1548,7 +1579,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.getjwtcustomizer(&in_token_type_path).await)
+        Ok(c.logto.get_jwt_customizer_raw(&in_token_type_path).await)
     }
     /// Delete JWT customizer
     ///
@@ -1565,7 +1596,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        Ok(c.logto.deletejwtcustomizer(&in_token_type_path).await)
+        Ok(c.logto.delete_jwt_customizer_raw(&in_token_type_path).await)
     }
     /// Get all JWT customizers
     ///
@@ -1576,7 +1607,7 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(c.logto.listjwtcustomizers().await)
+        Ok(c.logto.list_jwt_customizers_raw().await)
     }
     /// Test JWT customizer
     ///
@@ -1588,7 +1619,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.testjwtcustomizer(body.as_ref()).await)
+        Ok(c.logto.test_jwt_customizer_raw(body.as_ref()).await)
     }
     /// Get ID token claims configuration
     ///
@@ -1599,7 +1630,7 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(c.logto.getidtokenconfig().await)
+        Ok(c.logto.get_id_token_config_raw().await)
     }
     /// Upsert ID token claims configuration
     ///
@@ -1611,7 +1642,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.upsertidtokenconfig(body.as_ref()).await)
+        Ok(c.logto.upsert_id_token_config_raw(body.as_ref()).await)
     }
     /// Create connector
     ///
@@ -1623,7 +1654,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.createconnector(body.as_ref()).await)
+        Ok(c.logto.create_connector_raw(body.as_ref()).await)
     }
     /// Get connectors
     ///
@@ -1635,10 +1666,10 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["target"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_target = a.string("target")?;
-        let query = ListconnectorsQuery {
+        let query = ListConnectorsQuery {
             target: in_target,
         };
-        Ok(c.logto.listconnectors(&query).await)
+        Ok(c.logto.list_connectors_raw(&query).await)
     }
     /// Get connector
     ///
@@ -1650,7 +1681,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.getconnector(&in_id).await)
+        Ok(c.logto.get_connector_raw(&in_id).await)
     }
     /// Update connector
     ///
@@ -1663,7 +1694,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateconnector(&in_id, body.as_ref()).await)
+        Ok(c.logto.update_connector_raw(&in_id, body.as_ref()).await)
     }
     /// Delete connector
     ///
@@ -1675,7 +1706,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.deleteconnector(&in_id).await)
+        Ok(c.logto.delete_connector_raw(&in_id).await)
     }
     /// Test passwordless connector
     ///
@@ -1693,7 +1724,7 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.createconnectortest(&in_factory_id, body.as_ref()).await)
+        Ok(c.logto.create_connector_test_raw(&in_factory_id, body.as_ref()).await)
     }
     /// Get connector's authorization URI
     ///
@@ -1714,7 +1745,7 @@ pub mod logto_mcp {
         Ok(
             c
                 .logto
-                .createconnectorauthorizationuri(&in_connector_id, body.as_ref())
+                .create_connector_authorization_uri_raw(&in_connector_id, body.as_ref())
                 .await,
         )
     }
@@ -1727,7 +1758,7 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &[];
         rt::Args::new(args, ACCEPTED)?;
-        Ok(c.logto.listconnectorfactories().await)
+        Ok(c.logto.list_connector_factories_raw().await)
     }
     /// Get connector factory
     ///
@@ -1739,7 +1770,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.getconnectorfactory(&in_id).await)
+        Ok(c.logto.get_connector_factory_raw(&in_id).await)
     }
     /// Get API resources
     ///
@@ -1753,12 +1784,12 @@ pub mod logto_mcp {
         let in_include_scopes = a.string("includeScopes")?;
         let in_page = a.integer("page")?;
         let in_page_size = a.integer("page_size")?;
-        let query = ListresourcesQuery {
+        let query = ListResourcesQuery {
             include_scopes: in_include_scopes,
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(c.logto.listresources(&query).await)
+        Ok(c.logto.list_resources_raw(&query).await)
     }
     /// Create an API resource
     ///
@@ -1770,7 +1801,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.createresource(body.as_ref()).await)
+        Ok(c.logto.create_resource_raw(body.as_ref()).await)
     }
     /// Get API resource
     ///
@@ -1782,7 +1813,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.getresource(&in_id).await)
+        Ok(c.logto.get_resource_raw(&in_id).await)
     }
     /// Update API resource
     ///
@@ -1795,7 +1826,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateresource(&in_id, body.as_ref()).await)
+        Ok(c.logto.update_resource_raw(&in_id, body.as_ref()).await)
     }
     /// Delete API resource
     ///
@@ -1807,7 +1838,7 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        Ok(c.logto.deleteresource(&in_id).await)
+        Ok(c.logto.delete_resource_raw(&in_id).await)
     }
     /// Set API resource as default
     ///
@@ -1820,7 +1851,7 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
         let body = a.body("body")?;
-        Ok(c.logto.updateresourceisdefault(&in_id, body.as_ref()).await)
+        Ok(c.logto.update_resource_is_default_raw(&in_id, body.as_ref()).await)
     }
     /// Get API resource scopes
     ///
@@ -1840,12 +1871,12 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let query = ListresourcescopesQuery {
+        let query = ListResourceScopesQuery {
             page: in_page,
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(c.logto.listresourcescopes(&in_resource_id, &query).await)
+        Ok(c.logto.list_resource_scopes_raw(&in_resource_id, &query).await)
     }
     /// Create API resource scope
     ///
@@ -1863,6 +1894,6 @@ pub mod logto_mcp {
             ACCEPTED,
         )?;
         let body = a.body("body")?;
-        Ok(c.logto.createresourcescope(&in_resource_id, body.as_ref()).await)
+        Ok(c.logto.create_resource_scope_raw(&in_resource_id, body.as_ref()).await)
     }
 }

@@ -283,7 +283,7 @@ pub mod logto_rest {
                 _ => rt::absorb(&mut in_search_params, k, v)?,
             }
         }
-        let query = ListapplicationsQuery {
+        let query = ListApplicationsQuery {
             types: in_types,
             exclude_role_id: in_exclude_role_id,
             exclude_organization_id: in_exclude_organization_id,
@@ -292,7 +292,7 @@ pub mod logto_rest {
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listapplications(&query).await))
+        Ok(rt::respond(c.logto.list_applications_raw(&query).await))
     }
     /// Create an application
     ///
@@ -304,7 +304,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.createapplication(body.as_deref()).await))
+        Ok(rt::respond(c.logto.create_application_raw(body.as_deref()).await))
     }
     #[derive(serde::Deserialize)]
     pub struct GetapplicationPath {
@@ -321,7 +321,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getapplication(&path.id).await))
+        Ok(rt::respond(c.logto.get_application_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateapplicationPath {
@@ -340,7 +340,7 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.updateapplication(&path.id, body.as_deref()).await))
+        Ok(rt::respond(c.logto.update_application_raw(&path.id, body.as_deref()).await))
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteapplicationPath {
@@ -357,7 +357,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteapplication(&path.id).await))
+        Ok(rt::respond(c.logto.delete_application_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateapplicationcustomdataPath {
@@ -380,7 +380,10 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .updateapplicationcustomdata(&path.application_id, body.as_deref())
+                    .update_application_custom_data_raw(
+                        &path.application_id,
+                        body.as_deref(),
+                    )
                     .await,
             ),
         )
@@ -417,12 +420,16 @@ pub mod logto_rest {
                 _ => rt::absorb(&mut in_search_params, k, v)?,
             }
         }
-        let query = ListapplicationrolesQuery {
+        let query = ListApplicationRolesQuery {
             page: in_page,
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listapplicationroles(&path.application_id, &query).await))
+        Ok(
+            rt::respond(
+                c.logto.list_application_roles_raw(&path.application_id, &query).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct AssignapplicationrolesPath {
@@ -445,7 +452,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .assignapplicationroles(&path.application_id, body.as_deref())
+                    .assign_application_roles_raw(&path.application_id, body.as_deref())
                     .await,
             ),
         )
@@ -471,7 +478,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .replaceapplicationroles(&path.application_id, body.as_deref())
+                    .replace_application_roles_raw(&path.application_id, body.as_deref())
                     .await,
             ),
         )
@@ -495,7 +502,10 @@ pub mod logto_rest {
         rt::no_query(raw.as_deref())?;
         Ok(
             rt::respond(
-                c.logto.deleteapplicationrole(&path.application_id, &path.role_id).await,
+                c
+                    .logto
+                    .delete_application_role_raw(&path.application_id, &path.role_id)
+                    .await,
             ),
         )
     }
@@ -519,7 +529,10 @@ pub mod logto_rest {
         rt::no_query(raw.as_deref())?;
         Ok(
             rt::respond(
-                c.logto.listapplicationprotectedappmetadatacustomdomains(&path.id).await,
+                c
+                    .logto
+                    .list_application_protected_app_metadata_custom_domains_raw(&path.id)
+                    .await,
             ),
         )
     }
@@ -547,7 +560,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .createapplicationprotectedappmetadatacustomdomai(
+                    .create_application_protected_app_metadata_custom_domain_raw(
                         &path.id,
                         body.as_deref(),
                     )
@@ -579,7 +592,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .deleteapplicationprotectedappmetadatacustomdomai(
+                    .delete_application_protected_app_metadata_custom_domain_raw(
                         &path.id,
                         &path.domain,
                     )
@@ -618,11 +631,15 @@ pub mod logto_rest {
                 _ => return Err(rt::unknown_query(&k, &["page", "page_size"])),
             }
         }
-        let query = ListapplicationorganizationsQuery {
+        let query = ListApplicationOrganizationsQuery {
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(rt::respond(c.logto.listapplicationorganizations(&path.id, &query).await))
+        Ok(
+            rt::respond(
+                c.logto.list_application_organizations_raw(&path.id, &query).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteapplicationlegacysecretPath {
@@ -639,7 +656,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteapplicationlegacysecret(&path.id).await))
+        Ok(rt::respond(c.logto.delete_application_legacy_secret_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct ListapplicationsecretsPath {
@@ -656,7 +673,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.listapplicationsecrets(&path.id).await))
+        Ok(rt::respond(c.logto.list_application_secrets_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct CreateapplicationsecretPath {
@@ -675,7 +692,11 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.createapplicationsecret(&path.id, body.as_deref()).await))
+        Ok(
+            rt::respond(
+                c.logto.create_application_secret_raw(&path.id, body.as_deref()).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteapplicationsecretPath {
@@ -694,7 +715,11 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteapplicationsecret(&path.id, &path.name).await))
+        Ok(
+            rt::respond(
+                c.logto.delete_application_secret_raw(&path.id, &path.name).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateapplicationsecretPath {
@@ -719,7 +744,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .updateapplicationsecret(&path.id, &path.name, body.as_deref())
+                    .update_application_secret_raw(&path.id, &path.name, body.as_deref())
                     .await,
             ),
         )
@@ -745,7 +770,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .createapplicationuserconsentscope(
+                    .create_application_user_consent_scope_raw(
                         &path.application_id,
                         body.as_deref(),
                     )
@@ -770,7 +795,10 @@ pub mod logto_rest {
         rt::no_query(raw.as_deref())?;
         Ok(
             rt::respond(
-                c.logto.listapplicationuserconsentscopes(&path.application_id).await,
+                c
+                    .logto
+                    .list_application_user_consent_scopes_raw(&path.application_id)
+                    .await,
             ),
         )
     }
@@ -797,7 +825,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .deleteapplicationuserconsentscope(
+                    .delete_application_user_consent_scope_raw(
                         &path.application_id,
                         &path.scope_type,
                         &path.scope_id,
@@ -827,7 +855,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .replaceapplicationsigninexperience(
+                    .replace_application_sign_in_experience_raw(
                         &path.application_id,
                         body.as_deref(),
                     )
@@ -852,7 +880,10 @@ pub mod logto_rest {
         rt::no_query(raw.as_deref())?;
         Ok(
             rt::respond(
-                c.logto.getapplicationsigninexperience(&path.application_id).await,
+                c
+                    .logto
+                    .get_application_sign_in_experience_raw(&path.application_id)
+                    .await,
             ),
         )
     }
@@ -889,7 +920,7 @@ pub mod logto_rest {
                 _ => return Err(rt::unknown_query(&k, &["page", "page_size"])),
             }
         }
-        let query = ListapplicationuserconsentorganizationsQuery {
+        let query = ListApplicationUserConsentOrganizationsQuery {
             page: in_page,
             page_size: in_page_size,
         };
@@ -897,7 +928,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .listapplicationuserconsentorganizations(
+                    .list_application_user_consent_organizations_raw(
                         &path.id,
                         &path.user_id,
                         &query,
@@ -932,7 +963,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .replaceapplicationuserconsentorganizations(
+                    .replace_application_user_consent_organizations_raw(
                         &path.id,
                         &path.user_id,
                         body.as_deref(),
@@ -964,7 +995,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .createapplicationuserconsentorganization(
+                    .create_application_user_consent_organization_raw(
                         &path.id,
                         &path.user_id,
                         body.as_deref(),
@@ -996,7 +1027,7 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .deleteapplicationuserconsentorganization(
+                    .delete_application_user_consent_organization_raw(
                         &path.id,
                         &path.user_id,
                         &path.organization_id,
@@ -1013,7 +1044,7 @@ pub mod logto_rest {
         RawQuery(raw): RawQuery,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getadminconsoleconfig().await))
+        Ok(rt::respond(c.logto.get_admin_console_config_raw().await))
     }
     /// Update admin console config
     ///
@@ -1025,7 +1056,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.updateadminconsoleconfig(body.as_deref()).await))
+        Ok(rt::respond(c.logto.update_admin_console_config_raw(body.as_deref()).await))
     }
     /// Get OIDC session config
     ///
@@ -1064,7 +1095,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getoidckeys(&path.key_type).await))
+        Ok(rt::respond(c.logto.get_oidc_keys_raw(&path.key_type).await))
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteoidckeyPath {
@@ -1083,7 +1114,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteoidckey(&path.key_type, &path.key_id).await))
+        Ok(rt::respond(c.logto.delete_oidc_key_raw(&path.key_type, &path.key_id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct RotateoidckeysPath {
@@ -1102,7 +1133,11 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.rotateoidckeys(&path.key_type, body.as_deref()).await))
+        Ok(
+            rt::respond(
+                c.logto.rotate_oidc_keys_raw(&path.key_type, body.as_deref()).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct UpsertjwtcustomizerPath {
@@ -1123,7 +1158,10 @@ pub mod logto_rest {
         let body = rt::json_body(body)?;
         Ok(
             rt::respond(
-                c.logto.upsertjwtcustomizer(&path.token_type_path, body.as_deref()).await,
+                c
+                    .logto
+                    .upsert_jwt_customizer_raw(&path.token_type_path, body.as_deref())
+                    .await,
             ),
         )
     }
@@ -1146,7 +1184,10 @@ pub mod logto_rest {
         let body = rt::json_body(body)?;
         Ok(
             rt::respond(
-                c.logto.updatejwtcustomizer(&path.token_type_path, body.as_deref()).await,
+                c
+                    .logto
+                    .update_jwt_customizer_raw(&path.token_type_path, body.as_deref())
+                    .await,
             ),
         )
     }
@@ -1165,7 +1206,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getjwtcustomizer(&path.token_type_path).await))
+        Ok(rt::respond(c.logto.get_jwt_customizer_raw(&path.token_type_path).await))
     }
     #[derive(serde::Deserialize)]
     pub struct DeletejwtcustomizerPath {
@@ -1182,7 +1223,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deletejwtcustomizer(&path.token_type_path).await))
+        Ok(rt::respond(c.logto.delete_jwt_customizer_raw(&path.token_type_path).await))
     }
     /// Get all JWT customizers
     ///
@@ -1192,7 +1233,7 @@ pub mod logto_rest {
         RawQuery(raw): RawQuery,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.listjwtcustomizers().await))
+        Ok(rt::respond(c.logto.list_jwt_customizers_raw().await))
     }
     /// Test JWT customizer
     ///
@@ -1204,7 +1245,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.testjwtcustomizer(body.as_deref()).await))
+        Ok(rt::respond(c.logto.test_jwt_customizer_raw(body.as_deref()).await))
     }
     /// Get ID token claims configuration
     ///
@@ -1214,7 +1255,7 @@ pub mod logto_rest {
         RawQuery(raw): RawQuery,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getidtokenconfig().await))
+        Ok(rt::respond(c.logto.get_id_token_config_raw().await))
     }
     /// Upsert ID token claims configuration
     ///
@@ -1226,7 +1267,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.upsertidtokenconfig(body.as_deref()).await))
+        Ok(rt::respond(c.logto.upsert_id_token_config_raw(body.as_deref()).await))
     }
     /// Create connector
     ///
@@ -1238,7 +1279,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.createconnector(body.as_deref()).await))
+        Ok(rt::respond(c.logto.create_connector_raw(body.as_deref()).await))
     }
     /// Get connectors
     ///
@@ -1260,10 +1301,10 @@ pub mod logto_rest {
                 _ => return Err(rt::unknown_query(&k, &["target"])),
             }
         }
-        let query = ListconnectorsQuery {
+        let query = ListConnectorsQuery {
             target: in_target,
         };
-        Ok(rt::respond(c.logto.listconnectors(&query).await))
+        Ok(rt::respond(c.logto.list_connectors_raw(&query).await))
     }
     #[derive(serde::Deserialize)]
     pub struct GetconnectorPath {
@@ -1280,7 +1321,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getconnector(&path.id).await))
+        Ok(rt::respond(c.logto.get_connector_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateconnectorPath {
@@ -1299,7 +1340,7 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.updateconnector(&path.id, body.as_deref()).await))
+        Ok(rt::respond(c.logto.update_connector_raw(&path.id, body.as_deref()).await))
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteconnectorPath {
@@ -1316,7 +1357,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteconnector(&path.id).await))
+        Ok(rt::respond(c.logto.delete_connector_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct CreateconnectortestPath {
@@ -1337,7 +1378,10 @@ pub mod logto_rest {
         let body = rt::json_body(body)?;
         Ok(
             rt::respond(
-                c.logto.createconnectortest(&path.factory_id, body.as_deref()).await,
+                c
+                    .logto
+                    .create_connector_test_raw(&path.factory_id, body.as_deref())
+                    .await,
             ),
         )
     }
@@ -1362,7 +1406,10 @@ pub mod logto_rest {
             rt::respond(
                 c
                     .logto
-                    .createconnectorauthorizationuri(&path.connector_id, body.as_deref())
+                    .create_connector_authorization_uri_raw(
+                        &path.connector_id,
+                        body.as_deref(),
+                    )
                     .await,
             ),
         )
@@ -1375,7 +1422,7 @@ pub mod logto_rest {
         RawQuery(raw): RawQuery,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.listconnectorfactories().await))
+        Ok(rt::respond(c.logto.list_connector_factories_raw().await))
     }
     #[derive(serde::Deserialize)]
     pub struct GetconnectorfactoryPath {
@@ -1392,7 +1439,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getconnectorfactory(&path.id).await))
+        Ok(rt::respond(c.logto.get_connector_factory_raw(&path.id).await))
     }
     /// Get API resources
     ///
@@ -1430,12 +1477,12 @@ pub mod logto_rest {
                 }
             }
         }
-        let query = ListresourcesQuery {
+        let query = ListResourcesQuery {
             include_scopes: in_include_scopes,
             page: in_page,
             page_size: in_page_size,
         };
-        Ok(rt::respond(c.logto.listresources(&query).await))
+        Ok(rt::respond(c.logto.list_resources_raw(&query).await))
     }
     /// Create an API resource
     ///
@@ -1447,7 +1494,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.createresource(body.as_deref()).await))
+        Ok(rt::respond(c.logto.create_resource_raw(body.as_deref()).await))
     }
     #[derive(serde::Deserialize)]
     pub struct GetresourcePath {
@@ -1464,7 +1511,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.getresource(&path.id).await))
+        Ok(rt::respond(c.logto.get_resource_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateresourcePath {
@@ -1483,7 +1530,7 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.updateresource(&path.id, body.as_deref()).await))
+        Ok(rt::respond(c.logto.update_resource_raw(&path.id, body.as_deref()).await))
     }
     #[derive(serde::Deserialize)]
     pub struct DeleteresourcePath {
@@ -1500,7 +1547,7 @@ pub mod logto_rest {
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
-        Ok(rt::respond(c.logto.deleteresource(&path.id).await))
+        Ok(rt::respond(c.logto.delete_resource_raw(&path.id).await))
     }
     #[derive(serde::Deserialize)]
     pub struct UpdateresourceisdefaultPath {
@@ -1519,7 +1566,11 @@ pub mod logto_rest {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
-        Ok(rt::respond(c.logto.updateresourceisdefault(&path.id, body.as_deref()).await))
+        Ok(
+            rt::respond(
+                c.logto.update_resource_is_default_raw(&path.id, body.as_deref()).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct ListresourcescopesPath {
@@ -1553,12 +1604,16 @@ pub mod logto_rest {
                 _ => rt::absorb(&mut in_search_params, k, v)?,
             }
         }
-        let query = ListresourcescopesQuery {
+        let query = ListResourceScopesQuery {
             page: in_page,
             page_size: in_page_size,
             search_params: in_search_params,
         };
-        Ok(rt::respond(c.logto.listresourcescopes(&path.resource_id, &query).await))
+        Ok(
+            rt::respond(
+                c.logto.list_resource_scopes_raw(&path.resource_id, &query).await,
+            ),
+        )
     }
     #[derive(serde::Deserialize)]
     pub struct CreateresourcescopePath {
@@ -1579,7 +1634,10 @@ pub mod logto_rest {
         let body = rt::json_body(body)?;
         Ok(
             rt::respond(
-                c.logto.createresourcescope(&path.resource_id, body.as_deref()).await,
+                c
+                    .logto
+                    .create_resource_scope_raw(&path.resource_id, body.as_deref())
+                    .await,
             ),
         )
     }

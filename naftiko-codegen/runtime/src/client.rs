@@ -352,6 +352,61 @@ impl Response {
     }
 }
 
+impl Response {
+    /// The body read into its model `T`, with the status and headers. A body that does not fit the model is
+    /// [`Error::InvalidResponse`], naming where (`.users[3].type: unknown variant …`); no body reads as JSON `null`
+    /// (what `Option` and `()` accept).
+    pub fn typed<T: serde::de::DeserializeOwned>(self) -> Result<Typed<T>, Error> {
+        let bytes = self.body.as_ref().map_or(&b"null"[..], JsonBody::as_bytes);
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let at = e.path().to_string();
+            Error::InvalidResponse(format!(
+                "the body does not fit its model at `{at}`: {}",
+                e.inner()
+            ))
+        })?;
+        Ok(Typed {
+            status: self.status,
+            headers: self.headers,
+            value,
+        })
+    }
+
+    /// The status and headers of a response documented without a body (`204`, or `Created`), whatever it holds.
+    pub fn empty(self) -> Result<Typed<()>, Error> {
+        Ok(Typed {
+            status: self.status,
+            headers: self.headers,
+            value: (),
+        })
+    }
+}
+
+/// A successful response read into its model: the value, with the status and headers (`Total-Number`, `Link`). It
+/// derefs to the value: `client.get_application(id).await?.name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed<T> {
+    pub status: u16,
+    pub headers: ResponseHeaders,
+    pub value: T,
+}
+
+impl<T> Typed<T> {
+    /// The value, without status and headers.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+impl<T> std::ops::Deref for Typed<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
 /// One JSON value as the upstream sent it: validated (UTF-8, a single JSON value), kept verbatim and shared without
 /// copying.
 #[derive(Clone, PartialEq, Eq)]

@@ -5,7 +5,9 @@ use quote::{format_ident, quote};
 
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{Auth, Capability, ConsumedApi, Operation, ParamType, TemplatePart, ValueSource};
+use crate::ir::{
+    Auth, Capability, ConsumedApi, Operation, ParamType, ResponseModel, TemplatePart, ValueSource,
+};
 
 /// The Rust type a query parameter is held in.
 pub fn param_rust_type(ty: ParamType) -> TokenStream {
@@ -18,9 +20,38 @@ pub fn param_rust_type(ty: ParamType) -> TokenStream {
     }
 }
 
-/// Adds the parts of the client module to `file`.
-pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'a>) {
+/// Adds the parts of the client module to `file`; `models` is the source of its `types` module (empty: none).
+pub(crate) fn emit<'a>(
+    cap: &'a Capability,
+    runtime: &'a str,
+    models: &'a str,
+    file: &mut Parts<'a>,
+) {
     file.items(move || header(cap, runtime));
+    if !cap.models.is_empty() {
+        file.items(move || {
+            // Printed by the compiler from tokens a moment ago: it parses.
+            let models: TokenStream = models.parse().unwrap_or_default();
+            quote! {
+                /// The models of the consumed APIs' bodies and responses, generated from their OpenAPI documents.
+                ///
+                /// Forward compatible: fields they do not declare are ignored, and an enum of a response keeps a value
+                /// it does not list in its `Other` variant.
+                // typify's code: its only `unwrap` converts a schema's default, a constant, into its field's type.
+                #[allow(
+                    clippy::all,
+                    clippy::pedantic,
+                    clippy::unwrap_used,
+                    dead_code,
+                    irrefutable_let_patterns,
+                    unused_imports
+                )]
+                pub mod types {
+                    #models
+                }
+            }
+        });
+    }
     for a in &cap.apis {
         api(a, file);
     }
@@ -75,6 +106,9 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
     }
     if !cap.apis.is_empty() {
         imports.push(quote!(Transport));
+    }
+    if ops().any(|o| o.typing.is_some()) {
+        imports.push(quote!(Typed));
     }
     imports
 }
@@ -224,8 +258,97 @@ fn api_items(api: &ConsumedApi) -> TokenStream {
     }
 }
 
+/// The methods of `op`: the one returning the response as sent, and, when the operation is typed, the typed one.
 fn method(op: &Operation) -> TokenStream {
+    let raw = raw_method(op);
+    let typed = typed_method(op);
+    quote! {
+        #typed
+        #raw
+    }
+}
+
+/// The typed method of a typed operation: its model as body, its response's model as result.
+fn typed_method(op: &Operation) -> TokenStream {
+    let Some(typing) = &op.typing else {
+        return quote!();
+    };
     let name = ident(&op.ident);
+    let raw = ident(&op.raw_ident);
+    let mut doc: Vec<String> = op
+        .description
+        .iter()
+        .flat_map(|d| d.lines().map(str::to_owned))
+        .collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc.push(format!(
+        "`{} {}` (`{}`)",
+        op.method.as_str(),
+        op.path.template,
+        typing.operation_id
+    ));
+    doc.push(String::new());
+    doc.push(format!(
+        "The response as sent, whatever its shape: [`Self::{}`].",
+        op.raw_ident
+    ));
+    let doc = doc_lines(&doc);
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for p in &op.path_params {
+        let a = ident(&p.ident);
+        params.push(quote!(#a: &str));
+        args.push(quote!(#a));
+    }
+    if let Some(t) = &op.query_type {
+        let t = ident(t);
+        params.push(quote!(query: &#t));
+        args.push(quote!(query));
+    }
+    let mut generics = quote!();
+    if op.body {
+        match (&typing.types.body, typing.body_required) {
+            (Some(t), true) => {
+                let t = ident(t);
+                params.push(quote!(body: &types::#t));
+                args.push(quote!(Some(body)));
+            }
+            (Some(t), false) => {
+                let t = ident(t);
+                params.push(quote!(body: Option<&types::#t>));
+                args.push(quote!(body));
+            }
+            (None, _) => {
+                generics = quote!(<B: serde::Serialize + ?Sized>);
+                params.push(quote!(body: Option<&B>));
+                args.push(quote!(body));
+            }
+        }
+    }
+    let (result, finish) = match &typing.types.response {
+        ResponseModel::Empty => (quote!(()), quote!(empty())),
+        ResponseModel::Named(t) => {
+            let t = ident(t);
+            (quote!(types::#t), quote!(typed()))
+        }
+        ResponseModel::ListOf(t) => {
+            let t = ident(t);
+            (quote!(Vec<types::#t>), quote!(typed()))
+        }
+    };
+    quote! {
+        #doc
+        pub async fn #name #generics(&self, #(#params),*) -> Result<Typed<#result>, Error> {
+            self.#raw(#(#args),*).await?.#finish
+        }
+    }
+}
+
+/// The method that sends `op` and returns the response as sent.
+fn raw_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.raw_ident);
     let http_method = format_ident!("{}", op.method.as_str());
     let mut doc: Vec<String> = op
         .description
@@ -236,6 +359,13 @@ fn method(op: &Operation) -> TokenStream {
         doc.push(String::new());
     }
     doc.push(format!("`{} {}`", op.method.as_str(), op.path.template));
+    if op.typing.is_some() {
+        doc.push(String::new());
+        doc.push(format!(
+            "Returns the response as sent; [`Self::{}`] reads it into its model.",
+            op.ident
+        ));
+    }
     let doc = doc_lines(&doc);
 
     let mut args = Vec::new();

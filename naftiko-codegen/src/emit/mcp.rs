@@ -267,7 +267,7 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     let api = &cap.apis[t.call.target.api];
     let op = cap.operation(t.call.target);
     let client_field = ident(&api.idents.clients_field);
-    let call = ident(&op.ident);
+    let call = ident(&op.raw_ident);
     let name = ident(&t.ident);
     let mut accepted: Vec<&str> = t.call.inputs.iter().map(|i| i.name.as_str()).collect();
     if t.call.body {

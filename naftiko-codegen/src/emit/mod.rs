@@ -7,6 +7,7 @@ pub mod client;
 pub mod mcp;
 mod parts;
 pub mod rest;
+mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -129,7 +130,8 @@ fn emit_with(
             contents: escape_hidden(&format!("{pre}\n{}", inline(cap, options)?)),
         }]);
     }
-    let mut emitted = module_parts(cap, options, chunk);
+    let models = models(cap)?;
+    let mut emitted = module_parts(cap, options, &models, chunk);
     let mut mods: Vec<&str> = emitted.iter().map(|(m, _)| *m).collect();
     mods.sort_unstable();
     let label = format!(" Generated from the Naftiko capability “{}”.", cap.label);
@@ -163,12 +165,18 @@ fn emit_with(
 fn module_parts<'a>(
     cap: &'a Capability,
     options: &Options<'a>,
+    models: &'a str,
     chunk: usize,
 ) -> Vec<(&'static str, Parts<'a>)> {
     let (modules, runtime) = (options.modules, options.runtime_path);
+    let mut out = Vec::new();
+    if modules.client {
+        let mut parts = Parts::new(chunk);
+        client::emit(cap, runtime, models, &mut parts);
+        out.push(("client", parts));
+    }
     type Emitter = for<'b> fn(&'b Capability, &'b str, &mut Parts<'b>);
-    let wanted: [(&str, bool, Emitter); 3] = [
-        ("client", modules.client, client::emit),
+    let wanted: [(&str, bool, Emitter); 2] = [
         (
             "rest",
             modules.client && modules.rest && !cap.rest.is_empty(),
@@ -180,22 +188,34 @@ fn module_parts<'a>(
             mcp::emit,
         ),
     ];
-    wanted
-        .into_iter()
-        .filter(|(_, on, _)| *on)
-        .map(|(module, _, emit)| {
-            let mut parts = Parts::new(chunk);
-            emit(cap, runtime, &mut parts);
-            (module, parts)
-        })
-        .collect()
+    out.extend(
+        wanted
+            .into_iter()
+            .filter(|(_, on, _)| *on)
+            .map(|(module, _, emit)| {
+                let mut parts = Parts::new(chunk);
+                emit(cap, runtime, &mut parts);
+                (module, parts)
+            }),
+    );
+    out
+}
+
+/// The source of the client module's `types` (empty without models), made once: its parts are printed on other
+/// threads, which take text.
+fn models(cap: &Capability) -> Result<String, String> {
+    if cap.models.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(types::types(&cap.models)?.to_string())
 }
 
 /// The modules as one file, each inline (`pub mod client { … }`, its documentation inside): a file with no inner
 /// attributes of its own, which `include!` takes. Printed whole, on one thread: the tokens of each module are
 /// those of its file in the [`Layout::Modules`] layout.
 fn inline(cap: &Capability, options: &Options<'_>) -> Result<String, String> {
-    let mut modules = module_parts(cap, options, usize::MAX);
+    let models = models(cap)?;
+    let mut modules = module_parts(cap, options, &models, usize::MAX);
     modules.sort_by(|a, b| a.0.cmp(b.0));
     let mut items = TokenStream::new();
     for (module, parts) in modules {
@@ -348,16 +368,15 @@ mod tests {
                     compiled.diagnostics.render(&name, Some(&text))
                 )
             });
-            type Emitter = for<'a> fn(&'a Capability, &'a str, &mut Parts<'a>);
-            let emitters: [(&str, Emitter); 3] = [
-                ("client.rs", client::emit),
-                ("rest.rs", rest::emit),
-                ("mcp.rs", mcp::emit),
-            ];
+            let models = models(&cap).unwrap();
             let mut whole = Vec::new();
-            for (file, emit) in emitters {
+            for file in ["client.rs", "rest.rs", "mcp.rs"] {
                 let mut parts = Parts::new(usize::MAX);
-                emit(&cap, DEFAULT_RUNTIME_PATH, &mut parts);
+                match file {
+                    "client.rs" => client::emit(&cap, DEFAULT_RUNTIME_PATH, &models, &mut parts),
+                    "rest.rs" => rest::emit(&cap, DEFAULT_RUNTIME_PATH, &mut parts),
+                    _ => mcp::emit(&cap, DEFAULT_RUNTIME_PATH, &mut parts),
+                }
                 let text = parts.print_whole().unwrap();
                 whole.push((
                     file,

@@ -196,7 +196,7 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
     if op.call.body {
         args.push(quote!(body.as_deref()));
     }
-    let call = ident(&called.ident);
+    let call = ident(&called.raw_ident);
     let path_struct = path_struct(op);
     quote! {
         #path_struct

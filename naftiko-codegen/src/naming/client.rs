@@ -2,12 +2,15 @@
 //! method and query struct; per parameter its method argument or query field; per bound variable its `Bindings`
 //! field.
 
+use super::scope::Origin;
 use super::scope::Scope;
 use super::{Named, Namer};
 use crate::ir::{
-    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Operation, Param, ValueSource,
+    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Model, Operation, Param, ResponseModel,
+    ValueSource,
 };
 use crate::names;
+use crate::openapi::schema;
 
 /// The types (and modules) the client module declares or imports itself.
 const CLIENT_TYPES: &[&str] = &[
@@ -20,7 +23,12 @@ const CLIENT_TYPES: &[&str] = &[
     "Response",
     "Secret",
     "Transport",
+    "Typed",
+    "types",
 ];
+
+/// What the `types` module declares besides the models (typify's conversion errors).
+const MODEL_MODULE_ITEMS: &[&str] = &["error"];
 
 /// The fields of `Clients` besides one per consumed API.
 const CLIENTS_FIELDS: &[&str] = &["bindings"];
@@ -44,9 +52,19 @@ pub(super) fn name(n: &mut Namer, cap: &mut Capability) {
         consts: Scope::new("the constants of the client module"),
         clients_fields: Scope::with_generated("the fields of `Clients`", CLIENTS_FIELDS),
     };
+    let mut models = Models {
+        scope: Scope::with_generated(
+            "the types of the client module's `types`",
+            MODEL_MODULE_ITEMS,
+        ),
+        list: Vec::new(),
+        by_schema: Vec::new(),
+    };
     for api in &mut cap.apis {
         name_api(n, api, &mut module);
+        name_models(n, api, &mut models);
     }
+    cap.models = models.list;
     let mut fields = Scope::new("the fields of `Bindings`");
     for b in &mut cap.binds {
         name_bound(n, b, &mut fields);
@@ -88,6 +106,106 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
     }
 }
 
+/// The models of the `types` module: each named once, a response schema met again reusing its model.
+struct Models {
+    scope: Scope,
+    list: Vec<Model>,
+    /// The canonical text of each response model's schema, with its index in `list`.
+    by_schema: Vec<(String, usize)>,
+}
+
+impl Models {
+    /// The model of `schema`: an existing response model with the same schema, or a new one named `name`.
+    fn model(
+        &mut self,
+        n: &mut Namer,
+        name: String,
+        schema: serde_json::Value,
+        read: bool,
+        origin: &Origin,
+    ) -> String {
+        let text = schema.to_string();
+        if read && let Some((_, i)) = self.by_schema.iter().find(|(t, _)| *t == text) {
+            return self.list[*i].name.clone();
+        }
+        n.claim(&mut self.scope, &name, origin);
+        if read {
+            self.by_schema.push((text, self.list.len()));
+        }
+        self.list.push(Model {
+            name: name.clone(),
+            schema,
+            read,
+        });
+        name
+    }
+}
+
+/// The models of `api`'s typed operations: `{Operation}Request` for a body; for a response, the model of the same
+/// schema when there is one, else `X` for a `GetX` operation (`GetApplication` → `Application`), `{Operation}Item`
+/// for the items of an array, `{Operation}Response` otherwise. `Get` operations are named first, so that the
+/// responses of the others that share their schema share their name.
+fn name_models(n: &mut Namer, api: &mut ConsumedApi, models: &mut Models) {
+    let ns = api.namespace.clone();
+    let mut order: Vec<usize> = (0..api.operations.len()).collect();
+    order.sort_by_key(|&i| !is_get(&api.operations[i]));
+    for i in order {
+        let op = &mut api.operations[i];
+        let get = is_get(op);
+        let Some(typing) = &mut op.typing else {
+            continue;
+        };
+        let key = format!("{ns}.{}", op.name);
+        let Named { base, origin } =
+            n.entity("consumed operation", key, op.pos, &typing.operation_id);
+        let base = names::type_ident(&base, "");
+        if let Some(body) = &typing.body {
+            let name = names::type_ident(&base, "Request");
+            typing.types.body =
+                Some(models.model(n, name, schema::for_types(body), false, &origin));
+        }
+        typing.types.response = match &typing.response {
+            None => ResponseModel::Empty,
+            Some(response) => {
+                let response = schema::for_types(response);
+                match array_items(&response) {
+                    Some(items) => {
+                        let name = names::type_ident(&base, "Item");
+                        ResponseModel::ListOf(models.model(n, name, items, true, &origin))
+                    }
+                    None => {
+                        let name = match base.strip_prefix("Get") {
+                            Some(rest) if get && rest.starts_with(char::is_uppercase) => {
+                                rest.to_owned()
+                            }
+                            _ => names::type_ident(&base, "Response"),
+                        };
+                        ResponseModel::Named(models.model(n, name, response, true, &origin))
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// A `GET` whose `operationId` reads `Get…`.
+fn is_get(op: &Operation) -> bool {
+    op.method == crate::ir::Method::Get
+        && op
+            .typing
+            .as_ref()
+            .is_some_and(|t| t.operation_id.starts_with("Get"))
+}
+
+/// The items' schema of an array schema.
+fn array_items(schema: &serde_json::Value) -> Option<serde_json::Value> {
+    let is_array = match schema.get("type")? {
+        serde_json::Value::String(t) => t == "array",
+        _ => false,
+    };
+    is_array.then(|| schema.get("items").cloned()).flatten()
+}
+
 /// A consumed operation of `ns`, a method of `client`, claimed among its `methods`; its query struct among the
 /// module's `types`.
 fn name_operation(
@@ -99,10 +217,21 @@ fn name_operation(
     types: &mut Scope,
 ) {
     let key = format!("{ns}.{}", op.name);
-    let Named { base, origin } = n.entity("consumed operation", key.clone(), op.pos, &op.name);
+    let spec_base = op
+        .typing
+        .as_ref()
+        .map_or(op.name.as_str(), |t| t.operation_id.as_str());
+    let Named { base, origin } = n.entity("consumed operation", key.clone(), op.pos, spec_base);
     op.ident = names::fn_ident(&base);
+    op.raw_ident = match &op.typing {
+        Some(_) => format!("{}_raw", op.ident),
+        None => op.ident.clone(),
+    };
     op.query_type = (!op.query_params.is_empty()).then(|| names::type_ident(&base, "Query"));
     n.claim(methods, &op.ident, &origin);
+    if op.raw_ident != op.ident {
+        n.claim(methods, &op.raw_ident, &origin);
+    }
     if let Some(t) = &op.query_type {
         n.claim(types, t, &origin);
     }

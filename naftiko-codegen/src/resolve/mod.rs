@@ -121,6 +121,7 @@ impl Resolver<'_> {
             binds: std::mem::take(&mut self.binds),
             rest,
             mcp,
+            models: Vec::new(),
         }
     }
 

@@ -60,6 +60,7 @@ impl Resolver<'_> {
         let method = method?;
         Some(Operation {
             ident: String::new(),
+            raw_ident: String::new(),
             query_type: None,
             name: name.value.clone(),
             description: text(&o.description),
@@ -70,6 +71,7 @@ impl Resolver<'_> {
             body: method.has_body(),
             output: OutputMapping::Whole,
             pos: at,
+            typing: None,
         })
     }
 
@@ -160,6 +162,7 @@ impl Resolver<'_> {
             required,
             declared: true,
             pos: pname.pos,
+            schema: None,
         };
         match loc.value.as_str() {
             "query" => declared
@@ -266,6 +269,7 @@ impl Resolver<'_> {
                 required: true,
                 declared: false,
                 pos: inferred_at,
+                schema: None,
             });
         }
         params
