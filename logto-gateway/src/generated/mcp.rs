@@ -24,7 +24,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplications",
         title: None,
         description: Some("Get applications"),
-        input_schema: "{\"properties\":{\"excludeOrganizationId\":{\"description\":\"excludeOrganizationId\",\"type\":\"string\"},\"excludeRoleId\":{\"description\":\"excludeRoleId\",\"type\":\"string\"},\"isThirdParty\":{\"description\":\"isThirdParty\",\"type\":\"string\"},\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"},\"types\":{\"description\":\"An array of application types to filter applications.\",\"type\":\"string\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"excludeOrganizationId\":{\"description\":\"excludeOrganizationId\",\"type\":\"string\"},\"excludeRoleId\":{\"description\":\"excludeRoleId\",\"type\":\"string\"},\"isThirdParty\":{\"description\":\"isThirdParty\",\"type\":\"string\"},\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"},\"types\":{\"description\":\"An array of application types to filter applications.\",\"type\":\"string\"}},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"secret\":{\"deprecated\":true,\"description\":\"The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.\",\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"secret\",\"description\",\"type\",\"oidcClientMetadata\",\"customClientMetadata\",\"protectedAppMetadata\",\"customData\",\"isThirdParty\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -34,7 +37,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createapplication",
         title: None,
         description: Some("Create an application"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications).\",\"properties\":{\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"description\":\"The data for protected app, this feature is not available for open source version.\",\"properties\":{\"origin\":{\"description\":\"The origin of target website, e.g., https://example.com.\",\"type\":\"string\"},\"subDomain\":{\"description\":\"The subdomain prefix, e.g., my-site.\",\"type\":\"string\"}},\"required\":[\"subDomain\",\"origin\"],\"type\":\"object\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"name\",\"type\"],\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"secret\":{\"deprecated\":true,\"description\":\"The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.\",\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"secret\",\"description\",\"type\",\"oidcClientMetadata\",\"customClientMetadata\",\"protectedAppMetadata\",\"customData\",\"isThirdParty\",\"createdAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -44,7 +50,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getapplication",
         title: None,
         description: Some("Get application"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isAdmin\":{\"type\":\"boolean\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"secret\":{\"deprecated\":true,\"description\":\"The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.\",\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"secret\",\"description\",\"type\",\"oidcClientMetadata\",\"customClientMetadata\",\"protectedAppMetadata\",\"customData\",\"isThirdParty\",\"createdAt\",\"isAdmin\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -54,7 +63,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateapplication",
         title: None,
         description: Some("Update application"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/applications/{id}).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/applications/{id}).\",\"properties\":{\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":\"string\"},\"isAdmin\":{\"description\":\"Whether the application has admin access. User can enable the admin access for Machine-to-Machine apps.\",\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"type\":\"object\"}},\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"secret\":{\"deprecated\":true,\"description\":\"The internal client secret. Note it is only used for internal validation, and the actual secrets should be retrieved from `/api/applications/{id}/secrets` endpoints.\",\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"secret\",\"description\",\"type\",\"oidcClientMetadata\",\"customClientMetadata\",\"protectedAppMetadata\",\"customData\",\"isThirdParty\",\"createdAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -64,7 +76,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplication",
         title: None,
         description: Some("Delete application"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -74,7 +87,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateapplicationcustomdata",
         title: None,
         description: Some("Update application custom data"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/applications/{applicationId}/custom-data).\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"body\":{\"description\":\"An arbitrary JSON object.\",\"type\":\"object\"}},\"required\":[\"applicationId\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some("{\"description\":\"arbitrary\",\"type\":\"object\"}"),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -84,7 +98,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationroles",
         title: None,
         description: Some("Get application API resource roles"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"description\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"User\",\"MachineToMachine\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"description\",\"type\",\"isDefault\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -94,7 +111,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "assignapplicationroles",
         title: None,
         description: Some("Assign API resource roles to application"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{applicationId}/roles).\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{applicationId}/roles).\",\"properties\":{\"roleIds\":{\"description\":\"An array of API resource role IDs to assign.\",\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"roleIds\"],\"type\":\"object\"}},\"required\":[\"applicationId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -104,7 +122,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "replaceapplicationroles",
         title: None,
         description: Some("Update API resource roles for application"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{applicationId}/roles).\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{applicationId}/roles).\",\"properties\":{\"roleIds\":{\"description\":\"An array of API resource role IDs to update for the application.\",\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"roleIds\"],\"type\":\"object\"}},\"required\":[\"applicationId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: true,
@@ -114,7 +133,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplicationrole",
         title: None,
         description: Some("Remove a API resource role from application"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"roleId\":{\"description\":\"roleId\",\"type\":\"string\"}},\"required\":[\"applicationId\",\"roleId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"roleId\":{\"description\":\"The unique identifier of the role.\",\"type\":\"string\"}},\"required\":[\"applicationId\",\"roleId\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -124,7 +144,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationprotectedappmetadatacustomdomains",
         title: None,
         description: Some("Get application custom domains."),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -134,7 +157,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createapplicationprotectedappmetadatacustomdomai",
         title: None,
         description: Some("Add a custom domain to the application."),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/protected-app-metadata/custom-domains).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/protected-app-metadata/custom-domains).\",\"properties\":{\"domain\":{\"description\":\"The domain to be added to the application.\",\"type\":\"string\"}},\"required\":[\"domain\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -144,7 +168,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplicationprotectedappmetadatacustomdomai",
         title: None,
         description: Some("Remove custom domain."),
-        input_schema: "{\"properties\":{\"domain\":{\"description\":\"domain\",\"type\":\"string\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"domain\",\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"domain\":{\"description\":\"domain\",\"type\":\"string\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"domain\",\"id\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -154,7 +179,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationorganizations",
         title: None,
         description: Some("Get application organizations"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"},\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"branding\":{\"properties\":{\"darkFavicon\":{\"type\":\"string\"},\"darkLogoUrl\":{\"type\":\"string\"},\"favicon\":{\"type\":\"string\"},\"logoUrl\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"properties\":{\"darkPrimaryColor\":{\"type\":\"string\"},\"isDarkModeEnabled\":{\"type\":\"boolean\"},\"primaryColor\":{\"type\":\"string\"}},\"type\":\"object\"},\"createdAt\":{\"type\":\"number\"},\"customCss\":{\"type\":[\"string\",\"null\"]},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isMfaRequired\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"organizationRoles\":{\"items\":{\"properties\":{\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"}},\"required\":[\"id\",\"name\"],\"type\":\"object\"},\"type\":\"array\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"description\",\"customData\",\"isMfaRequired\",\"color\",\"branding\",\"customCss\",\"createdAt\",\"organizationRoles\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -164,7 +192,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplicationlegacysecret",
         title: None,
         description: Some("Delete application legacy secret"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"secret\":{\"maxLength\":64,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"secret\",\"description\",\"type\",\"oidcClientMetadata\",\"customClientMetadata\",\"protectedAppMetadata\",\"customData\",\"isThirdParty\",\"createdAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -174,7 +205,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationsecrets",
         title: None,
         description: Some("Get application secrets"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"applicationId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"createdAt\":{\"type\":\"number\"},\"expiresAt\":{\"type\":[\"number\",\"null\"]},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"value\":{\"maxLength\":64,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"tenantId\",\"applicationId\",\"name\",\"value\",\"createdAt\",\"expiresAt\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -184,7 +218,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createapplicationsecret",
         title: None,
         description: Some("Add application secret"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/secrets).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/secrets).\",\"properties\":{\"expiresAt\":{\"description\":\"The epoch time in milliseconds when the secret will expire. If not provided, the secret will never expire.\",\"type\":\"number\"},\"name\":{\"description\":\"The secret name. Must be unique within the application.\",\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"name\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"applicationId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"createdAt\":{\"type\":\"number\"},\"expiresAt\":{\"type\":[\"number\",\"null\"]},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"value\":{\"maxLength\":64,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"tenantId\",\"applicationId\",\"name\",\"value\",\"createdAt\",\"expiresAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -194,7 +231,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplicationsecret",
         title: None,
         description: Some("Delete application secret"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"},\"name\":{\"description\":\"The name of the secret.\",\"type\":\"string\"}},\"required\":[\"name\",\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"name\":{\"description\":\"The name of the secret.\",\"type\":\"string\"}},\"required\":[\"name\",\"id\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -204,7 +242,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateapplicationsecret",
         title: None,
         description: Some("Update application secret"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/applications/{id}/secrets/{name}).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"},\"name\":{\"description\":\"The name of the secret.\",\"type\":\"string\"}},\"required\":[\"name\",\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/applications/{id}/secrets/{name}).\",\"properties\":{\"name\":{\"description\":\"The secret name to update. Must be unique within the application.\",\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"name\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"name\":{\"description\":\"The name of the secret.\",\"type\":\"string\"}},\"required\":[\"name\",\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"applicationId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"createdAt\":{\"type\":\"number\"},\"expiresAt\":{\"type\":[\"number\",\"null\"]},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"value\":{\"maxLength\":64,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"tenantId\",\"applicationId\",\"name\",\"value\",\"createdAt\",\"expiresAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -214,7 +255,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createapplicationuserconsentscope",
         title: None,
         description: Some("Assign user consent scopes to application."),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{applicationId}/user-consent-scopes).\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{applicationId}/user-consent-scopes).\",\"properties\":{\"organizationResourceScopes\":{\"description\":\"A list of organization resource scope id to assign to the application. Throws error if any given resource scope is not found.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"organizationScopes\":{\"description\":\"A list of organization scope id to assign to the application. Throws error if any given organization scope is not found.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"resourceScopes\":{\"description\":\"A list of resource scope id to assign to the application. Throws error if any given resource scope is not found.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"userScopes\":{\"description\":\"A list of user scope enum value to assign to the application.\",\"items\":{\"enum\":[\"profile\",\"email\",\"phone\",\"address\",\"custom_data\",\"identities\",\"roles\",\"urn:logto:scope:organizations\",\"urn:logto:scope:organization_roles\",\"urn:logto:scope:sessions\"],\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}},\"required\":[\"applicationId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -224,7 +266,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationuserconsentscopes",
         title: None,
         description: Some("List all the user consent scopes of an application."),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"organizationResourceScopes\":{\"description\":\"A list of organization resource scope details grouped by resource id assigned to the application.\",\"items\":{\"properties\":{\"resource\":{\"properties\":{\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"name\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"indicator\"],\"type\":\"object\"},\"scopes\":{\"items\":{\"properties\":{\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"resource\",\"scopes\"],\"type\":\"object\"},\"type\":\"array\"},\"organizationScopes\":{\"description\":\"A list of organization scope details assigned to the application.\",\"items\":{\"properties\":{\"description\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\"],\"type\":\"object\"},\"type\":\"array\"},\"resourceScopes\":{\"description\":\"A list of resource scope details grouped by resource id assigned to the application.\",\"items\":{\"properties\":{\"resource\":{\"properties\":{\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"name\":{\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"indicator\"],\"type\":\"object\"},\"scopes\":{\"items\":{\"properties\":{\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"resource\",\"scopes\"],\"type\":\"object\"},\"type\":\"array\"},\"userScopes\":{\"description\":\"A list of user scope enum value assigned to the application.\",\"items\":{\"enum\":[\"profile\",\"email\",\"phone\",\"address\",\"custom_data\",\"identities\",\"roles\",\"urn:logto:scope:organizations\",\"urn:logto:scope:organization_roles\",\"urn:logto:scope:sessions\"],\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"organizationScopes\",\"resourceScopes\",\"organizationResourceScopes\",\"userScopes\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -234,7 +279,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteapplicationuserconsentscope",
         title: None,
         description: Some("Remove user consent scope from application."),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"scopeId\":{\"description\":\"scopeId\",\"type\":\"string\"},\"scopeType\":{\"description\":\"scopeType\",\"type\":\"string\"}},\"required\":[\"scopeType\",\"applicationId\",\"scopeId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"scopeId\":{\"description\":\"The unique identifier of the scope.\",\"type\":\"string\"},\"scopeType\":{\"description\":\"scopeType\",\"enum\":[\"organization-scopes\",\"resource-scopes\",\"organization-resource-scopes\",\"user-scopes\"],\"type\":\"string\"}},\"required\":[\"scopeType\",\"applicationId\",\"scopeId\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -244,7 +290,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "replaceapplicationsigninexperience",
         title: None,
         description: Some("Update application level sign-in experience"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{applicationId}/sign-in-experience).\",\"type\":\"object\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{applicationId}/sign-in-experience).\",\"properties\":{\"branding\":{\"properties\":{\"darkFavicon\":{\"type\":\"string\"},\"darkLogoUrl\":{\"type\":\"string\"},\"favicon\":{\"type\":\"string\"},\"logoUrl\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"properties\":{\"darkPrimaryColor\":{\"type\":\"string\"},\"isDarkModeEnabled\":{\"type\":\"boolean\"},\"primaryColor\":{\"type\":\"string\"}},\"type\":\"object\"},\"customCss\":{\"type\":\"string\"},\"displayName\":{\"maxLength\":256,\"type\":\"string\"},\"privacyPolicyUrl\":{\"anyOf\":[{\"maxLength\":2048,\"type\":\"string\"},{\"type\":\"string\"}]},\"termsOfUseUrl\":{\"anyOf\":[{\"maxLength\":2048,\"type\":\"string\"},{\"type\":\"string\"}]}},\"required\":[\"termsOfUseUrl\",\"privacyPolicyUrl\"],\"type\":\"object\"}},\"required\":[\"applicationId\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"applicationId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"branding\":{\"properties\":{\"darkFavicon\":{\"type\":\"string\"},\"darkLogoUrl\":{\"type\":\"string\"},\"favicon\":{\"type\":\"string\"},\"logoUrl\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"properties\":{\"darkPrimaryColor\":{\"type\":\"string\"},\"isDarkModeEnabled\":{\"type\":\"boolean\"},\"primaryColor\":{\"type\":\"string\"}},\"type\":\"object\"},\"customCss\":{\"type\":[\"string\",\"null\"]},\"displayName\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"privacyPolicyUrl\":{\"maxLength\":2048,\"type\":[\"string\",\"null\"]},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"termsOfUseUrl\":{\"maxLength\":2048,\"type\":[\"string\",\"null\"]}},\"required\":[\"tenantId\",\"applicationId\",\"color\",\"branding\",\"customCss\",\"termsOfUseUrl\",\"privacyPolicyUrl\",\"displayName\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: true,
@@ -254,7 +303,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getapplicationsigninexperience",
         title: None,
         description: Some("Get the application level sign-in experience"),
-        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"applicationId\",\"type\":\"string\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"applicationId\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"}},\"required\":[\"applicationId\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"applicationId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"branding\":{\"properties\":{\"darkFavicon\":{\"type\":\"string\"},\"darkLogoUrl\":{\"type\":\"string\"},\"favicon\":{\"type\":\"string\"},\"logoUrl\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"properties\":{\"darkPrimaryColor\":{\"type\":\"string\"},\"isDarkModeEnabled\":{\"type\":\"boolean\"},\"primaryColor\":{\"type\":\"string\"}},\"type\":\"object\"},\"customCss\":{\"type\":[\"string\",\"null\"]},\"displayName\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"privacyPolicyUrl\":{\"maxLength\":2048,\"type\":[\"string\",\"null\"]},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"termsOfUseUrl\":{\"maxLength\":2048,\"type\":[\"string\",\"null\"]}},\"required\":[\"tenantId\",\"applicationId\",\"color\",\"branding\",\"customCss\",\"termsOfUseUrl\",\"privacyPolicyUrl\",\"displayName\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -264,7 +316,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listapplicationuserconsentorganizations",
         title: None,
         description: Some("List all the user consented organizations of a application."),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"},\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"},\"userId\":{\"description\":\"userId\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"},\"userId\":{\"description\":\"The unique identifier of the user.\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"organizations\":{\"description\":\"A list of organization entities granted by the user for the application.\",\"items\":{\"properties\":{\"branding\":{\"properties\":{\"darkFavicon\":{\"type\":\"string\"},\"darkLogoUrl\":{\"type\":\"string\"},\"favicon\":{\"type\":\"string\"},\"logoUrl\":{\"type\":\"string\"}},\"type\":\"object\"},\"color\":{\"properties\":{\"darkPrimaryColor\":{\"type\":\"string\"},\"isDarkModeEnabled\":{\"type\":\"boolean\"},\"primaryColor\":{\"type\":\"string\"}},\"type\":\"object\"},\"createdAt\":{\"type\":\"number\"},\"customCss\":{\"type\":[\"string\",\"null\"]},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isMfaRequired\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"description\",\"customData\",\"isMfaRequired\",\"color\",\"branding\",\"customCss\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"organizations\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -276,7 +331,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         description: Some(
             "Grant a list of organization access of a user for a application.",
         ),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{id}/users/{userId}/consent-organizations).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"},\"userId\":{\"description\":\"userId\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/applications/{id}/users/{userId}/consent-organizations).\",\"properties\":{\"organizationIds\":{\"description\":\"A list of organization ids to be granted. <br/> All the existing organizations' access will be revoked if not in the list. <br/> If the list is empty, all the organizations' access will be revoked.\",\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"organizationIds\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"userId\":{\"description\":\"The unique identifier of the user.\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: true,
@@ -288,7 +344,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         description: Some(
             "Grant a list of organization access of a user for a application.",
         ),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/users/{userId}/consent-organizations).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"},\"userId\":{\"description\":\"userId\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/applications/{id}/users/{userId}/consent-organizations).\",\"properties\":{\"organizationIds\":{\"description\":\"A list of organization ids to be granted.\",\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"organizationIds\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"userId\":{\"description\":\"The unique identifier of the user.\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -300,7 +357,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         description: Some(
             "Revoke a user's access to an organization for a application.",
         ),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"},\"organizationId\":{\"description\":\"organizationId\",\"type\":\"string\"},\"userId\":{\"description\":\"userId\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\",\"organizationId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the application.\",\"type\":\"string\"},\"organizationId\":{\"description\":\"The unique identifier of the organization.\",\"type\":\"string\"},\"userId\":{\"description\":\"The unique identifier of the user.\",\"type\":\"string\"}},\"required\":[\"id\",\"userId\",\"organizationId\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -311,6 +369,9 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get admin console config"),
         input_schema: "{\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"checkedChargeNotification\":{\"properties\":{\"apiResource\":{\"type\":\"boolean\"},\"machineToMachineApp\":{\"type\":\"boolean\"},\"tenantMember\":{\"type\":\"boolean\"},\"token\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"developmentTenantMigrationNotification\":{\"properties\":{\"isPaidTenant\":{\"type\":\"boolean\"},\"readAt\":{\"type\":\"number\"},\"tag\":{\"type\":\"string\"}},\"required\":[\"isPaidTenant\",\"tag\"],\"type\":\"object\"},\"organizationCreated\":{\"type\":\"boolean\"},\"signInExperienceCustomized\":{\"type\":\"boolean\"}},\"required\":[\"signInExperienceCustomized\",\"organizationCreated\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -320,7 +381,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateadminconsoleconfig",
         title: None,
         description: Some("Update admin console config"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/configs/admin-console).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/configs/admin-console).\",\"properties\":{\"checkedChargeNotification\":{\"properties\":{\"apiResource\":{\"type\":\"boolean\"},\"machineToMachineApp\":{\"type\":\"boolean\"},\"tenantMember\":{\"type\":\"boolean\"},\"token\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"developmentTenantMigrationNotification\":{\"properties\":{\"isPaidTenant\":{\"type\":\"boolean\"},\"readAt\":{\"type\":\"number\"},\"tag\":{\"type\":\"string\"}},\"required\":[\"isPaidTenant\",\"tag\"],\"type\":\"object\"},\"organizationCreated\":{\"type\":\"boolean\"},\"signInExperienceCustomized\":{\"type\":\"boolean\"}},\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"checkedChargeNotification\":{\"properties\":{\"apiResource\":{\"type\":\"boolean\"},\"machineToMachineApp\":{\"type\":\"boolean\"},\"tenantMember\":{\"type\":\"boolean\"},\"token\":{\"type\":\"boolean\"}},\"type\":\"object\"},\"developmentTenantMigrationNotification\":{\"properties\":{\"isPaidTenant\":{\"type\":\"boolean\"},\"readAt\":{\"type\":\"number\"},\"tag\":{\"type\":\"string\"}},\"required\":[\"isPaidTenant\",\"tag\"],\"type\":\"object\"},\"organizationCreated\":{\"type\":\"boolean\"},\"signInExperienceCustomized\":{\"type\":\"boolean\"}},\"required\":[\"signInExperienceCustomized\",\"organizationCreated\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -331,6 +395,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get OIDC session config"),
         input_schema: "{\"properties\":{},\"type\":\"object\"}",
+        output_schema: None,
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -341,6 +406,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Update OIDC session config"),
         input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/configs/oidc/session).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -350,7 +416,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getoidckeys",
         title: None,
         description: Some("Get OIDC keys"),
-        input_schema: "{\"properties\":{\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"type\":\"string\"}},\"required\":[\"keyType\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"enum\":[\"private-keys\",\"cookie-keys\"],\"type\":\"string\"}},\"required\":[\"keyType\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"id\":{\"type\":\"string\"},\"signingKeyAlgorithm\":{\"enum\":[\"RSA\",\"EC\"],\"type\":\"string\"}},\"required\":[\"id\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -360,7 +429,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteoidckey",
         title: None,
         description: Some("Delete OIDC key"),
-        input_schema: "{\"properties\":{\"keyId\":{\"description\":\"keyId\",\"type\":\"string\"},\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"type\":\"string\"}},\"required\":[\"keyType\",\"keyId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"keyId\":{\"description\":\"The unique identifier of the key.\",\"type\":\"string\"},\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"enum\":[\"private-keys\",\"cookie-keys\"],\"type\":\"string\"}},\"required\":[\"keyType\",\"keyId\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -370,7 +440,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "rotateoidckeys",
         title: None,
         description: Some("Rotate OIDC keys"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/configs/oidc/{keyType}/rotate).\",\"type\":\"object\"},\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"type\":\"string\"}},\"required\":[\"keyType\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/configs/oidc/{keyType}/rotate).\",\"properties\":{\"signingKeyAlgorithm\":{\"description\":\"The signing key algorithm the new generated private key is using.\\n\\nOnly applicable when `keyType` is `private-keys`.\",\"enum\":[\"RSA\",\"EC\"],\"type\":\"string\"}},\"type\":\"object\"},\"keyType\":{\"description\":\"Private keys are used to sign OIDC JWTs. Cookie keys are used to sign OIDC cookies. For clients, they do not need to know private keys to verify OIDC JWTs; they\",\"enum\":[\"private-keys\",\"cookie-keys\"],\"type\":\"string\"}},\"required\":[\"keyType\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"id\":{\"type\":\"string\"},\"signingKeyAlgorithm\":{\"enum\":[\"RSA\",\"EC\"],\"type\":\"string\"}},\"required\":[\"id\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -380,7 +453,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "upsertjwtcustomizer",
         title: None,
         description: Some("Create or update JWT customizer"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/configs/jwt-customizer/{tokenTypePath}).\",\"type\":\"object\"},\"tokenTypePath\":{\"description\":\"The token type to create a JWT customizer for.\",\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/configs/jwt-customizer/{tokenTypePath}).\",\"properties\":{\"contextSample\":{\"description\":\"The sample context for the JWT customizer script testing purpose.\"},\"environmentVariables\":{\"description\":\"The environment variables for the JWT customizer.\"},\"script\":{\"description\":\"The script of the JWT customizer.\"},\"tokenSample\":{\"description\":\"The sample raw token payload for the JWT customizer script testing purpose.\"}}},\"tokenTypePath\":{\"description\":\"The token type to create a JWT customizer for.\",\"enum\":[\"access-token\",\"client-credentials\"],\"type\":\"string\"}},\"required\":[\"tokenTypePath\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: true,
@@ -390,7 +464,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updatejwtcustomizer",
         title: None,
         description: Some("Update JWT customizer"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/configs/jwt-customizer/{tokenTypePath}).\",\"type\":\"object\"},\"tokenTypePath\":{\"description\":\"The token type to update a JWT customizer for.\",\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/configs/jwt-customizer/{tokenTypePath}).\",\"properties\":{\"contextSample\":{\"description\":\"The sample context for the JWT customizer script testing purpose.\"},\"environmentVariables\":{\"description\":\"The environment variables for the JWT customizer.\"},\"script\":{\"description\":\"The script of the JWT customizer.\"},\"tokenSample\":{\"description\":\"The sample raw token payload for the JWT customizer script testing purpose.\"}}},\"tokenTypePath\":{\"description\":\"The token type to update a JWT customizer for.\",\"enum\":[\"access-token\",\"client-credentials\"],\"type\":\"string\"}},\"required\":[\"tokenTypePath\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -400,7 +475,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getjwtcustomizer",
         title: None,
         description: Some("Get JWT customizer"),
-        input_schema: "{\"properties\":{\"tokenTypePath\":{\"description\":\"The token type to get the JWT customizer for.\",\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"tokenTypePath\":{\"description\":\"The token type to get the JWT customizer for.\",\"enum\":[\"access-token\",\"client-credentials\"],\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -410,7 +486,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deletejwtcustomizer",
         title: None,
         description: Some("Delete JWT customizer"),
-        input_schema: "{\"properties\":{\"tokenTypePath\":{\"description\":\"The token type path to delete the JWT customizer for.\",\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"tokenTypePath\":{\"description\":\"The token type path to delete the JWT customizer for.\",\"enum\":[\"access-token\",\"client-credentials\"],\"type\":\"string\"}},\"required\":[\"tokenTypePath\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -421,6 +498,9 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get all JWT customizers"),
         input_schema: "{\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"oneOf\":[{\"properties\":{\"key\":{\"enum\":[\"jwt.accessToken\"],\"type\":\"string\"},\"value\":{\"properties\":{\"contextSample\":{\"properties\":{\"application\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"type\":\"object\"},\"grant\":{\"properties\":{\"subjectTokenContext\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"type\":{\"enum\":[\"urn:ietf:params:oauth:grant-type:token-exchange\"],\"type\":\"string\"}},\"type\":\"object\"},\"interaction\":{\"properties\":{\"interactionEvent\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\"],\"type\":\"string\"},\"signInContext\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"userId\":{\"type\":\"string\"},\"verificationRecords\":{\"items\":{\"oneOf\":[{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"oneOf\":[{\"enum\":[\"username\",\"email\",\"phone\"],\"type\":\"string\"},{\"enum\":[\"userId\"],\"type\":\"string\"}]},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"type\":{\"enum\":[\"Password\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"identifier\",\"verified\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"email\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"templateType\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\",\"OrganizationInvitation\",\"Generic\",\"UserPermissionValidation\",\"BindNewIdentifier\",\"MfaVerification\",\"BindMfa\"],\"type\":\"string\"},\"type\":{\"enum\":[\"EmailVerificationCode\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"templateType\",\"verified\",\"type\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"phone\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"templateType\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\",\"OrganizationInvitation\",\"Generic\",\"UserPermissionValidation\",\"BindNewIdentifier\",\"MfaVerification\",\"BindMfa\"],\"type\":\"string\"},\"type\":{\"enum\":[\"PhoneVerificationCode\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"templateType\",\"verified\",\"type\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"connectorId\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"socialUserInfo\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"rawData\":{\"oneOf\":[{\"description\":\"arbitrary JSON object\",\"type\":\"object\"},{\"items\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"},{\"description\":\"null value\",\"type\":[\"string\",\"null\"]},{\"description\":\"arbitrary JSON object\",\"type\":\"object\"}]},\"type\":\"array\"},{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"}],\"type\":[\"object\",\"null\"]}},\"required\":[\"id\"],\"type\":\"object\"},\"type\":{\"enum\":[\"Social\"],\"type\":\"string\"}},\"required\":[\"id\",\"connectorId\",\"type\"],\"type\":\"object\"},{\"properties\":{\"connectorId\":{\"type\":\"string\"},\"enterpriseSsoUserInfo\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"rawData\":{\"oneOf\":[{\"description\":\"arbitrary JSON object\",\"type\":\"object\"},{\"items\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"},{\"description\":\"null value\",\"type\":[\"string\",\"null\"]},{\"description\":\"arbitrary JSON object\",\"type\":\"object\"}]},\"type\":\"array\"},{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"}],\"type\":[\"object\",\"null\"]}},\"required\":[\"id\"],\"type\":\"object\"},\"id\":{\"type\":\"string\"},\"issuer\":{\"type\":\"string\"},\"type\":{\"enum\":[\"EnterpriseSso\"],\"type\":\"string\"}},\"required\":[\"id\",\"connectorId\",\"type\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Totp\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"userId\",\"verified\"],\"type\":\"object\"},{\"properties\":{\"code\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"type\":{\"enum\":[\"BackupCode\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"}},\"required\":[\"id\",\"type\",\"userId\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"registrationRpId\":{\"type\":\"string\"},\"type\":{\"enum\":[\"WebAuthn\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"verified\",\"type\",\"userId\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"registrationRpId\":{\"type\":\"string\"},\"type\":{\"enum\":[\"SignInWebAuthn\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"verified\",\"type\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"email\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"oneTimeTokenContext\":{\"properties\":{\"jitOrganizationIds\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"type\":{\"enum\":[\"OneTimeToken\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"verified\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"username\",\"email\",\"phone\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"type\":{\"enum\":[\"NewPasswordIdentity\"],\"type\":\"string\"}},\"required\":[\"id\",\"type\",\"identifier\"],\"type\":\"object\"}]},\"type\":\"array\"}},\"type\":\"object\"},\"user\":{\"properties\":{\"applicationId\":{\"maxLength\":21,\"type\":[\"string\",\"null\"]},\"avatar\":{\"maxLength\":2048,\"type\":[\"string\",\"null\"]},\"createdAt\":{\"type\":\"number\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"hasPassword\":{\"type\":\"boolean\"},\"id\":{\"maxLength\":12,\"minLength\":1,\"type\":\"string\"},\"identities\":{\"additionalProperties\":{\"properties\":{\"details\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"userId\":{\"type\":\"string\"}},\"required\":[\"userId\"],\"type\":\"object\"},\"type\":\"object\"},\"isSuspended\":{\"type\":\"boolean\"},\"lastSignInAt\":{\"type\":[\"number\",\"null\"]},\"mfaVerificationFactors\":{\"items\":{\"enum\":[\"Totp\",\"WebAuthn\",\"BackupCode\",\"EmailVerificationCode\",\"PhoneVerificationCode\"],\"type\":\"string\"},\"type\":\"array\"},\"name\":{\"maxLength\":128,\"type\":[\"string\",\"null\"]},\"organizationRoles\":{\"items\":{\"properties\":{\"organizationId\":{\"type\":\"string\"},\"roleId\":{\"type\":\"string\"},\"roleName\":{\"type\":\"string\"}},\"required\":[\"organizationId\",\"roleId\",\"roleName\"],\"type\":\"object\"},\"type\":\"array\"},\"organizations\":{\"items\":{\"properties\":{\"description\":{\"maxLength\":256,\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\"],\"type\":\"object\"},\"type\":\"array\"},\"primaryEmail\":{\"maxLength\":128,\"type\":[\"string\",\"null\"]},\"primaryPhone\":{\"maxLength\":128,\"type\":[\"string\",\"null\"]},\"profile\":{\"properties\":{\"address\":{\"properties\":{\"country\":{\"type\":\"string\"},\"formatted\":{\"type\":\"string\"},\"locality\":{\"type\":\"string\"},\"postalCode\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"},\"streetAddress\":{\"type\":\"string\"}},\"type\":\"object\"},\"birthdate\":{\"type\":\"string\"},\"familyName\":{\"type\":\"string\"},\"gender\":{\"type\":\"string\"},\"givenName\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"middleName\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"preferredUsername\":{\"type\":\"string\"},\"profile\":{\"type\":\"string\"},\"website\":{\"type\":\"string\"},\"zoneinfo\":{\"type\":\"string\"}},\"type\":\"object\"},\"roles\":{\"items\":{\"properties\":{\"description\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"scopes\":{\"items\":{\"properties\":{\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resource\":{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\",\"resourceId\",\"resource\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"id\",\"name\",\"description\",\"scopes\"],\"type\":\"object\"},\"type\":\"array\"},\"ssoIdentities\":{\"items\":{\"properties\":{\"detail\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"identityId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"issuer\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"issuer\",\"identityId\",\"detail\"],\"type\":\"object\"},\"type\":\"array\"},\"updatedAt\":{\"type\":\"number\"},\"username\":{\"maxLength\":128,\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"required\":[\"user\"],\"type\":\"object\"},\"environmentVariables\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"script\":{\"type\":\"string\"},\"tokenSample\":{\"properties\":{\"accountId\":{\"type\":\"string\"},\"aud\":{\"oneOf\":[{\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"type\":\"array\"}]},\"clientId\":{\"type\":\"string\"},\"expiresWithSession\":{\"type\":\"boolean\"},\"grantId\":{\"type\":\"string\"},\"gty\":{\"type\":\"string\"},\"jti\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"AccessToken\"],\"type\":\"string\"},\"scope\":{\"type\":\"string\"},\"sessionUid\":{\"type\":\"string\"},\"sid\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"script\"],\"type\":\"object\"}},\"required\":[\"key\",\"value\"],\"type\":\"object\"},{\"properties\":{\"key\":{\"enum\":[\"jwt.clientCredentials\"],\"type\":\"string\"},\"value\":{\"properties\":{\"contextSample\":{\"properties\":{\"application\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":[\"object\",\"null\"]},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":[\"string\",\"null\"]},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":[\"object\",\"null\"]},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"environmentVariables\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"script\":{\"type\":\"string\"},\"tokenSample\":{\"properties\":{\"aud\":{\"oneOf\":[{\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"type\":\"array\"}]},\"clientId\":{\"type\":\"string\"},\"jti\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"ClientCredentials\"],\"type\":\"string\"},\"scope\":{\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"script\"],\"type\":\"object\"}},\"required\":[\"key\",\"value\"],\"type\":\"object\"}]},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -430,7 +510,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "testjwtcustomizer",
         title: None,
         description: Some("Test JWT customizer"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/configs/jwt-customizer/test).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"anyOf\":[{\"properties\":{\"context\":{\"properties\":{\"application\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":\"object\"},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":\"string\"},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":\"object\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"type\":\"object\"},\"grant\":{\"properties\":{\"subjectTokenContext\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"type\":{\"enum\":[\"urn:ietf:params:oauth:grant-type:token-exchange\"],\"type\":\"string\"}},\"type\":\"object\"},\"interaction\":{\"properties\":{\"interactionEvent\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\"],\"type\":\"string\"},\"signInContext\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"userId\":{\"type\":\"string\"},\"verificationRecords\":{\"items\":{\"anyOf\":[{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"anyOf\":[{\"enum\":[\"username\",\"email\",\"phone\"],\"type\":\"string\"},{\"enum\":[\"userId\"],\"type\":\"string\"}]},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"type\":{\"enum\":[\"Password\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"identifier\",\"verified\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"email\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"templateType\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\",\"OrganizationInvitation\",\"Generic\",\"UserPermissionValidation\",\"BindNewIdentifier\",\"MfaVerification\",\"BindMfa\"],\"type\":\"string\"},\"type\":{\"enum\":[\"EmailVerificationCode\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"templateType\",\"verified\",\"type\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"phone\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"templateType\":{\"enum\":[\"SignIn\",\"Register\",\"ForgotPassword\",\"OrganizationInvitation\",\"Generic\",\"UserPermissionValidation\",\"BindNewIdentifier\",\"MfaVerification\",\"BindMfa\"],\"type\":\"string\"},\"type\":{\"enum\":[\"PhoneVerificationCode\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"templateType\",\"verified\",\"type\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"connectorId\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"socialUserInfo\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"rawData\":{\"anyOf\":[{\"description\":\"arbitrary JSON object\",\"type\":\"object\"},{\"items\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"},{\"description\":\"null value\",\"type\":\"string\"},{\"description\":\"arbitrary JSON object\",\"type\":\"object\"}]},\"type\":\"array\"},{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"}],\"type\":\"object\"}},\"required\":[\"id\"],\"type\":\"object\"},\"type\":{\"enum\":[\"Social\"],\"type\":\"string\"}},\"required\":[\"id\",\"connectorId\",\"type\"],\"type\":\"object\"},{\"properties\":{\"connectorId\":{\"type\":\"string\"},\"enterpriseSsoUserInfo\":{\"properties\":{\"avatar\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"phone\":{\"type\":\"string\"},\"rawData\":{\"anyOf\":[{\"description\":\"arbitrary JSON object\",\"type\":\"object\"},{\"items\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"},{\"description\":\"null value\",\"type\":\"string\"},{\"description\":\"arbitrary JSON object\",\"type\":\"object\"}]},\"type\":\"array\"},{\"type\":\"string\"},{\"type\":\"number\"},{\"type\":\"boolean\"}],\"type\":\"object\"}},\"required\":[\"id\"],\"type\":\"object\"},\"id\":{\"type\":\"string\"},\"issuer\":{\"type\":\"string\"},\"type\":{\"enum\":[\"EnterpriseSso\"],\"type\":\"string\"}},\"required\":[\"id\",\"connectorId\",\"type\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Totp\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"userId\",\"verified\"],\"type\":\"object\"},{\"properties\":{\"code\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"type\":{\"enum\":[\"BackupCode\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"}},\"required\":[\"id\",\"type\",\"userId\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"registrationRpId\":{\"type\":\"string\"},\"type\":{\"enum\":[\"WebAuthn\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"verified\",\"type\",\"userId\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"registrationRpId\":{\"type\":\"string\"},\"type\":{\"enum\":[\"SignInWebAuthn\"],\"type\":\"string\"},\"userId\":{\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"verified\",\"type\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"email\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"oneTimeTokenContext\":{\"properties\":{\"jitOrganizationIds\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"type\":{\"enum\":[\"OneTimeToken\"],\"type\":\"string\"},\"verified\":{\"type\":\"boolean\"}},\"required\":[\"id\",\"type\",\"verified\",\"identifier\"],\"type\":\"object\"},{\"properties\":{\"id\":{\"type\":\"string\"},\"identifier\":{\"properties\":{\"type\":{\"enum\":[\"username\",\"email\",\"phone\"],\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"type\",\"value\"],\"type\":\"object\"},\"type\":{\"enum\":[\"NewPasswordIdentity\"],\"type\":\"string\"}},\"required\":[\"id\",\"type\",\"identifier\"],\"type\":\"object\"}]},\"type\":\"array\"}},\"type\":\"object\"},\"user\":{\"properties\":{\"applicationId\":{\"maxLength\":21,\"type\":\"string\"},\"avatar\":{\"maxLength\":2048,\"type\":\"string\"},\"createdAt\":{\"type\":\"number\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"hasPassword\":{\"type\":\"boolean\"},\"id\":{\"maxLength\":12,\"minLength\":1,\"type\":\"string\"},\"identities\":{\"additionalProperties\":{\"properties\":{\"details\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"userId\":{\"type\":\"string\"}},\"required\":[\"userId\"],\"type\":\"object\"},\"type\":\"object\"},\"isSuspended\":{\"type\":\"boolean\"},\"lastSignInAt\":{\"type\":\"number\"},\"mfaVerificationFactors\":{\"items\":{\"enum\":[\"Totp\",\"WebAuthn\",\"BackupCode\",\"EmailVerificationCode\",\"PhoneVerificationCode\"],\"type\":\"string\"},\"type\":\"array\"},\"name\":{\"maxLength\":128,\"type\":\"string\"},\"organizationRoles\":{\"items\":{\"properties\":{\"organizationId\":{\"type\":\"string\"},\"roleId\":{\"type\":\"string\"},\"roleName\":{\"type\":\"string\"}},\"required\":[\"organizationId\",\"roleId\",\"roleName\"],\"type\":\"object\"},\"type\":\"array\"},\"organizations\":{\"items\":{\"properties\":{\"description\":{\"maxLength\":256,\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\"],\"type\":\"object\"},\"type\":\"array\"},\"primaryEmail\":{\"maxLength\":128,\"type\":\"string\"},\"primaryPhone\":{\"maxLength\":128,\"type\":\"string\"},\"profile\":{\"properties\":{\"address\":{\"properties\":{\"country\":{\"type\":\"string\"},\"formatted\":{\"type\":\"string\"},\"locality\":{\"type\":\"string\"},\"postalCode\":{\"type\":\"string\"},\"region\":{\"type\":\"string\"},\"streetAddress\":{\"type\":\"string\"}},\"type\":\"object\"},\"birthdate\":{\"type\":\"string\"},\"familyName\":{\"type\":\"string\"},\"gender\":{\"type\":\"string\"},\"givenName\":{\"type\":\"string\"},\"locale\":{\"type\":\"string\"},\"middleName\":{\"type\":\"string\"},\"nickname\":{\"type\":\"string\"},\"preferredUsername\":{\"type\":\"string\"},\"profile\":{\"type\":\"string\"},\"website\":{\"type\":\"string\"},\"zoneinfo\":{\"type\":\"string\"}},\"type\":\"object\"},\"roles\":{\"items\":{\"properties\":{\"description\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"scopes\":{\"items\":{\"properties\":{\"description\":{\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resource\":{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"id\",\"name\",\"description\",\"resourceId\",\"resource\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"id\",\"name\",\"description\",\"scopes\"],\"type\":\"object\"},\"type\":\"array\"},\"ssoIdentities\":{\"items\":{\"properties\":{\"detail\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"identityId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"issuer\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"issuer\",\"identityId\",\"detail\"],\"type\":\"object\"},\"type\":\"array\"},\"updatedAt\":{\"type\":\"number\"},\"username\":{\"maxLength\":128,\"type\":\"string\"}},\"type\":\"object\"}},\"required\":[\"user\"],\"type\":\"object\"},\"environmentVariables\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"script\":{\"type\":\"string\"},\"token\":{\"properties\":{\"accountId\":{\"type\":\"string\"},\"aud\":{\"anyOf\":[{\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"type\":\"array\"}]},\"clientId\":{\"type\":\"string\"},\"expiresWithSession\":{\"type\":\"boolean\"},\"grantId\":{\"type\":\"string\"},\"gty\":{\"type\":\"string\"},\"jti\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"AccessToken\"],\"type\":\"string\"},\"scope\":{\"type\":\"string\"},\"sessionUid\":{\"type\":\"string\"},\"sid\":{\"type\":\"string\"}},\"type\":\"object\"},\"tokenType\":{\"enum\":[\"access-token\"],\"type\":\"string\"}},\"required\":[\"tokenType\",\"script\",\"token\",\"context\"],\"type\":\"object\"},{\"properties\":{\"context\":{\"properties\":{\"application\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"customClientMetadata\":{\"properties\":{\"allowTokenExchange\":{\"type\":\"boolean\"},\"alwaysIssueRefreshToken\":{\"type\":\"boolean\"},\"corsAllowedOrigins\":{\"items\":{\"minLength\":1,\"type\":\"string\"},\"type\":\"array\"},\"idTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtl\":{\"type\":\"number\"},\"refreshTokenTtlInDays\":{\"type\":\"number\"},\"rotateRefreshToken\":{\"type\":\"boolean\"},\"tenantId\":{\"type\":\"string\"}},\"type\":\"object\"},\"customData\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"description\":{\"type\":\"string\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"isThirdParty\":{\"type\":\"boolean\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"oidcClientMetadata\":{\"properties\":{\"backchannelLogoutSessionRequired\":{\"type\":\"boolean\"},\"backchannelLogoutUri\":{\"type\":\"string\"},\"logoUri\":{\"type\":\"string\"},\"postLogoutRedirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"},\"redirectUris\":{\"items\":{\"description\":\"Validator function\",\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"redirectUris\",\"postLogoutRedirectUris\"],\"type\":\"object\"},\"protectedAppMetadata\":{\"properties\":{\"customDomains\":{\"items\":{\"properties\":{\"cloudflareData\":{\"properties\":{\"id\":{\"type\":\"string\"},\"ssl\":{\"properties\":{\"status\":{\"type\":\"string\"},\"validation_errors\":{\"items\":{\"properties\":{\"message\":{\"type\":\"string\"}},\"required\":[\"message\"],\"type\":\"object\"},\"type\":\"array\"}},\"required\":[\"status\"],\"type\":\"object\"},\"status\":{\"type\":\"string\"},\"verification_errors\":{\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"id\",\"status\",\"ssl\"],\"type\":\"object\"},\"dnsRecords\":{\"items\":{\"properties\":{\"name\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"name\",\"type\",\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"domain\":{\"type\":\"string\"},\"errorMessage\":{\"type\":\"string\"},\"status\":{\"enum\":[\"PendingVerification\",\"PendingSsl\",\"Active\",\"Error\"],\"type\":\"string\"}},\"required\":[\"domain\",\"status\",\"errorMessage\",\"dnsRecords\",\"cloudflareData\"],\"type\":\"object\"},\"type\":\"array\"},\"host\":{\"type\":\"string\"},\"origin\":{\"type\":\"string\"},\"pageRules\":{\"items\":{\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"],\"type\":\"object\"},\"type\":\"array\"},\"sessionDuration\":{\"type\":\"number\"}},\"required\":[\"host\",\"origin\",\"sessionDuration\",\"pageRules\"],\"type\":\"object\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"},\"type\":{\"enum\":[\"Native\",\"SPA\",\"Traditional\",\"MachineToMachine\",\"Protected\",\"SAML\"],\"type\":\"string\"}},\"type\":\"object\"}},\"type\":\"object\"},\"environmentVariables\":{\"additionalProperties\":{\"type\":\"string\"},\"type\":\"object\"},\"script\":{\"type\":\"string\"},\"token\":{\"properties\":{\"aud\":{\"anyOf\":[{\"type\":\"string\"},{\"items\":{\"type\":\"string\"},\"type\":\"array\"}]},\"clientId\":{\"type\":\"string\"},\"jti\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"ClientCredentials\"],\"type\":\"string\"},\"scope\":{\"type\":\"string\"}},\"type\":\"object\"},\"tokenType\":{\"enum\":[\"client-credentials\"],\"type\":\"string\"}},\"required\":[\"tokenType\",\"script\",\"token\",\"context\"],\"type\":\"object\"}],\"description\":\"The JSON request body sent to logto (POST /api/configs/jwt-customizer/test).\",\"properties\":{\"payload\":{\"properties\":{\"contextSample\":{\"description\":\"The sample context for the JWT customizer script testing purpose.\"},\"environmentVariables\":{\"description\":\"The environment variables for the JWT customizer.\"},\"script\":{\"description\":\"The code snippet of the JWT customizer.\"},\"tokenSample\":{\"description\":\"The sample token payload for the JWT customizer script testing purpose.\"}}},\"tokenType\":{\"description\":\"The token type to test the JWT customizer for.\"}}}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some("{\"description\":\"arbitrary\",\"type\":\"object\"}"),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -441,6 +522,9 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get ID token claims configuration"),
         input_schema: "{\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"enabledExtendedClaims\":{\"items\":{\"enum\":[\"custom_data\",\"identities\",\"sso_identities\",\"roles\",\"organizations\",\"organization_data\",\"organization_roles\"],\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -450,7 +534,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "upsertidtokenconfig",
         title: None,
         description: Some("Upsert ID token claims configuration"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/configs/id-token).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PUT /api/configs/id-token).\",\"properties\":{\"enabledExtendedClaims\":{\"description\":\"An array of extended claims to include in ID tokens. Possible values: `custom_data`, `identities`, `sso_identities`, `roles`, `organizations`, `organization_data`, `organization_roles`.\",\"items\":{\"enum\":[\"custom_data\",\"identities\",\"sso_identities\",\"roles\",\"organizations\",\"organization_data\",\"organization_roles\"],\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"enabledExtendedClaims\":{\"items\":{\"enum\":[\"custom_data\",\"identities\",\"sso_identities\",\"roles\",\"organizations\",\"organization_data\",\"organization_roles\"],\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: true,
@@ -460,7 +547,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createconnector",
         title: None,
         description: Some("Create connector"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors).\",\"properties\":{\"config\":{\"description\":\"The connector config object that will be passed to the connector. The config object should be compatible with the connector factory.\",\"type\":\"object\"},\"connectorId\":{\"description\":\"The connector factory ID for creating the connector.\",\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"id\":{\"description\":\"The unique ID for the connector. If not provided, a random ID will be generated.\",\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"metadata\":{\"description\":\"Custom connector metadata, will be used to overwrite the default connector factory metadata.\",\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":\"string\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"syncProfile\":{\"description\":\"Whether to sync user profile from the identity provider to Logto at each sign-in. If `false`, the user profile will only be synced when the user is created.\",\"type\":\"boolean\"}},\"required\":[\"connectorId\"],\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"config\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"configTemplate\":{\"type\":\"string\"},\"connectorId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"extraInfo\":{\"additionalProperties\":{},\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"metadata\":{\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"syncProfile\":{\"type\":\"boolean\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"},\"usage\":{\"type\":\"number\"}},\"required\":[\"id\",\"syncProfile\",\"enableTokenStorage\",\"config\",\"metadata\",\"connectorId\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\",\"type\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -471,6 +561,9 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get connectors"),
         input_schema: "{\"properties\":{\"target\":{\"description\":\"Filter connectors by target.\",\"type\":\"string\"}},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"config\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"configTemplate\":{\"type\":\"string\"},\"connectorId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"extraInfo\":{\"additionalProperties\":{},\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"metadata\":{\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"syncProfile\":{\"type\":\"boolean\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"},\"usage\":{\"type\":\"number\"}},\"required\":[\"id\",\"syncProfile\",\"enableTokenStorage\",\"config\",\"metadata\",\"connectorId\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\",\"type\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -480,7 +573,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getconnector",
         title: None,
         description: Some("Get connector"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the connector.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"config\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"configTemplate\":{\"type\":\"string\"},\"connectorId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"extraInfo\":{\"additionalProperties\":{},\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"metadata\":{\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"syncProfile\":{\"type\":\"boolean\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"},\"usage\":{\"type\":\"number\"}},\"required\":[\"id\",\"syncProfile\",\"enableTokenStorage\",\"config\",\"metadata\",\"connectorId\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\",\"type\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -490,7 +586,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateconnector",
         title: None,
         description: Some("Update connector"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/connectors/{id}).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/connectors/{id}).\",\"properties\":{\"config\":{\"description\":\"The connector config object that will be passed to the connector. The config object should be compatible with the connector factory.\",\"type\":\"object\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"metadata\":{\"description\":\"Custom connector metadata, will be used to overwrite the default connector metadata.\",\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":\"string\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"syncProfile\":{\"description\":\"Whether to sync user profile from the identity provider to Logto at each sign-in. If `false`, the user profile will only be synced when the user is created.\",\"type\":\"boolean\"}},\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the connector.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"config\":{\"description\":\"arbitrary\",\"type\":\"object\"},\"configTemplate\":{\"type\":\"string\"},\"connectorId\":{\"maxLength\":128,\"minLength\":1,\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"enableTokenStorage\":{\"type\":\"boolean\"},\"extraInfo\":{\"additionalProperties\":{},\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"metadata\":{\"properties\":{\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"target\":{\"type\":\"string\"}},\"type\":\"object\"},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"syncProfile\":{\"type\":\"boolean\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"},\"usage\":{\"type\":\"number\"}},\"required\":[\"id\",\"syncProfile\",\"enableTokenStorage\",\"config\",\"metadata\",\"connectorId\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\",\"type\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -500,7 +599,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteconnector",
         title: None,
         description: Some("Delete connector"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the connector.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -510,7 +610,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createconnectortest",
         title: None,
         description: Some("Test passwordless connector"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors/{factoryId}/test).\",\"type\":\"object\"},\"factoryId\":{\"description\":\"factoryId\",\"type\":\"string\"}},\"required\":[\"factoryId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors/{factoryId}/test).\",\"properties\":{\"config\":{\"description\":\"Connector configuration object for testing.\",\"type\":\"object\"},\"email\":{\"description\":\"Email address to send test message to. If phone is set, this will be ignored.\",\"type\":\"string\"},\"locale\":{\"description\":\"Preferred language for the message. If not set, the default language will be used. (Applicable only when custom i18n templates are configured.)\",\"type\":\"string\"},\"phone\":{\"description\":\"Phone number to send test message to. If this is set, email will be ignored.\",\"type\":\"string\"}},\"required\":[\"config\"],\"type\":\"object\"},\"factoryId\":{\"description\":\"The unique identifier of the factory.\",\"type\":\"string\"}},\"required\":[\"factoryId\",\"body\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -520,7 +621,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createconnectorauthorizationuri",
         title: None,
         description: Some("Get connector's authorization URI"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors/{connectorId}/authorization-uri).\",\"type\":\"object\"},\"connectorId\":{\"description\":\"connectorId\",\"type\":\"string\"}},\"required\":[\"connectorId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/connectors/{connectorId}/authorization-uri).\",\"properties\":{\"redirectUri\":{\"description\":\"The URI to navigate back to after the user is authenticated by the connected social identity provider and has granted access to the connector.\",\"type\":\"string\"},\"state\":{\"description\":\"A random string generated on the client side to prevent CSRF (Cross-Site Request Forgery) attacks.\",\"type\":\"string\"}},\"required\":[\"state\",\"redirectUri\"],\"type\":\"object\"},\"connectorId\":{\"description\":\"The unique identifier of the connector.\",\"type\":\"string\"}},\"required\":[\"connectorId\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"redirectTo\":{\"type\":\"string\"},\"redirectUri\":{\"description\":\"The URI to navigate for authentication and authorization in the connected social identity provider.\"}},\"required\":[\"redirectTo\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -531,6 +635,9 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         title: None,
         description: Some("Get connector factories"),
         input_schema: "{\"properties\":{},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"configTemplate\":{\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"}},\"required\":[\"type\",\"id\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -540,7 +647,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getconnectorfactory",
         title: None,
         description: Some("Get connector factory"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the connector factory.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"configTemplate\":{\"type\":\"string\"},\"customData\":{\"additionalProperties\":{},\"type\":\"object\"},\"description\":{\"description\":\"Validator function\",\"type\":\"object\"},\"formItems\":{\"items\":{\"oneOf\":[{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"title\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"}},\"required\":[\"value\",\"title\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Select\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"selectItems\":{\"items\":{\"properties\":{\"value\":{\"type\":\"string\"}},\"required\":[\"value\"],\"type\":\"object\"},\"type\":\"array\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"MultiSelect\"],\"type\":\"string\"}},\"required\":[\"type\",\"selectItems\",\"key\",\"label\"],\"type\":\"object\"},{\"properties\":{\"defaultValue\":{},\"description\":{\"type\":\"string\"},\"isConfidential\":{\"type\":\"boolean\"},\"isDevFeature\":{\"type\":\"boolean\"},\"key\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"placeholder\":{\"type\":\"string\"},\"required\":{\"type\":\"boolean\"},\"showConditions\":{\"items\":{\"properties\":{\"expectValue\":{},\"targetKey\":{\"type\":\"string\"}},\"required\":[\"targetKey\"],\"type\":\"object\"},\"type\":\"array\"},\"tooltip\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Text\",\"Number\",\"MultilineText\",\"Switch\",\"Json\"],\"type\":\"string\"}},\"required\":[\"type\",\"key\",\"label\"],\"type\":\"object\"}]},\"type\":\"array\"},\"fromEmail\":{\"type\":\"string\"},\"id\":{\"type\":\"string\"},\"isDemo\":{\"type\":\"boolean\"},\"isStandard\":{\"type\":\"boolean\"},\"isTokenStorageSupported\":{\"type\":\"boolean\"},\"logo\":{\"type\":\"string\"},\"logoDark\":{\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Validator function\",\"type\":\"object\"},\"platform\":{\"enum\":[\"Native\",\"Universal\",\"Web\",null],\"type\":[\"string\",\"null\"]},\"readme\":{\"type\":\"string\"},\"target\":{\"type\":\"string\"},\"type\":{\"enum\":[\"Email\",\"Sms\",\"Social\"],\"type\":\"string\"}},\"required\":[\"type\",\"id\",\"target\",\"name\",\"description\",\"logo\",\"logoDark\",\"readme\",\"platform\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -550,7 +660,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listresources",
         title: None,
         description: Some("Get API resources"),
-        input_schema: "{\"properties\":{\"includeScopes\":{\"description\":\"If it's provided with a truthy value (`true`, `1`, `yes`), the scopes of each resource will be included in the response.\",\"type\":\"string\"},\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"includeScopes\":{\"description\":\"If it's provided with a truthy value (`true`, `1`, `yes`), the scopes of each resource will be included in the response.\",\"type\":\"string\"},\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"}},\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"scopes\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"resourceId\",\"name\",\"description\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -560,7 +673,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createresource",
         title: None,
         description: Some("Create an API resource"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/resources).\",\"type\":\"object\"}},\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/resources).\",\"properties\":{\"accessTokenTtl\":{\"default\":3600,\"description\":\"The access token TTL in seconds. It affects the `exp` claim of the access token granted for this resource.\",\"type\":\"number\"},\"indicator\":{\"description\":\"The unique resource indicator. Should be a valid URI.\",\"minLength\":1,\"type\":\"string\"},\"name\":{\"description\":\"The name of the resource.\",\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"name\",\"indicator\"],\"type\":\"object\"}},\"required\":[\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"scopes\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"resourceId\",\"name\",\"description\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -570,7 +686,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "getresource",
         title: None,
         description: Some("Get API resource"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -580,7 +699,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateresource",
         title: None,
         description: Some("Update API resource"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/resources/{id}).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/resources/{id}).\",\"properties\":{\"accessTokenTtl\":{\"description\":\"The updated access token TTL in seconds.\",\"type\":\"number\"},\"name\":{\"description\":\"The updated name of the resource.\",\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -590,7 +712,8 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "deleteresource",
         title: None,
         description: Some("Delete API resource"),
-        input_schema: "{\"properties\":{\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"id\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        output_schema: None,
         read_only: false,
         destructive: true,
         idempotent: true,
@@ -600,7 +723,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "updateresourceisdefault",
         title: None,
         description: Some("Set API resource as default"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/resources/{id}/is-default).\",\"type\":\"object\"},\"id\":{\"description\":\"id\",\"type\":\"string\"}},\"required\":[\"id\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (PATCH /api/resources/{id}/is-default).\",\"properties\":{\"isDefault\":{\"description\":\"The updated value of the `isDefault` property.\",\"type\":\"boolean\"}},\"required\":[\"isDefault\"],\"type\":\"object\"},\"id\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"}},\"required\":[\"id\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"accessTokenTtl\":{\"type\":\"number\"},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"indicator\":{\"minLength\":1,\"type\":\"string\"},\"isDefault\":{\"type\":\"boolean\"},\"name\":{\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"name\",\"indicator\",\"isDefault\",\"accessTokenTtl\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -610,7 +736,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "listresourcescopes",
         title: None,
         description: Some("Get API resource scopes"),
-        input_schema: "{\"properties\":{\"page\":{\"description\":\"Page number (starts from 1).\",\"type\":\"integer\"},\"page_size\":{\"description\":\"Entries per page.\",\"type\":\"integer\"},\"resourceId\":{\"description\":\"resourceId\",\"type\":\"string\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"}},\"required\":[\"resourceId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"page\":{\"default\":1,\"description\":\"Page number (starts from 1).\",\"minimum\":1,\"type\":\"integer\"},\"page_size\":{\"default\":20,\"description\":\"Entries per page.\",\"minimum\":1,\"type\":\"integer\"},\"resourceId\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"},\"search_params\":{\"description\":\"Search query parameters. An object of string values; each entry is sent as its own query parameter.\",\"type\":\"object\"}},\"required\":[\"resourceId\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"items\":{\"items\":{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"resourceId\",\"name\",\"description\",\"createdAt\"],\"type\":\"object\"},\"type\":\"array\"},\"totalNumber\":{\"description\":\"The total number of entries (`Total-Number`), when the upstream counts them.\",\"type\":\"integer\"}},\"required\":[\"items\"],\"type\":\"object\"}",
+        ),
         read_only: true,
         destructive: false,
         idempotent: true,
@@ -620,7 +749,10 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         name: "createresourcescope",
         title: None,
         description: Some("Create API resource scope"),
-        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/resources/{resourceId}/scopes).\",\"type\":\"object\"},\"resourceId\":{\"description\":\"resourceId\",\"type\":\"string\"}},\"required\":[\"resourceId\"],\"type\":\"object\"}",
+        input_schema: "{\"properties\":{\"body\":{\"description\":\"The JSON request body sent to logto (POST /api/resources/{resourceId}/scopes).\",\"properties\":{\"description\":{\"type\":\"string\"},\"name\":{\"description\":\"The name of the scope. It should be unique for the resource.\",\"maxLength\":256,\"minLength\":1,\"type\":\"string\"}},\"required\":[\"name\"],\"type\":\"object\"},\"resourceId\":{\"description\":\"The unique identifier of the resource.\",\"type\":\"string\"}},\"required\":[\"resourceId\",\"body\"],\"type\":\"object\"}",
+        output_schema: Some(
+            "{\"properties\":{\"createdAt\":{\"type\":\"number\"},\"description\":{\"type\":[\"string\",\"null\"]},\"id\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"name\":{\"maxLength\":256,\"minLength\":1,\"type\":\"string\"},\"resourceId\":{\"maxLength\":21,\"minLength\":1,\"type\":\"string\"},\"tenantId\":{\"maxLength\":21,\"type\":\"string\"}},\"required\":[\"tenantId\",\"id\",\"resourceId\",\"name\",\"description\",\"createdAt\"],\"type\":\"object\"}",
+        ),
         read_only: false,
         destructive: false,
         idempotent: false,
@@ -885,7 +1017,13 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::CreateApplicationRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_application_raw(body.as_ref()).await)
     }
     /// Get application
@@ -910,7 +1048,13 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::UpdateApplicationRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_application_raw(&in_id, body.as_ref()).await)
     }
     /// Delete application
@@ -940,7 +1084,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpdateApplicationCustomDataRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -993,7 +1146,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::AssignApplicationRolesRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.assign_application_roles_raw(&in_application_id, body.as_ref()).await)
     }
     /// Update API resource roles for application
@@ -1011,7 +1173,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::ReplaceApplicationRolesRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1069,7 +1240,16 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateApplicationProtectedAppMetadataCustomDomainRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1153,7 +1333,16 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateApplicationSecretRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_application_secret_raw(&in_id, body.as_ref()).await)
     }
     /// Delete application secret
@@ -1180,7 +1369,16 @@ pub mod logto_mcp {
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_name = rt::required(a.string("name")?, "name", "string", ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpdateApplicationSecretRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_application_secret_raw(&in_id, &in_name, body.as_ref()).await)
     }
     /// Assign user consent scopes to application.
@@ -1198,7 +1396,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateApplicationUserConsentScopeRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1279,7 +1486,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::ReplaceApplicationSignInExperienceRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1356,7 +1572,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::ReplaceApplicationUserConsentOrganizationsRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1384,7 +1609,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateApplicationUserConsentOrganizationRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1449,7 +1683,16 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpdateAdminConsoleConfigRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_admin_console_config_raw(body.as_ref()).await)
     }
     /// Get OIDC session config
@@ -1525,7 +1768,13 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::RotateOidcKeysRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.rotate_oidc_keys_raw(&in_key_type, body.as_ref()).await)
     }
     /// Create or update JWT customizer
@@ -1543,7 +1792,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpsertJwtCustomizerRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.upsert_jwt_customizer_raw(&in_token_type_path, body.as_ref()).await)
     }
     /// Update JWT customizer
@@ -1561,7 +1819,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpdateJwtCustomizerRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_jwt_customizer_raw(&in_token_type_path, body.as_ref()).await)
     }
     /// Get JWT customizer
@@ -1618,7 +1885,13 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::TestJwtCustomizerRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.test_jwt_customizer_raw(body.as_ref()).await)
     }
     /// Get ID token claims configuration
@@ -1641,7 +1914,16 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpsertIdTokenConfigRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.upsert_id_token_config_raw(body.as_ref()).await)
     }
     /// Create connector
@@ -1653,7 +1935,13 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::CreateConnectorRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_connector_raw(body.as_ref()).await)
     }
     /// Get connectors
@@ -1693,7 +1981,13 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::UpdateConnectorRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_connector_raw(&in_id, body.as_ref()).await)
     }
     /// Delete connector
@@ -1723,7 +2017,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateConnectorTestRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_connector_test_raw(&in_factory_id, body.as_ref()).await)
     }
     /// Get connector's authorization URI
@@ -1741,7 +2044,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateConnectorAuthorizationUriRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(
             c
                 .logto
@@ -1800,7 +2112,13 @@ pub mod logto_mcp {
     ) -> Result<Result<Response, Error>, CallToolResult> {
         const ACCEPTED: &[&str] = &["body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::CreateResourceRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_resource_raw(body.as_ref()).await)
     }
     /// Get API resource
@@ -1825,7 +2143,13 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a.body_as::<super::super::client::types::UpdateResourceRequest>("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_resource_raw(&in_id, body.as_ref()).await)
     }
     /// Delete API resource
@@ -1850,7 +2174,16 @@ pub mod logto_mcp {
         const ACCEPTED: &[&str] = &["id", "body"];
         let mut a = rt::Args::new(args, ACCEPTED)?;
         let in_id = rt::required(a.string("id")?, "id", "string", ACCEPTED)?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::UpdateResourceIsDefaultRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.update_resource_is_default_raw(&in_id, body.as_ref()).await)
     }
     /// Get API resource scopes
@@ -1893,7 +2226,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
-        let body = a.body("body")?;
+        let body = rt::required(
+            a
+                .body_as::<
+                    super::super::client::types::CreateResourceScopeRequest,
+                >("body")?,
+            "body",
+            "object",
+            ACCEPTED,
+        )?;
+        let body = Some(body);
         Ok(c.logto.create_resource_scope_raw(&in_resource_id, body.as_ref()).await)
     }
 }

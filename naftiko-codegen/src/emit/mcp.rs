@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{Capability, McpAdapter, ParamType, Tool};
+use crate::ir::{ArgSource, Call, Capability, McpAdapter, Operation, Param, ParamType, Tool};
+use crate::openapi::schema;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
 pub const BODY_ARG: &str = "body";
@@ -48,14 +49,38 @@ fn header(runtime: &str) -> TokenStream {
     }
 }
 
-/// The JSON Schema of a tool's arguments: flat, one `type` per property, no `$ref`, `format` or type arrays.
+/// The JSON Schema of a tool's arguments: one `type` per property, no `$ref`, `$defs`, `format` or type arrays, no
+/// `oneOf` (`anyOf` instead). A typed operation's body is the `body` property, with the body's schema from the
+/// OpenAPI document (its properties, `required`, enums, descriptions and defaults), and the parameters' enums and
+/// defaults come from there too.
 pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
+    let op = cap.operation(tool.call.target);
     let mut props = Map::new();
     let mut required = Vec::new();
     for i in &tool.call.inputs {
         let mut p = Map::new();
         p.insert("type".into(), Value::String(i.ty.as_str().into()));
-        let mut d = i.description.clone().unwrap_or_default();
+        let param = param_of(op, &tool.call, &i.name);
+        if let Some(schema) = param.and_then(|p| p.schema.as_ref()) {
+            let schema = schema::for_tools(schema);
+            // Only what holds for the input's own type: a spec string the document types otherwise keeps none.
+            if schema.get("type").and_then(Value::as_str) == Some(i.ty.as_str()) {
+                for key in ["enum", "default", "minimum", "maximum"] {
+                    if let Some(v) = schema.get(key) {
+                        p.insert(key.into(), v.clone());
+                    }
+                }
+            }
+        }
+        let trivial = i
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty() || d.trim().eq_ignore_ascii_case(&i.name));
+        let description = match param.and_then(|p| p.description.as_ref()) {
+            Some(d) if trivial => Some(d.clone()),
+            _ => i.description.clone(),
+        };
+        let mut d = description.unwrap_or_default();
         if i.ty == ParamType::Object {
             if !d.is_empty() {
                 d.push(' ');
@@ -74,19 +99,27 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
         }
     }
     if tool.call.body {
-        let op = cap.operation(tool.call.target);
-        props.insert(
-            BODY_ARG.into(),
-            json!({
-                "type": "object",
-                "description": format!(
-                    "The JSON request body sent to {} ({} {}).",
-                    cap.apis[tool.call.target.api].namespace,
-                    op.method.as_str(),
-                    op.path.template
-                ),
-            }),
+        let sent = format!(
+            "The JSON request body sent to {} ({} {}).",
+            cap.apis[tool.call.target.api].namespace,
+            op.method.as_str(),
+            op.path.template
         );
+        let typed = op.typing.as_ref().and_then(|t| Some((t.body.as_ref()?, t.body_required)));
+        let body = match typed {
+            Some((schema, body_required)) => {
+                if body_required {
+                    required.push(Value::String(BODY_ARG.into()));
+                }
+                let mut schema = schema::for_tools(schema);
+                if let Value::Object(o) = &mut schema {
+                    o.entry("description").or_insert(Value::String(sent));
+                }
+                schema
+            }
+            None => json!({"type": "object", "description": sent}),
+        };
+        props.insert(BODY_ARG.into(), body);
     }
     let mut schema = Map::new();
     schema.insert("type".into(), Value::String("object".into()));
@@ -95,6 +128,40 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
         schema.insert("required".into(), Value::Array(required));
     }
     Value::Object(schema).to_string()
+}
+
+/// The consumed parameter the exposed input `name` of `call` feeds.
+fn param_of<'a>(op: &'a Operation, call: &Call, name: &str) -> Option<&'a Param> {
+    let param = call.args.iter().find_map(|a| match &a.source {
+        ArgSource::Input(n) if n == name => Some(a.param.as_str()),
+        _ => None,
+    })?;
+    op.path_params
+        .iter()
+        .chain(&op.query_params)
+        .find(|p| p.name == param)
+}
+
+/// The JSON Schema of a tool's structured content, when the called operation's successful response is documented:
+/// an object as the upstream sends it, or an array as the tool wraps it (`{"items": [...], "totalNumber": n}`, see
+/// the runtime's `result_json`).
+pub fn output_schema(cap: &Capability, tool: &Tool) -> Option<String> {
+    let op = cap.operation(tool.call.target);
+    let response = schema::for_output(op.typing.as_ref()?.response.as_ref()?);
+    let ty = response.get("type")?.as_str()?;
+    let schema = match ty {
+        "object" => response,
+        "array" => json!({
+            "type": "object",
+            "properties": {
+                "items": response,
+                "totalNumber": {"type": "integer", "description": "The total number of entries (`Total-Number`), when the upstream counts them."},
+            },
+            "required": ["items"],
+        }),
+        _ => return None,
+    };
+    Some(schema.to_string())
 }
 
 /// The constants of `a` and its tool table.
@@ -117,6 +184,7 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
         let title = opt_str(t.title.as_deref());
         let description = opt_str(t.description.as_deref());
         let schema = input_schema(cap, t);
+        let output = opt_str(output_schema(cap, t).as_deref());
         let (ro, de, id, ow) = (
             t.hints.read_only,
             t.hints.destructive,
@@ -129,6 +197,7 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
                 title: #title,
                 description: #description,
                 input_schema: #schema,
+                output_schema: #output,
                 read_only: #ro,
                 destructive: #de,
                 idempotent: #id,
@@ -292,7 +361,24 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
         }
     }
     if t.call.body {
-        body.push(quote!(let body = a.body(#BODY_ARG)?;));
+        let model = op
+            .typing
+            .as_ref()
+            .and_then(|typing| Some((typing.types.body.as_deref()?, typing.body_required)));
+        body.push(match model {
+            Some((m, true)) => {
+                let m = ident(m);
+                quote! {
+                    let body = rt::required(a.body_as::<super::super::client::types::#m>(#BODY_ARG)?, #BODY_ARG, "object", ACCEPTED)?;
+                    let body = Some(body);
+                }
+            }
+            Some((m, false)) => {
+                let m = ident(m);
+                quote!(let body = a.body_as::<super::super::client::types::#m>(#BODY_ARG)?;)
+            }
+            None => quote!(let body = a.body(#BODY_ARG)?;),
+        });
     }
     let (mut args, query) = call_args(cap, &t.call, |i| {
         let l = ident(&i.local);

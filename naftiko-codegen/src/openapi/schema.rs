@@ -7,6 +7,7 @@
 //!
 //! - [`for_types`]: what the Rust models are generated from (typify): constraints the upstream enforces itself
 //!   (lengths, patterns, ranges, formats) left out, so that a model is built from plain values;
+//! - [`for_output`]: what a tool's output schema says of its structured content;
 //! - [`for_tools`]: what MCP clients accept as a tool's input schema: one `type` per property, `anyOf` for `oneOf`,
 //!   no `format`, `pattern` or `examples`.
 
@@ -162,6 +163,16 @@ pub fn for_types(schema: &Value) -> Value {
         // An empty `enum` accepts nothing; a model cannot hold it, so it holds what the type does.
         if matches!(obj.get("enum"), Some(Value::Array(v)) if v.is_empty()) {
             obj.remove("enum");
+        }
+    })
+}
+
+/// A canonical schema as a tool's output schema, which clients validate structured content against: what the
+/// upstream documents, without `pattern`s (written for JavaScript's regular expressions), `format`s or examples.
+pub fn for_output(schema: &Value) -> Value {
+    map_schemas(schema, &|obj| {
+        for k in ["format", "pattern", "examples", "patternProperties"] {
+            obj.remove(k);
         }
     })
 }

@@ -26,6 +26,8 @@ pub struct ToolDef {
     pub description: Option<&'static str>,
     /// The input JSON Schema, as JSON text.
     pub input_schema: &'static str,
+    /// The JSON Schema of the structured content of a successful call, as JSON text, when it is known.
+    pub output_schema: Option<&'static str>,
     pub read_only: bool,
     pub destructive: bool,
     pub idempotent: bool,
@@ -54,6 +56,11 @@ fn tool(d: &ToolDef) -> Tool {
     }
     let mut t = Tool::new(d.name, d.description.unwrap_or(d.name), Arc::new(schema))
         .with_annotations(annotations);
+    // Generated like the input schema; a tool without one is still a tool.
+    t.output_schema = d
+        .output_schema
+        .and_then(|s| serde_json::from_str::<JsonObject>(s).ok())
+        .map(Arc::new);
     if let Some(title) = d.title {
         t = t.with_title(title);
     }
@@ -193,6 +200,32 @@ impl Args {
             None => Ok(None),
             Some(v @ Value::Object(_)) => Ok(Some(v)),
             Some(v) => Err(self.wrong(name, "an object", &v)),
+        }
+    }
+
+    /// A body argument that must fit the model `T`, the type generated from the same schema as the tool's input
+    /// schema says: a missing required field, a value outside an enum or of the wrong type is a tool error naming
+    /// where (`body.type`) and what is accepted, and the upstream is not called. The body is forwarded as given,
+    /// not rebuilt from the model.
+    pub fn body_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<Value>, CallToolResult> {
+        let Some(body) = self.take(name) else {
+            return Ok(None);
+        };
+        match serde_path_to_error::deserialize::<_, T>(&body) {
+            Ok(_) => Ok(Some(body)),
+            Err(e) => {
+                let at = match e.path().to_string() {
+                    root if root == "." => name.to_owned(),
+                    path => format!("{name}.{path}"),
+                };
+                Err(tool_error(format!(
+                    "argument `{at}` is invalid: {}; the tool's input schema describes what is accepted",
+                    e.inner()
+                )))
+            }
         }
     }
 }
