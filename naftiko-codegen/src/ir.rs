@@ -219,7 +219,7 @@ pub struct Typing {
     pub location: String,
     /// The JSON request body's schema, when the document states one.
     pub body: Option<serde_json::Value>,
-    /// Whether the document requires a body.
+    /// Whether a body must be sent: the document requires one, and some of its fields.
     pub body_required: bool,
     /// The successful response's status (the lowest 2xx the document lists).
     pub status: u16,

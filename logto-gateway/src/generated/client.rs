@@ -197,13 +197,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`ApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -377,7 +373,7 @@ pub mod types {
         )]
         pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Validator function
-        pub description: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub description: ::serde_json::Value,
         #[serde(rename = "enableTokenStorage")]
         pub enable_token_storage: bool,
         #[serde(
@@ -421,7 +417,7 @@ pub mod types {
         pub logo_dark: ::std::option::Option<::std::string::String>,
         pub metadata: ConnectorMetadata,
         ///Validator function
-        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub name: ::serde_json::Value,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub platform: ::std::option::Option<ConnectorPlatform>,
         pub readme: ::std::string::String,
@@ -448,7 +444,7 @@ pub mod types {
         )]
         pub custom_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ///Validator function
-        pub description: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub description: ::serde_json::Value,
         #[serde(
             rename = "formItems",
             default,
@@ -483,7 +479,7 @@ pub mod types {
         )]
         pub logo_dark: ::std::option::Option<::std::string::String>,
         ///Validator function
-        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub name: ::serde_json::Value,
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub platform: ::std::option::Option<ConnectorPlatform>,
         pub readme: ::std::string::String,
@@ -1164,8 +1160,8 @@ pub mod types {
         )]
         pub logo_dark: ::std::option::Option<::std::string::String>,
         ///Validator function
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target: ::std::option::Option<::std::string::String>,
     }
@@ -1281,13 +1277,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The data for protected app, this feature is not available for open source version.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1572,8 +1564,8 @@ pub mod types {
         )]
         pub logo_dark: ::std::option::Option<::std::string::String>,
         ///Validator function
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target: ::std::option::Option<::std::string::String>,
     }
@@ -1714,13 +1706,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`DeleteApplicationLegacySecretResponseProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2011,13 +1999,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`JwtCustomizerVariant0ContextSampleApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3411,13 +3395,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`JwtCustomizerVariant1ContextSampleApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -4113,13 +4093,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`ListApplicationsItemProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -4390,13 +4366,9 @@ pub mod types {
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`ListJwtCustomizersItemValueContextSampleApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -6073,13 +6045,9 @@ Only applicable when `keyType` is `private-keys`.*/
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`TestJwtCustomizerRequestVariant0ContextApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -7480,13 +7448,9 @@ Only applicable when `keyType` is `private-keys`.*/
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`TestJwtCustomizerRequestVariant1ContextApplicationProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -8012,13 +7976,9 @@ Only applicable when `keyType` is `private-keys`.*/
         )]
         pub logo_uri: ::std::option::Option<::std::string::String>,
         #[serde(rename = "postLogoutRedirectUris")]
-        pub post_logout_redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub post_logout_redirect_uris: ::std::vec::Vec<::serde_json::Value>,
         #[serde(rename = "redirectUris")]
-        pub redirect_uris: ::std::vec::Vec<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        pub redirect_uris: ::std::vec::Vec<::serde_json::Value>,
     }
     ///`UpdateApplicationRequestProtectedAppMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -8081,8 +8041,8 @@ Only applicable when `keyType` is `private-keys`.*/
         )]
         pub logo_dark: ::std::option::Option<::std::string::String>,
         ///Validator function
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub name: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub target: ::std::option::Option<::std::string::String>,
     }
@@ -8905,9 +8865,9 @@ impl LogtoClient {
     pub async fn update_application(
         &self,
         id: &str,
-        body: &types::UpdateApplicationRequest,
+        body: Option<&types::UpdateApplicationRequest>,
     ) -> Result<Typed<types::ListApplicationsItem>, Error> {
-        self.update_application_raw(id, Some(body)).await?.typed()
+        self.update_application_raw(id, body).await?.typed()
     }
     /// Update application
     ///
@@ -8953,11 +8913,9 @@ impl LogtoClient {
     pub async fn update_application_custom_data(
         &self,
         application_id: &str,
-        body: &types::UpdateApplicationCustomDataRequest,
+        body: Option<&types::UpdateApplicationCustomDataRequest>,
     ) -> Result<Typed<types::UpdateApplicationCustomDataResponse>, Error> {
-        self.update_application_custom_data_raw(application_id, Some(body))
-            .await?
-            .typed()
+        self.update_application_custom_data_raw(application_id, body).await?.typed()
     }
     /// Update application custom data
     ///
@@ -9375,9 +9333,9 @@ impl LogtoClient {
     pub async fn create_application_user_consent_scope(
         &self,
         application_id: &str,
-        body: &types::CreateApplicationUserConsentScopeRequest,
+        body: Option<&types::CreateApplicationUserConsentScopeRequest>,
     ) -> Result<Typed<()>, Error> {
-        self.create_application_user_consent_scope_raw(application_id, Some(body))
+        self.create_application_user_consent_scope_raw(application_id, body)
             .await?
             .empty()
     }
@@ -9690,9 +9648,9 @@ impl LogtoClient {
     /// The response as sent, whatever its shape: [`Self::update_admin_console_config_raw`].
     pub async fn update_admin_console_config(
         &self,
-        body: &types::UpdateAdminConsoleConfigRequest,
+        body: Option<&types::UpdateAdminConsoleConfigRequest>,
     ) -> Result<Typed<types::AdminConsoleConfig>, Error> {
-        self.update_admin_console_config_raw(Some(body)).await?.typed()
+        self.update_admin_console_config_raw(body).await?.typed()
     }
     /// Update admin console config
     ///
@@ -9790,9 +9748,9 @@ impl LogtoClient {
     pub async fn rotate_oidc_keys(
         &self,
         key_type: &str,
-        body: &types::RotateOidcKeysRequest,
+        body: Option<&types::RotateOidcKeysRequest>,
     ) -> Result<Typed<Vec<types::GetOidcKeysItem>>, Error> {
-        self.rotate_oidc_keys_raw(key_type, Some(body)).await?.typed()
+        self.rotate_oidc_keys_raw(key_type, body).await?.typed()
     }
     /// Rotate OIDC keys
     ///
@@ -9819,9 +9777,9 @@ impl LogtoClient {
     pub async fn upsert_jwt_customizer(
         &self,
         token_type_path: &str,
-        body: &types::UpsertJwtCustomizerRequest,
+        body: Option<&types::UpsertJwtCustomizerRequest>,
     ) -> Result<Typed<types::JwtCustomizer>, Error> {
-        self.upsert_jwt_customizer_raw(token_type_path, Some(body)).await?.typed()
+        self.upsert_jwt_customizer_raw(token_type_path, body).await?.typed()
     }
     /// Create or update JWT customizer
     ///
@@ -9847,9 +9805,9 @@ impl LogtoClient {
     pub async fn update_jwt_customizer(
         &self,
         token_type_path: &str,
-        body: &types::UpdateJwtCustomizerRequest,
+        body: Option<&types::UpdateJwtCustomizerRequest>,
     ) -> Result<Typed<types::JwtCustomizer>, Error> {
-        self.update_jwt_customizer_raw(token_type_path, Some(body)).await?.typed()
+        self.update_jwt_customizer_raw(token_type_path, body).await?.typed()
     }
     /// Update JWT customizer
     ///
@@ -9947,9 +9905,9 @@ impl LogtoClient {
     /// The response as sent, whatever its shape: [`Self::test_jwt_customizer_raw`].
     pub async fn test_jwt_customizer(
         &self,
-        body: &types::TestJwtCustomizerRequest,
+        body: Option<&types::TestJwtCustomizerRequest>,
     ) -> Result<Typed<types::UpdateApplicationCustomDataResponse>, Error> {
-        self.test_jwt_customizer_raw(Some(body)).await?.typed()
+        self.test_jwt_customizer_raw(body).await?.typed()
     }
     /// Test JWT customizer
     ///
@@ -9993,9 +9951,9 @@ impl LogtoClient {
     /// The response as sent, whatever its shape: [`Self::upsert_id_token_config_raw`].
     pub async fn upsert_id_token_config(
         &self,
-        body: &types::UpsertIdTokenConfigRequest,
+        body: Option<&types::UpsertIdTokenConfigRequest>,
     ) -> Result<Typed<types::IdTokenConfig>, Error> {
-        self.upsert_id_token_config_raw(Some(body)).await?.typed()
+        self.upsert_id_token_config_raw(body).await?.typed()
     }
     /// Upsert ID token claims configuration
     ///
@@ -10093,9 +10051,9 @@ impl LogtoClient {
     pub async fn update_connector(
         &self,
         id: &str,
-        body: &types::UpdateConnectorRequest,
+        body: Option<&types::UpdateConnectorRequest>,
     ) -> Result<Typed<types::Connector>, Error> {
-        self.update_connector_raw(id, Some(body)).await?.typed()
+        self.update_connector_raw(id, body).await?.typed()
     }
     /// Update connector
     ///
@@ -10318,9 +10276,9 @@ impl LogtoClient {
     pub async fn update_resource(
         &self,
         id: &str,
-        body: &types::UpdateResourceRequest,
+        body: Option<&types::UpdateResourceRequest>,
     ) -> Result<Typed<types::Resource>, Error> {
-        self.update_resource_raw(id, Some(body)).await?.typed()
+        self.update_resource_raw(id, body).await?.typed()
     }
     /// Update API resource
     ///

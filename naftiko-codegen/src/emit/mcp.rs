@@ -105,7 +105,10 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
             op.method.as_str(),
             op.path.template
         );
-        let typed = op.typing.as_ref().and_then(|t| Some((t.body.as_ref()?, t.body_required)));
+        let typed = op
+            .typing
+            .as_ref()
+            .and_then(|t| Some((t.body.as_ref()?, t.body_required)));
         let body = match typed {
             Some((schema, body_required)) => {
                 if body_required {

@@ -212,10 +212,16 @@ fn typing(doc: &Document, pointer: &str, op: &Value) -> Typing {
     let body_schema = body
         .and_then(|b| json_content(b))
         .map(|s| schema::canonical(&doc.root, s));
+    // A body none of whose fields is required can be left out, whatever the document says: Logto reads no body
+    // as one with every field omitted (`POST /api/configs/oidc/{keyType}/rotate`, documented as requiring one).
     let body_required = body
         .and_then(|b| b.get("required"))
         .and_then(Value::as_bool)
-        .unwrap_or(false);
+        .unwrap_or(false)
+        && body_schema
+            .as_ref()
+            .and_then(|s| s.get("required"))
+            .is_some_and(|r| r.as_array().is_some_and(|r| !r.is_empty()));
     let (status, response) = success(doc, op);
     Typing {
         operation_id,

@@ -78,10 +78,47 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
             out.insert(exclusive.into(), b);
         }
     }
+    if is_validator_function(&out) {
+        // Logto's documents write a value checked by custom code as an object "Validator function"; real values
+        // are strings (`redirectUris`), so it documents only that there is a value.
+        out.remove("type");
+    }
+    collapse_alternatives(&mut out);
     if obj.get("nullable") == Some(&Value::Bool(true)) {
         return nullable(out);
     }
     Value::Object(out)
+}
+
+/// `{"type": "object", "description": "Validator function"}` and nothing else.
+fn is_validator_function(schema: &Map<String, Value>) -> bool {
+    schema.len() == 2
+        && schema.get("type") == Some(&Value::from("object"))
+        && schema.get("description") == Some(&Value::from("Validator function"))
+}
+
+/// `oneOf`/`anyOf` with the same alternative twice: each once; one alternative left: that alternative itself.
+fn collapse_alternatives(schema: &mut Map<String, Value>) {
+    for key in ["oneOf", "anyOf"] {
+        let Some(Value::Array(alts)) = schema.get_mut(key) else {
+            continue;
+        };
+        let mut unique: Vec<Value> = Vec::with_capacity(alts.len());
+        for alt in alts.drain(..) {
+            if !unique.contains(&alt) {
+                unique.push(alt);
+            }
+        }
+        if let [Value::Object(only)] = unique.as_slice() {
+            let only = only.clone();
+            schema.remove(key);
+            for (k, v) in only {
+                schema.entry(k).or_insert(v);
+            }
+        } else {
+            schema.insert(key.into(), Value::Array(unique));
+        }
+    }
 }
 
 /// A string `"X"` (JSON-quoted) as the JSON value `X`.

@@ -331,6 +331,41 @@ impl Suite {
         (seen, direct)
     }
 
+    /// `op` through the gateway's MCP tool, which must refuse `c` itself: a tool error holding each of `naming`,
+    /// and nothing made in Logto (no application of the call's body's name).
+    async fn refused_by_the_tool(&mut self, op: &str, c: &Call, naming: &[&str]) {
+        let Seen::Mcp(seen) = self.via_gateway(op, c).await else {
+            panic!("{op}: not an MCP call");
+        };
+        let result = &seen["result"];
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        if result["isError"] != json!(true) || naming.iter().any(|n| !text.contains(n)) {
+            self.disagreements.push(format!(
+                "{op}: the tool did not refuse the body naming {naming:?}: {seen}"
+            ));
+        }
+        let name = c
+            .body
+            .as_ref()
+            .and_then(|b| b["name"].as_str())
+            .unwrap_or_default();
+        let listed = self
+            .direct
+            .call(
+                "GET",
+                &format!(
+                    "/api/applications?search.name={}&mode.name=exact",
+                    spec::encode_segment(name)
+                ),
+                None,
+            )
+            .await;
+        if listed.body != Body::Json(json!([])) {
+            self.disagreements
+                .push(format!("{op}: a refused call reached Logto: {listed:?}"));
+        }
+    }
+
     /// `op` on both sides, each with its own inputs (each side's objects), and whether the answers agree once each
     /// side's ids are replaced by one name.
     async fn both(&mut self, op: &str, make: impl Fn(Side) -> Call) -> Answer {
@@ -801,12 +836,19 @@ async fn lifecycle(s: &mut Suite) {
             .push(format!("/api/applications/{}", pair.gateway));
         s.cleanup.push(format!("/api/applications/{}", pair.direct));
     }
-    // A body Logto refuses: its reason must reach the caller.
-    s.same(
-        "createapplication",
-        call().body(json!({"name": format!("{tag} refused"), "type": "Nope"})),
-    )
-    .await;
+    // A body outside its schema. REST forwards it, and Logto's reason must reach the caller as Logto words it; an
+    // MCP tool checks it against the body's model first, names what is wrong, and Logto is not called.
+    let refused = call().body(json!({"name": format!("{tag} refused"), "type": "Nope"}));
+    if matches!(s.via, Via::Mcp { .. }) {
+        s.refused_by_the_tool(
+            "createapplication",
+            &refused,
+            &["`body.type`", "`MachineToMachine`", "Nope"],
+        )
+        .await;
+    } else {
+        s.same("createapplication", refused).await;
+    }
     s.both("getapplication", |side| call().path("id", m2m.on(side)))
         .await;
     s.both("updateapplication", |side| {
