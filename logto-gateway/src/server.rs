@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
-use crate::generated::rest::logto_rest_router;
+use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
 use crate::layers::{LogRequestsLayer, RequireBearerLayer};
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
 use naftiko_runtime::mcp::http::FastLane;
@@ -71,7 +71,9 @@ pub fn reuseport_listeners(
     Ok(out)
 }
 
-/// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, JSON 404s.
+/// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, the adapter's
+/// OpenAPI document at `/openapi.json` (public, like `/healthz`: it names the security scheme when a token is
+/// configured), JSON 404s.
 pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
@@ -79,6 +81,11 @@ pub fn rest_app(
 ) -> LoggedRouter {
     // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
     // service, which every request then goes through.
+    let openapi = if auth_token.is_some() {
+        LOGTO_REST_OPENAPI_BEARER
+    } else {
+        LOGTO_REST_OPENAPI
+    };
     let adapter = logto_rest_router(clients).route_layer(
         tower::ServiceBuilder::new()
             .layer(RequireBearerLayer::new(auth_token))
@@ -86,6 +93,7 @@ pub fn rest_app(
     );
     let plain = Router::new()
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(move || async move { json(StatusCode::OK, openapi) }))
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);

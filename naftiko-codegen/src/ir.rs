@@ -400,6 +400,9 @@ pub struct RestIdents {
     pub port_const: String,
     /// The constant listing its routes (`SHOP_REST_ROUTES`).
     pub routes_const: String,
+    /// The constants holding its OpenAPI document, without and with the bearer security scheme
+    /// (`SHOP_REST_OPENAPI`, `SHOP_REST_OPENAPI_BEARER`).
+    pub openapi_consts: [String; 2],
 }
 
 /// All operations exposed on one path.

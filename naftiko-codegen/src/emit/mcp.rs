@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
-use crate::ir::{ArgSource, Call, Capability, McpAdapter, Operation, Param, ParamType, Tool};
+use super::schemas;
+use crate::ir::{Capability, McpAdapter, Tool};
 use crate::openapi::schema;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
@@ -58,41 +59,7 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     let mut props = Map::new();
     let mut required = Vec::new();
     for i in &tool.call.inputs {
-        let mut p = Map::new();
-        p.insert("type".into(), Value::String(i.ty.as_str().into()));
-        let param = param_of(op, &tool.call, &i.name);
-        if let Some(schema) = param.and_then(|p| p.schema.as_ref()) {
-            let schema = schema::for_tools(schema);
-            // Only what holds for the input's own type: a spec string the document types otherwise keeps none.
-            if schema.get("type").and_then(Value::as_str) == Some(i.ty.as_str()) {
-                for key in ["enum", "default", "minimum", "maximum"] {
-                    if let Some(v) = schema.get(key) {
-                        p.insert(key.into(), v.clone());
-                    }
-                }
-            }
-        }
-        let trivial = i
-            .description
-            .as_deref()
-            .is_none_or(|d| d.trim().is_empty() || d.trim().eq_ignore_ascii_case(&i.name));
-        let description = match param.and_then(|p| p.description.as_ref()) {
-            Some(d) if trivial => Some(d.clone()),
-            _ => i.description.clone(),
-        };
-        let mut d = description.unwrap_or_default();
-        if i.ty == ParamType::Object {
-            if !d.is_empty() {
-                d.push(' ');
-            }
-            d.push_str(
-                "An object of string values; each entry is sent as its own query parameter.",
-            );
-        }
-        if d.is_empty() {
-            d = i.name.clone();
-        }
-        p.insert("description".into(), Value::String(d));
+        let p = schemas::input_property(op, &tool.call, i);
         props.insert(i.name.clone(), Value::Object(p));
         if i.required {
             required.push(Value::String(i.name.clone()));
@@ -131,18 +98,6 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
         schema.insert("required".into(), Value::Array(required));
     }
     Value::Object(schema).to_string()
-}
-
-/// The consumed parameter the exposed input `name` of `call` feeds.
-fn param_of<'a>(op: &'a Operation, call: &Call, name: &str) -> Option<&'a Param> {
-    let param = call.args.iter().find_map(|a| match &a.source {
-        ArgSource::Input(n) if n == name => Some(a.param.as_str()),
-        _ => None,
-    })?;
-    op.path_params
-        .iter()
-        .chain(&op.query_params)
-        .find(|p| p.name == param)
 }
 
 /// The JSON Schema of a tool's structured content, when the called operation's successful response is documented:

@@ -7,6 +7,8 @@ pub mod client;
 pub mod mcp;
 mod parts;
 pub mod rest;
+mod openapi_doc;
+mod schemas;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};

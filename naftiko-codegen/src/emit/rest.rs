@@ -50,7 +50,7 @@ fn header(cap: &Capability) -> TokenStream {
 }
 
 fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: &mut Parts<'a>) {
-    file.items(move || router(a));
+    file.items(move || router(cap, a));
     file.block(
         Block::Mod,
         a.routes.iter().flat_map(|r| &r.operations),
@@ -60,7 +60,14 @@ fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: 
 }
 
 /// The constants of `a` and its router constructor.
-fn router(a: &RestAdapter) -> TokenStream {
+fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
+    let [openapi_const, openapi_bearer_const] = a.idents.openapi_consts.each_ref().map(|c| ident(c));
+    let openapi = super::openapi_doc::document(cap, a, false);
+    let openapi_bearer = super::openapi_doc::document(cap, a, true);
+    let openapi_doc = format!(
+        " The OpenAPI 3.1 document of `{}`, served at `GET /openapi.json`; `…_BEARER` when inbound authentication is on.",
+        a.namespace
+    );
     let port_const = ident(&a.idents.port_const);
     let routes_const = ident(&a.idents.routes_const);
     let port = a.port;
@@ -105,6 +112,11 @@ fn router(a: &RestAdapter) -> TokenStream {
 
         #[doc = #routes_doc]
         pub const #routes_const: &[(&str, &str)] = &[#(#table),*];
+
+        #[doc = #openapi_doc]
+        pub const #openapi_const: &str = #openapi;
+        #[doc = #openapi_doc]
+        pub const #openapi_bearer_const: &str = #openapi_bearer;
 
         #router_doc
         pub fn #router_fn(clients: Arc<Clients>) -> Router {

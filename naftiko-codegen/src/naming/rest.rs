@@ -62,6 +62,10 @@ fn name_adapter(
         router_fn: format!("{module}_router"),
         port_const: format!("{prefix}_PORT"),
         routes_const: format!("{prefix}_ROUTES"),
+        openapi_consts: [
+            format!("{prefix}_OPENAPI"),
+            format!("{prefix}_OPENAPI_BEARER"),
+        ],
         module,
     };
     let idents = &a.idents;
@@ -69,6 +73,9 @@ fn name_adapter(
     n.claim(types, &idents.module, &origin);
     n.claim(values, &idents.port_const, &origin);
     n.claim(values, &idents.routes_const, &origin);
+    for c in &idents.openapi_consts {
+        n.claim(values, c, &origin);
+    }
     let module = idents.module.clone();
     let mut scopes = Module {
         ns: &ns,

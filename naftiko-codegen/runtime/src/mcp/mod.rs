@@ -211,7 +211,7 @@ impl Args {
         &mut self,
         name: &str,
     ) -> Result<Option<Value>, CallToolResult> {
-        let Some(body) = self.take(name) else {
+        let Some(body) = self.body(name)? else {
             return Ok(None);
         };
         match serde_path_to_error::deserialize::<_, T>(&body) {
@@ -219,6 +219,7 @@ impl Args {
             Err(e) => {
                 let at = match e.path().to_string() {
                     root if root == "." => name.to_owned(),
+                    index if index.starts_with('[') => format!("{name}{index}"),
                     path => format!("{name}.{path}"),
                 };
                 Err(tool_error(format!(
