@@ -93,7 +93,10 @@ pub fn rest_app(
     );
     let plain = Router::new()
         .route("/healthz", get(healthz))
-        .route("/openapi.json", get(move || async move { json(StatusCode::OK, openapi) }))
+        .route(
+            "/openapi.json",
+            get(move || async move { json(StatusCode::OK, openapi) }),
+        )
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);

@@ -352,6 +352,12 @@ impl Config {
         self.generate_from_source(&source)
     }
 
+    /// Compiles the spec's text with this configuration's renames and OpenAPI documents, without emitting: every
+    /// diagnostic, and the IR when there is no error.
+    pub fn compile_source(&self, source: &str) -> Result<Compiled, Error> {
+        Ok(compile_typed(source, &self.renames, &self.overlays()?))
+    }
+
     /// Like [`Config::generate`], from the spec's text.
     pub fn generate_from_source(&self, source: &str) -> Result<Output, Error> {
         let display = self.display();

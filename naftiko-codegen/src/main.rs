@@ -25,6 +25,8 @@ enum Command {
         spec: PathBuf,
         #[command(flatten)]
         renames: RenameArgs,
+        #[command(flatten)]
+        openapi: OpenApiArgs,
     },
     /// Generate the Rust modules of a spec into a directory.
     Generate {
@@ -44,7 +46,38 @@ enum Command {
         no_mcp: bool,
         #[command(flatten)]
         renames: RenameArgs,
+        #[command(flatten)]
+        openapi: OpenApiArgs,
     },
+}
+
+/// OpenAPI documents that type the consumed APIs.
+#[derive(Args)]
+struct OpenApiArgs {
+    /// The OpenAPI 3 document (JSON) of a consumed API, read at build time: models for its bodies and responses,
+    /// Rust names from its `operationId`s, MCP input schemas with its body schemas. `NAMESPACE=PATH` when the spec
+    /// consumes several APIs. Repeatable.
+    #[arg(long = "openapi", value_name = "[NAMESPACE=]PATH")]
+    documents: Vec<String>,
+}
+
+impl OpenApiArgs {
+    fn apply(&self, mut config: naftiko_codegen::Config) -> naftiko_codegen::Config {
+        for d in &self.documents {
+            config = match d.split_once('=') {
+                Some((ns, path))
+                    if !ns.is_empty()
+                        && ns
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                {
+                    config.openapi_for(ns, path)
+                }
+                _ => config.openapi(d),
+            };
+        }
+        config
+    }
 }
 
 /// Rust names chosen without touching the spec.
@@ -74,7 +107,11 @@ impl RenameArgs {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Check { spec, renames } => check(&spec, &renames),
+        Command::Check {
+            spec,
+            renames,
+            openapi,
+        } => check(&spec, &renames, &openapi),
         Command::Generate {
             spec,
             out,
@@ -82,6 +119,7 @@ fn main() -> ExitCode {
             no_rest,
             no_mcp,
             renames,
+            openapi,
         } => {
             let renames = match renames.table() {
                 Ok(table) => table,
@@ -96,7 +134,7 @@ fn main() -> ExitCode {
                 .rest(!no_rest)
                 .mcp(!no_mcp)
                 .renames(renames);
-            generate(&spec, &out, &config)
+            generate(&spec, &out, &openapi.apply(config))
         }
     }
 }
@@ -106,7 +144,7 @@ fn failure(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn check(spec: &std::path::Path, renames: &RenameArgs) -> ExitCode {
+fn check(spec: &std::path::Path, renames: &RenameArgs, openapi: &OpenApiArgs) -> ExitCode {
     let renames = match renames.table() {
         Ok(table) => table,
         Err(e) => return failure(e),
@@ -118,8 +156,12 @@ fn check(spec: &std::path::Path, renames: &RenameArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let compiled = naftiko_codegen::compile_with(&source, &renames);
     let display = spec.display().to_string();
+    let config = openapi.apply(naftiko_codegen::Config::new(spec).renames(renames));
+    let compiled = match config.compile_source(&source) {
+        Ok(compiled) => compiled,
+        Err(e) => return failure(e),
+    };
     eprint!("{}", compiled.diagnostics.render(&display, Some(&source)));
     if compiled.diagnostics.has_errors() {
         return ExitCode::from(1);

@@ -44,14 +44,20 @@ struct Case {
     origin: String,
     yaml: String,
     renames: String,
+    /// The OpenAPI document typing its consumed API, if any.
+    openapi: Option<PathBuf>,
 }
 
 impl Case {
     /// The files the compiler generates for this spec, or `None` when it refuses it.
     fn generate(&self) -> Option<Vec<GeneratedFile>> {
         let renames = Renames::parse(&self.renames, "spec.renames").ok()?;
-        Config::new("spec.yaml")
-            .renames(renames)
+        let config = Config::new("spec.yaml").renames(renames);
+        let config = match &self.openapi {
+            Some(doc) => config.openapi(doc),
+            None => config,
+        };
+        config
             .generate_from_source(&self.yaml)
             .ok()
             .map(|out| out.files)
@@ -75,6 +81,7 @@ fn fixtures() -> Vec<Case> {
                 origin: format!("fixture {name}"),
                 yaml: read("spec.yaml").unwrap_or_else(|e| panic!("fixture {name}: {e}")),
                 renames: read("spec.renames").unwrap_or_default(),
+                openapi: None,
             }
         })
         .collect()
@@ -82,7 +89,7 @@ fn fixtures() -> Vec<Case> {
 
 /// The specs taken as they are, which the mutations start from (all but the Logto spec, whose 60 operations would
 /// make each mutation a large module for one change).
-fn base_cases() -> (Vec<Case>, Case) {
+fn base_cases() -> (Vec<Case>, Vec<Case>) {
     let mut small = fixtures();
     assert!(
         small.len() >= 3,
@@ -93,13 +100,28 @@ fn base_cases() -> (Vec<Case>, Case) {
         origin: "robustness.rs's MINI".into(),
         yaml: mutations::MINI.into(),
         renames: String::new(),
+        openapi: None,
     });
-    let logto = Case {
-        origin: "spec/logto.naftiko.yaml".into(),
-        yaml: std::fs::read_to_string(Path::new(MANIFEST_DIR).join("../spec/logto.naftiko.yaml"))
-            .unwrap_or_else(|e| panic!("spec/logto.naftiko.yaml: {e}")),
+    let yaml = std::fs::read_to_string(Path::new(MANIFEST_DIR).join("../spec/logto.naftiko.yaml"))
+        .unwrap_or_else(|e| panic!("spec/logto.naftiko.yaml: {e}"));
+    // The Logto spec untyped, and typed by each of Logto's documents: OSS 1.37.1's (checked in beside the spec)
+    // and Logto Cloud's of 2025-01.
+    let logto = [
+        None,
+        Some("../spec/logto.openapi.json"),
+        Some("tests/openapi/logto-cloud-2025-01.json"),
+    ]
+    .into_iter()
+    .map(|doc| Case {
+        origin: match doc {
+            Some(doc) => format!("spec/logto.naftiko.yaml typed by {doc}"),
+            None => "spec/logto.naftiko.yaml".into(),
+        },
+        yaml: yaml.clone(),
         renames: String::new(),
-    };
+        openapi: doc.map(|d| Path::new(MANIFEST_DIR).join(d)),
+    })
+    .collect();
     (small, logto)
 }
 
@@ -157,7 +179,7 @@ fn cases() -> Vec<Generated> {
     let (small, logto) = base_cases();
     let mut seen = HashSet::new();
     let mut all = Vec::new();
-    for c in small.iter().chain([&logto]) {
+    for c in small.iter().chain(&logto) {
         let files = c
             .generate()
             .unwrap_or_else(|| panic!("{} is not accepted", c.origin));
@@ -183,6 +205,7 @@ fn cases() -> Vec<Generated> {
             origin: format!("{} mutated by {ms:?}", base.origin),
             yaml,
             renames: base.renames.clone(),
+            openapi: None,
         }
     });
     let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, SEED);
@@ -193,6 +216,7 @@ fn cases() -> Vec<Generated> {
             origin: format!("generated spec #{n}"),
             yaml: generator::spec(&mut rng),
             renames: String::new(),
+            openapi: None,
         }
     });
     all.extend(mutated);
@@ -232,7 +256,7 @@ fn write_crate(root: &Path, cases: &[Generated]) {
         .join("naftiko-codegen/runtime")
         .canonicalize()
         .unwrap();
-    let deps: Vec<String> = ["axum", "rmcp", "serde"]
+    let deps: Vec<String> = ["axum", "rmcp", "serde", "serde_json"]
         .iter()
         .map(|d| workspace_dependency(&manifest, d))
         .collect();

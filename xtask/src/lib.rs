@@ -269,11 +269,18 @@ mod tests {
         ));
         // The README's program using the vendored crate, as an example of it.
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-        let example = readme_example(&readme).expect("the README shows a program using the vendored client");
+        let example =
+            readme_example(&readme).expect("the README shows a program using the vendored client");
         std::fs::create_dir_all(dir.join("examples")).unwrap();
         std::fs::write(dir.join("examples/readme.rs"), example).unwrap();
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--offline", "--quiet", "--examples", "--manifest-path"])
+            .args([
+                "build",
+                "--offline",
+                "--quiet",
+                "--examples",
+                "--manifest-path",
+            ])
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(root.join("target/vendored-client-check/target"))

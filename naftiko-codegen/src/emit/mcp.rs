@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::args::call_args;
 use super::parts::{Block, Parts};
-use super::{doc_lines, ident};
 use super::schemas;
+use super::{doc_lines, ident};
 use crate::ir::{Capability, McpAdapter, Tool};
 use crate::openapi::schema;
 

@@ -5,9 +5,9 @@
 mod args;
 pub mod client;
 pub mod mcp;
+mod openapi_doc;
 mod parts;
 pub mod rest;
-mod openapi_doc;
 mod schemas;
 mod types;
 

@@ -36,8 +36,14 @@ pub fn document(cap: &Capability, a: &RestAdapter, bearer: bool) -> String {
         }),
     );
     let mut info = Map::new();
-    info.insert("title".into(), Value::String(format!("{} ({})", cap.label, a.namespace)));
-    info.insert("version".into(), Value::String(env!("CARGO_PKG_VERSION").into()));
+    info.insert(
+        "title".into(),
+        Value::String(format!("{} ({})", cap.label, a.namespace)),
+    );
+    info.insert(
+        "version".into(),
+        Value::String(env!("CARGO_PKG_VERSION").into()),
+    );
     if let Some(d) = a.description.as_ref().or(cap.description.as_ref()) {
         info.insert("description".into(), Value::String(d.clone()));
     }
@@ -62,7 +68,10 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
     let mut o = Map::new();
     o.insert("operationId".into(), Value::String(op.name.clone()));
     if let Some(d) = &op.description {
-        o.insert("summary".into(), Value::String(d.lines().next().unwrap_or_default().to_owned()));
+        o.insert(
+            "summary".into(),
+            Value::String(d.lines().next().unwrap_or_default().to_owned()),
+        );
         o.insert("description".into(), Value::String(d.clone()));
     }
     let params: Vec<Value> = op
@@ -97,7 +106,10 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
     }
     if op.call.body {
         let (body, required) = match typing.and_then(|t| Some((t.body.as_ref()?, t))) {
-            Some((body, t)) => (named(components, t.types.body.as_deref(), body), t.body_required),
+            Some((body, t)) => (
+                named(components, t.types.body.as_deref(), body),
+                t.body_required,
+            ),
             None => (json!({"type": "object"}), false),
         };
         o.insert(
@@ -112,15 +124,21 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
             let schema = match &t.types.response {
                 ResponseModel::Named(name) => named(components, Some(name), response),
                 ResponseModel::ListOf(name) => match response.get("items") {
-                    Some(items) => json!({"type": "array", "items": named(components, Some(name), items)}),
+                    Some(items) => {
+                        json!({"type": "array", "items": named(components, Some(name), items)})
+                    }
                     None => schema::for_output(response),
                 },
                 ResponseModel::Empty => schema::for_output(response),
             };
             json!({"description": "Success: the upstream's answer as sent.", "content": {"application/json": {"schema": schema}}})
         }
-        None if typing.is_some() => json!({"description": "Success: the upstream's answer as sent (no JSON body, or a short text)."}),
-        None => json!({"description": "Success: the upstream's answer as sent.", "content": {"application/json": {"schema": {}}}}),
+        None if typing.is_some() => {
+            json!({"description": "Success: the upstream's answer as sent (no JSON body, or a short text)."})
+        }
+        None => {
+            json!({"description": "Success: the upstream's answer as sent.", "content": {"application/json": {"schema": {}}}})
+        }
     };
     responses.insert(status, success);
     responses.insert(

@@ -61,7 +61,8 @@ fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: 
 
 /// The constants of `a` and its router constructor.
 fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
-    let [openapi_const, openapi_bearer_const] = a.idents.openapi_consts.each_ref().map(|c| ident(c));
+    let [openapi_const, openapi_bearer_const] =
+        a.idents.openapi_consts.each_ref().map(|c| ident(c));
     let openapi = super::openapi_doc::document(cap, a, false);
     let openapi_bearer = super::openapi_doc::document(cap, a, true);
     let openapi_doc = format!(
