@@ -877,6 +877,52 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    #[derive(Debug, serde::Deserialize)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Inner {
+        #[allow(dead_code)]
+        count: i64,
+    }
+
+    fn response(body: Option<&'static str>) -> Response {
+        Response {
+            status: 200,
+            headers: ResponseHeaders {
+                total_number: Some("3".into()),
+                ..Default::default()
+            },
+            body: body.map(|b| JsonBody::new(Bytes::from_static(b.as_bytes())).unwrap()),
+            raw: None,
+        }
+    }
+
+    #[test]
+    fn a_typed_response_keeps_status_and_headers_and_names_where_a_body_does_not_fit() {
+        let typed = response(Some(r#"{"inner": {"count": 2}}"#))
+            .typed::<Outer>()
+            .unwrap();
+        assert_eq!(
+            (typed.status, typed.headers.total_number.as_deref()),
+            (200, Some("3"))
+        );
+        assert_eq!(typed.inner.count, 2);
+        match response(Some(r#"{"inner": {"count": "two"}}"#)).typed::<Outer>() {
+            Err(Error::InvalidResponse(m)) => {
+                assert!(
+                    m.starts_with("the body does not fit its model at `inner.count`: invalid type"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(response(None).typed::<()>().is_ok());
+        assert!(response(Some("{}")).empty().is_ok());
+    }
+
     fn transport() -> Transport {
         Transport::new(TransportConfig::new("http://127.0.0.1:9/base/", Auth::None)).unwrap()
     }
