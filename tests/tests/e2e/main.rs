@@ -22,4 +22,5 @@ mod mcp_tools;
 mod prism_conformance;
 mod real_logto;
 mod rest_faults;
+mod rest_openapi;
 mod rest_operations;
