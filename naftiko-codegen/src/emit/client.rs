@@ -4,7 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::parts::{Block, Parts};
-use super::{doc_lines, ident};
+use super::{doc_lines, doc_opening, ident};
 use crate::ir::{
     Auth, Capability, ConsumedApi, Operation, ParamType, ResponseModel, TemplatePart, ValueSource,
 };
@@ -275,14 +275,7 @@ fn typed_method(op: &Operation) -> TokenStream {
     };
     let name = ident(&op.ident);
     let raw = ident(&op.raw_ident);
-    let mut doc: Vec<String> = op
-        .description
-        .iter()
-        .flat_map(|d| d.lines().map(str::to_owned))
-        .collect();
-    if !doc.is_empty() {
-        doc.push(String::new());
-    }
+    let mut doc = doc_opening(op.description.as_deref());
     doc.push(format!(
         "`{} {}` (`{}`)",
         op.method.as_str(),
@@ -350,14 +343,7 @@ fn typed_method(op: &Operation) -> TokenStream {
 fn raw_method(op: &Operation) -> TokenStream {
     let name = ident(&op.raw_ident);
     let http_method = format_ident!("{}", op.method.as_str());
-    let mut doc: Vec<String> = op
-        .description
-        .iter()
-        .flat_map(|d| d.lines().map(str::to_owned))
-        .collect();
-    if !doc.is_empty() {
-        doc.push(String::new());
-    }
+    let mut doc = doc_opening(op.description.as_deref());
     doc.push(format!("`{} {}`", op.method.as_str(), op.path.template));
     if op.typing.is_some() {
         doc.push(String::new());

@@ -265,6 +265,19 @@ pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
+/// The lines of a documentation comment that starts with `description` (when there is one) and goes on, after a
+/// blank line, with what is pushed next.
+pub(crate) fn doc_opening(description: Option<&str>) -> Vec<String> {
+    let mut doc: Vec<String> = description
+        .iter()
+        .flat_map(|d| d.lines().map(str::to_owned))
+        .collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc
+}
+
 /// `#[doc]` attributes, one per line (each with a leading space, so prettyplease prints `/// line`).
 pub(crate) fn doc_lines(lines: &[String]) -> TokenStream {
     let lines = lines.iter().map(|l| {

@@ -203,14 +203,7 @@ fn open_enum(e: &OpenEnum) -> TokenStream {
     let name = format_ident!("{}", e.name);
     let variants = variants(&e.values);
     let values = &e.values;
-    let mut doc: Vec<String> = e
-        .description
-        .iter()
-        .flat_map(|d| d.lines().map(str::to_owned))
-        .collect();
-    if !doc.is_empty() {
-        doc.push(String::new());
-    }
+    let mut doc = super::doc_opening(e.description.as_deref());
     doc.push(
         "A value not listed here, which a later version of the API may send, is kept in `Other`."
             .into(),

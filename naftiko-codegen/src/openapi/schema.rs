@@ -32,31 +32,21 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
             _ => Value::Object(Map::new()),
         };
     }
-    let mut out = Map::new();
-    for (key, value) in obj {
-        let value = match key.as_str() {
-            "properties" | "patternProperties" => match value {
-                Value::Object(props) => Value::Object(
-                    props
-                        .iter()
-                        .map(|(k, v)| (k.clone(), convert(doc, v, depth)))
-                        .collect(),
-                ),
-                other => other.clone(),
-            },
-            "items" | "additionalProperties" | "not" => convert(doc, value, depth),
-            "oneOf" | "anyOf" | "allOf" => match value {
-                Value::Array(all) => {
-                    Value::Array(all.iter().map(|v| convert(doc, v, depth)).collect())
-                }
-                other => other.clone(),
-            },
-            // OpenAPI 3.0 only: handled below.
-            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" => continue,
-            "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => continue,
-            _ => value.clone(),
-        };
-        out.insert(key.clone(), value);
+    let mut out = map_children(obj, &mut |child| convert(doc, child, depth));
+    // OpenAPI 3.0 only: handled below.
+    for key in [
+        "nullable",
+        "example",
+        "discriminator",
+        "xml",
+        "externalDocs",
+    ] {
+        out.remove(key);
+    }
+    for key in ["exclusiveMinimum", "exclusiveMaximum"] {
+        if out.get(key).is_some_and(Value::is_boolean) {
+            out.remove(key);
+        }
     }
     // `format: "\"Totp\""`: a literal, as Logto's documents write one.
     if let Some(Value::String(f)) = out.get("format")
@@ -263,29 +253,32 @@ fn map_schemas(schema: &Value, f: &dyn Fn(&mut Map<String, Value>)) -> Value {
     let Value::Object(obj) = schema else {
         return schema.clone();
     };
-    let mut out = Map::new();
-    for (key, value) in obj {
-        let value = match key.as_str() {
-            "properties" | "patternProperties" => match value {
-                Value::Object(props) => Value::Object(
-                    props
-                        .iter()
-                        .map(|(k, v)| (k.clone(), map_schemas(v, f)))
-                        .collect(),
-                ),
-                other => other.clone(),
-            },
-            "items" | "additionalProperties" | "not" => map_schemas(value, f),
-            "oneOf" | "anyOf" | "allOf" => match value {
-                Value::Array(all) => Value::Array(all.iter().map(|v| map_schemas(v, f)).collect()),
-                other => other.clone(),
-            },
-            _ => value.clone(),
-        };
-        out.insert(key.clone(), value);
-    }
+    let mut out = map_children(obj, &mut |child| map_schemas(child, f));
     f(&mut out);
     Value::Object(out)
+}
+
+/// A copy of the schema object `obj`, each schema it holds — a property's, the items', an alternative… — replaced
+/// by what `child` makes of it.
+fn map_children(
+    obj: &Map<String, Value>,
+    child: &mut dyn FnMut(&Value) -> Value,
+) -> Map<String, Value> {
+    obj.iter()
+        .map(|(key, value)| {
+            let value = match (key.as_str(), value) {
+                ("properties" | "patternProperties", Value::Object(props)) => {
+                    Value::Object(props.iter().map(|(k, v)| (k.clone(), child(v))).collect())
+                }
+                ("items" | "additionalProperties" | "not", v) => child(v),
+                ("oneOf" | "anyOf" | "allOf", Value::Array(all)) => {
+                    Value::Array(all.iter().map(|v| child(v)).collect())
+                }
+                _ => value.clone(),
+            };
+            (key.clone(), value)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -318,16 +311,22 @@ mod tests {
     fn nullable_without_a_type_is_any_of_null() {
         let s = canonical(
             &json!({}),
-            &json!({"nullable": true, "description": "d", "oneOf": [{"type": "string"}]}),
+            &json!({"nullable": true, "description": "d", "oneOf": [{"type": "string"}, {"type": "integer"}]}),
         );
         assert_eq!(
             s,
-            json!({"description": "d", "anyOf": [{"oneOf": [{"type": "string"}]}, {"type": "null"}]})
+            json!({"description": "d", "anyOf": [{"oneOf": [{"type": "string"}, {"type": "integer"}]}, {"type": "null"}]})
         );
         assert_eq!(
             for_tools(&s),
-            json!({"description": "d", "anyOf": [{"type": "string"}]})
+            json!({"description": "d", "anyOf": [{"type": "string"}, {"type": "integer"}]})
         );
+        // One alternative is that alternative.
+        let s = canonical(
+            &json!({}),
+            &json!({"nullable": true, "oneOf": [{"type": "string"}, {"type": "string"}]}),
+        );
+        assert_eq!(s, json!({"type": ["string", "null"]}));
     }
 
     #[test]
