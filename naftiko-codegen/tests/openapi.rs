@@ -356,3 +356,75 @@ fn a_document_without_a_namespace_for_a_spec_of_two_apis_is_an_error() {
     }];
     assert!(compile_typed(&two, &Renames::new(), &named).ir.is_some());
 }
+
+/// What MCP clients accept, checked on every Logto tool: an object at the top without `anyOf`/`oneOf`, and
+/// nowhere a `$ref`, `$defs`, `oneOf`, `allOf`, `format`, `pattern` or type array.
+#[test]
+fn every_logto_tool_input_schema_is_one_every_mcp_client_accepts() {
+    fn walk(v: &serde_json::Value, at: &str, problems: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, child) in o {
+                    let bad_key = [
+                        "$ref",
+                        "$defs",
+                        "definitions",
+                        "oneOf",
+                        "allOf",
+                        "format",
+                        "pattern",
+                    ];
+                    if bad_key.contains(&k.as_str()) {
+                        problems.push(format!("{at}: `{k}`"));
+                    }
+                    if k == "type" && !child.is_string() {
+                        problems.push(format!("{at}: type {child}"));
+                    }
+                    match (k.as_str(), child) {
+                        // Names of properties, each holding a schema.
+                        ("properties", serde_json::Value::Object(props)) => {
+                            for (name, schema) in props {
+                                walk(schema, &format!("{at}/{name}"), problems);
+                            }
+                        }
+                        _ => walk(child, &format!("{at}/{k}"), problems),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|c| walk(c, at, problems)),
+            _ => {}
+        }
+    }
+    let spec = read("../spec/logto.naftiko.yaml");
+    let c = compile_typed(
+        &spec,
+        &Renames::new(),
+        &overlay(
+            "spec/logto.openapi.json",
+            &read("../spec/logto.openapi.json"),
+        ),
+    );
+    let cap = c.ir.unwrap();
+    let mut problems = Vec::new();
+    let mut with_body_schema = 0;
+    for tool in &cap.mcp[0].tools {
+        let schema: serde_json::Value =
+            serde_json::from_str(&naftiko_codegen::emit::mcp::input_schema(&cap, tool)).unwrap();
+        assert_eq!(schema["type"], "object", "{}", tool.name);
+        assert!(
+            schema.get("anyOf").is_none() && schema.get("oneOf").is_none(),
+            "{}",
+            tool.name
+        );
+        if schema["properties"]["body"].get("properties").is_some()
+            || schema["properties"]["body"].get("anyOf").is_some()
+        {
+            with_body_schema += 1;
+        }
+        walk(&schema, &tool.name, &mut problems);
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    // Of the 27 tools with a body, all but two have its properties: `updateoidcsessionconfig` is not in the
+    // document, and `updateapplicationcustomdata` takes "an arbitrary JSON object".
+    assert_eq!(with_body_schema, 25);
+}
