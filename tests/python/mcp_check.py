@@ -10,7 +10,11 @@ and against what the mock upstream received. Exit code 0 when the session worked
 The report holds the mode, the negotiated protocol version (`Client.protocol_version`: "2026-07-28" via
 `server/discover` in mode "auto", "2025-11-25" via the `initialize` handshake in mode "legacy"), server info,
 instructions, capabilities, the tools, and per call either "result" (the CallToolResult) or "error"
-({"code", "message"} of a JSON-RPC error).
+({"code", "message"} of a JSON-RPC error), and "schema_valid": whether the arguments satisfy the tool's listed input
+schema, checked with `jsonschema` (null for a tool that is not listed).
+
+The SDK checks a successful result's structured content against the tool's listed output schema and raises when it
+does not conform: the script then fails.
 """
 
 import argparse
@@ -19,6 +23,7 @@ import json
 import os
 import sys
 
+import jsonschema
 from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
 
@@ -33,6 +38,8 @@ CALLS = [
     ("getapplication", {"id": "missing"}),
     # An argument error, caught by the gateway.
     ("getapplication", {"id": 5}),
+    # A body outside the tool's input schema (`name` is required): refused by the gateway, no upstream request.
+    ("createapplication", {"body": {"type": "MachineToMachine"}}),
     # An unknown tool: a JSON-RPC error, reported as "error".
     ("nosuchtool", {}),
 ]
@@ -58,14 +65,18 @@ async def run(target, mode):
         for t in tools.tools:
             report["tools"].append(dump(t))
         report["next_cursor"] = getattr(tools, "next_cursor", None)
+        input_schemas = {t.name: t.input_schema for t in tools.tools}
         for name, args in CALLS:
+            entry = {"name": name, "arguments": args, "schema_valid": None}
+            if name in input_schemas:
+                schema = input_schemas[name]
+                entry["schema_valid"] = jsonschema.validators.validator_for(schema)(schema).is_valid(args)
             try:
                 r = await client.call_tool(name, args)
-                report["calls"].append({"name": name, "arguments": args, "result": dump(r)})
+                entry["result"] = dump(r)
             except MCPError as e:  # a JSON-RPC error (e.g. an unknown tool) is reported, not fatal
-                report["calls"].append(
-                    {"name": name, "arguments": args, "error": {"code": e.code, "message": e.message}}
-                )
+                entry["error"] = {"code": e.code, "message": e.message}
+            report["calls"].append(entry)
     return report
 
 

@@ -19,7 +19,11 @@ use e2e_tests::{GatewayOptions, McpGateway, MockUpstream, Recorded, Reply};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "logto-token-python-4e8b17";
-const APPS: &str = r#"[{"id":"app-1","name":"One","type":"SPA"}, {"id":"app-2","name":"Dé \"two\"","type":"MachineToMachine"}]"#;
+/// Applications as Logto lists them: the SDK checks the result against the tool's output schema.
+const APPS: &str = r#"[{"tenantId":"default","id":"app-1","name":"One","secret":"internal-secret-1","description":null,"type":"SPA","oidcClientMetadata":{"redirectUris":["https://one.example/callback"],"postLogoutRedirectUris":[]},"customClientMetadata":{},"protectedAppMetadata":null,"customData":{},"isThirdParty":false,"createdAt":1764633600000},
+ {"tenantId":"default","id":"app-2","name":"Dé \"two\"","secret":"internal-secret-2","description":"The second one ✓","type":"MachineToMachine","oidcClientMetadata":{"redirectUris":[],"postLogoutRedirectUris":[]},"customClientMetadata":{"corsAllowedOrigins":["https://two.example"]},"protectedAppMetadata":null,"customData":{"team":"e2e"},"isThirdParty":false,"createdAt":1764633601000.5}]"#;
+/// The application Logto answers the script's valid `createapplication` call with.
+const CREATED: &str = r#"{"tenantId":"default","id":"app-py-1","name":"py-app","secret":"internal-secret-py","description":null,"type":"MachineToMachine","oidcClientMetadata":{"redirectUris":[],"postLogoutRedirectUris":[]},"customClientMetadata":{},"protectedAppMetadata":null,"customData":{},"isThirdParty":false,"createdAt":1764633602000,"isAdmin":false}"#;
 const TOTAL: u64 = 42;
 const NOT_FOUND: &str =
     r#"{"code":"entity.not_found","message":"The application with ID `missing` was not found."}"#;
@@ -38,7 +42,7 @@ async fn mock() -> MockUpstream {
         "/api/applications",
         Reply::json(200, APPS).header("Total-Number", &TOTAL.to_string()),
     );
-    mock.on(Some("POST"), "/api/applications", Reply::echo(201));
+    mock.on(Some("POST"), "/api/applications", Reply::json(201, CREATED));
     mock.on(
         Some("DELETE"),
         "/api/applications/app-py/roles/role%2Fpy",
@@ -136,9 +140,79 @@ fn check(what: &str, spec: &Spec, report: &Value, upstream: &[Recorded], version
         failures.join("\n")
     );
 
+    // What the OpenAPI document adds, as the SDK parsed it: `createapplication` requires a body with `name` and
+    // `type`, `type` one of the application types; `getapplication` (and the two tools whose successful results the
+    // SDK checked) list an output schema of an object.
+    let listed = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{what}: {name} listed"))
+    };
+    let create_schema = &listed("createapplication")["inputSchema"];
+    let body = &create_schema["properties"]["body"];
+    for field in ["name", "type"] {
+        assert!(
+            body["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&json!(field))),
+            "{what}: `body` requires `{field}`: {body}"
+        );
+    }
+    assert!(
+        body["properties"]["type"]["enum"]
+            .as_array()
+            .is_some_and(|e| e.contains(&json!("MachineToMachine"))),
+        "{what}: the enum of `body.type`: {body}"
+    );
+    assert!(
+        create_schema["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("body"))),
+        "{what}: `body` is required: {create_schema}"
+    );
+    for name in ["getapplication", "listapplications", "createapplication"] {
+        let out = &listed(name)["outputSchema"];
+        assert_eq!(
+            out["type"], "object",
+            "{what}: {name}'s outputSchema: {out}"
+        );
+    }
+    // The canned answers satisfy the output schemas the SDK checked them against (a stand-in upstream that did not
+    // would make the SDK raise).
+    let list_out = &listed("listapplications")["outputSchema"];
+    let want_list =
+        json!({"items": serde_json::from_str::<Value>(APPS).unwrap(), "totalNumber": TOTAL});
+    assert!(
+        jsonschema::is_valid(list_out, &want_list),
+        "{what}: APPS fits {list_out}"
+    );
+    let create_out = &listed("createapplication")["outputSchema"];
+    let created: Value = serde_json::from_str(CREATED).unwrap();
+    assert!(
+        jsonschema::is_valid(create_out, &created),
+        "{what}: CREATED fits {create_out}"
+    );
+
     // The calls' results.
     let calls = report["calls"].as_array().expect("calls");
-    assert_eq!(calls.len(), 6, "{what}: the script's calls: {calls:?}");
+    assert_eq!(calls.len(), 7, "{what}: the script's calls: {calls:?}");
+    // The arguments against the listed input schemas, as Python's `jsonschema` sees them: the gateway refuses what
+    // its schemas refuse (calls 4 and 5), and takes the rest.
+    let schema_valid: Vec<Value> = calls.iter().map(|c| c["schema_valid"].clone()).collect();
+    assert_eq!(
+        schema_valid,
+        [
+            json!(true),
+            json!(true),
+            json!(true),
+            json!(true),
+            json!(false),
+            json!(false),
+            Value::Null
+        ],
+        "{what}: the calls' arguments against the listed input schemas"
+    );
     let list = &nth_call(report, 0, "listapplications")["result"];
     assert!(!is_error(list), "{what}: {list}");
     let items: Value = serde_json::from_str(APPS).unwrap();
@@ -150,13 +224,25 @@ fn check(what: &str, spec: &Spec, report: &Value, upstream: &[Recorded], version
         "{what}: the text is the same JSON"
     );
 
+    // The created application, as Logto answered (the body the call gave is checked at the upstream, below).
     let create = nth_call(report, 1, "createapplication");
     let result = &create["result"];
     assert!(!is_error(result), "{what}: {result}");
     assert_eq!(
-        result["structuredContent"], create["arguments"]["body"],
-        "{what}: the echoed object"
+        result["structuredContent"], created,
+        "{what}: the created application"
     );
+    assert_eq!(
+        serde_json::from_str::<Value>(&text(result)).ok(),
+        Some(created),
+        "{what}: the text is the same JSON"
+    );
+    for field in ["name", "type"] {
+        assert_eq!(
+            result["structuredContent"][field], create["arguments"]["body"][field],
+            "{what}: the created application's `{field}`"
+        );
+    }
 
     let delete = &nth_call(report, 2, "deleteapplicationrole")["result"];
     assert!(!is_error(delete), "{what}: {delete}");
@@ -187,7 +273,22 @@ fn check(what: &str, spec: &Spec, report: &Value, upstream: &[Recorded], version
     );
     assert!(text(bad).contains("`id`"), "{what}: {bad}");
 
-    let unknown = nth_call(report, 5, "nosuchtool");
+    // A body outside the schema: the gateway's tool error names the missing field; no request (see below).
+    let invalid = &nth_call(report, 5, "createapplication")["result"];
+    assert!(
+        is_error(invalid),
+        "{what}: the invalid body is a tool error: {invalid}"
+    );
+    assert!(
+        invalid.get("structuredContent").is_none(),
+        "{what}: {invalid}"
+    );
+    let t = text(invalid);
+    for needle in ["`body`", "`name`", "missing"] {
+        assert!(t.contains(needle), "{what}: `{needle}` in {t:?}");
+    }
+
+    let unknown = nth_call(report, 6, "nosuchtool");
     assert_eq!(
         unknown["error"]["code"], -32602,
         "{what}: an unknown tool is a JSON-RPC invalid-params error: {unknown}"
@@ -200,7 +301,8 @@ fn check(what: &str, spec: &Spec, report: &Value, upstream: &[Recorded], version
         "{what}: {unknown}"
     );
 
-    // What the upstream received: one request for each of the first four calls, derived from the spec.
+    // What the upstream received: one request for each of the first four calls, derived from the spec; none for
+    // the argument error (call 4), the body outside its schema (call 5) or the unknown tool (call 6).
     assert_eq!(
         upstream.len(),
         4,

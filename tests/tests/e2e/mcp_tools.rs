@@ -146,6 +146,8 @@ async fn the_tool_list_is_the_spec_tool_list_with_its_annotations_and_schemas() 
 
     let mut failures = Vec::new();
     let (mut with_body, mut with_required, mut declared, mut unbound_query) = (0, 0, 0, 0);
+    let (mut documented_bodies, mut required_bodies) = (0, 0);
+    let (mut documented_params, mut constrained_params, mut outputs) = (0, 0, 0);
     for (case, tool) in cases.iter().zip(&listed) {
         for d in tool_differences(&case.tool, &case.args, tool) {
             failures.push(format!("{}: {d}", case.tool.name));
@@ -154,6 +156,33 @@ async fn the_tool_list_is_the_spec_tool_list_with_its_annotations_and_schemas() 
         with_required += usize::from(case.args.iter().any(|a| a.required));
         declared += usize::from(case.args.iter().any(|a| a.kind == ArgKind::Declared));
         unbound_query += usize::from(case.args.iter().any(|a| a.kind == ArgKind::QueryParam));
+        for a in &case.args {
+            match a.kind {
+                ArgKind::Body => {
+                    documented_bodies += usize::from(a.openapi.is_some());
+                    required_bodies += usize::from(a.required);
+                }
+                _ => {
+                    documented_params += usize::from(a.openapi.is_some());
+                    constrained_params += usize::from(a.openapi_schema().is_some_and(|s| {
+                        ["enum", "default", "minimum"]
+                            .iter()
+                            .any(|k| s.get(k).is_some())
+                    }));
+                }
+            }
+        }
+        // An output schema, where there is one, is a JSON Schema of an object (an array answer is wrapped in one),
+        // which stands on its own.
+        if let Some(out) = tool.get("outputSchema") {
+            outputs += 1;
+            if out["type"] != "object" || !jsonschema::meta::is_valid(out) {
+                failures.push(format!("{}: outputSchema {out}", case.tool.name));
+            }
+            if out.to_string().contains("\"$ref\"") {
+                failures.push(format!("{}: a $ref in the outputSchema", case.tool.name));
+            }
+        }
     }
     assert!(
         failures.is_empty(),
@@ -163,6 +192,25 @@ async fn the_tool_list_is_the_spec_tool_list_with_its_annotations_and_schemas() 
     );
     // What the derivation covered.
     assert_eq!(with_body, 27, "tools with a body");
+    // All but `updateoidcsessionconfig` (not in Logto's OpenAPI document) have a body schema from the document, 15
+    // of them with required fields.
+    assert_eq!(
+        documented_bodies, 26,
+        "bodies the OpenAPI document describes"
+    );
+    assert_eq!(required_bodies, 15, "required bodies");
+    assert!(
+        documented_params >= 60,
+        "path and query arguments the OpenAPI document describes: {documented_params}"
+    );
+    assert!(
+        (30..60).contains(&outputs),
+        "tools with an output schema: {outputs}"
+    );
+    assert!(
+        constrained_params >= 10,
+        "path and query arguments with an enum, a default or a minimum: {constrained_params}"
+    );
     assert!(
         with_required >= 40,
         "tools with required arguments: {with_required}"
@@ -234,6 +282,7 @@ async fn every_tool_reaches_its_upstream_operation() {
     let cases = spec.tool_cases();
     assert_eq!(cases.len(), 60);
     let (mock, gw, client) = setup(|o| o).await;
+    let listed = client.list_all_tools().await.unwrap();
     let mut failures: Vec<String> = Vec::new();
     let (mut with_query, mut with_exploded, mut with_body) = (0, 0, 0);
     let (mut arrays_total, mut arrays_plain, mut empties, mut objects) = (0, 0, 0, 0);
@@ -243,6 +292,15 @@ async fn every_tool_reaches_its_upstream_operation() {
         let (reply, expected) = reply_for(case, i);
         mock.set_default(reply);
         let mut fail = |what: String| failures.push(format!("{name}: {what}"));
+        // The body (derived from Logto's OpenAPI document) is one the tool's own input schema accepts.
+        if let Some(body) = case.arguments.get("body") {
+            let tool = listed.iter().find(|t| t.name == *name).expect("listed");
+            let schema = serde_json::to_value(&tool.input_schema).unwrap();
+            let schema = &schema["properties"]["body"];
+            if let Err(e) = jsonschema::validate(schema, body) {
+                fail(format!("the body {body} is outside the listed schema: {e}"));
+            }
+        }
         let result = match call(&client, name, Value::Object(case.arguments.clone())).await {
             Ok(r) => r,
             Err(e) => {
@@ -557,6 +615,71 @@ async fn argument_errors_are_tool_errors_naming_the_argument() {
             json!({"body": "{}"}),
             vec!["`body`", "object"],
         ),
+        // Bodies outside the body's schema (the tool's model), named by their path in the body.
+        (
+            "missing required body",
+            "createapplication",
+            json!({}),
+            vec!["`body`", "missing"],
+        ),
+        (
+            "null required body",
+            "createapplication",
+            json!({"body": null}),
+            vec!["`body`", "missing"],
+        ),
+        (
+            "body without a required field",
+            "createapplication",
+            json!({"body": {"type": "MachineToMachine"}}),
+            vec![
+                "argument `body` is invalid",
+                "missing field `name`",
+                "the tool's input schema describes what is accepted",
+            ],
+        ),
+        (
+            "empty body where fields are required",
+            "createresource",
+            json!({"body": {}}),
+            vec!["argument `body` is invalid", "missing field"],
+        ),
+        (
+            "body field of the wrong type",
+            "createapplication",
+            json!({"body": {"name": 5, "type": "SPA"}}),
+            vec![
+                "argument `body.name` is invalid",
+                "invalid type: integer `5`, expected a string",
+            ],
+        ),
+        (
+            "body array item of the wrong type",
+            "assignapplicationroles",
+            json!({"applicationId": "a", "body": {"roleIds": ["r1", 2]}}),
+            vec![
+                "argument `body.roleIds[1]` is invalid",
+                "invalid type: integer `2`, expected a string",
+            ],
+        ),
+        (
+            "nested body object without a required field",
+            "createapplication",
+            json!({"body": {"name": "x", "type": "SPA", "oidcClientMetadata": {"redirectUris": []}}}),
+            vec![
+                "argument `body.oidcClientMetadata` is invalid",
+                "missing field `postLogoutRedirectUris`",
+            ],
+        ),
+        (
+            "body field of the wrong type in an optional body",
+            "updateresource",
+            json!({"id": "r", "body": {"accessTokenTtl": "long"}}),
+            vec![
+                "argument `body.accessTokenTtl` is invalid",
+                "invalid type: string \"long\"",
+            ],
+        ),
         // Unknown arguments: named, with the accepted ones listed.
         (
             "unknown argument",
@@ -617,6 +740,70 @@ async fn argument_errors_are_tool_errors_naming_the_argument() {
     gw.stop().await.unwrap();
 }
 
+/// A body value outside an enum of the body's schema is refused before any request: the message names where in the
+/// body (`body.type`), the value, and every value the listed input schema accepts there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_value_outside_its_enum_is_refused_with_its_path_and_the_accepted_values() {
+    let (mock, gw, client) = setup(|o| o).await;
+    let listed = client.list_all_tools().await.unwrap();
+    // (tool, arguments, the property, the value outside its enum)
+    let cases = [
+        (
+            "createapplication",
+            json!({"body": {"name": "x", "type": "Nope"}}),
+            "type",
+            "Nope",
+        ),
+        // In a body that is not required, about a field that is not required either.
+        (
+            "rotateoidckeys",
+            json!({"keyType": "private-keys", "body": {"signingKeyAlgorithm": "rsa"}}),
+            "signingKeyAlgorithm",
+            "rsa",
+        ),
+    ];
+    for (tool, args, field, value) in cases {
+        let listed_tool = listed.iter().find(|t| t.name == tool).expect("listed");
+        let schema = serde_json::to_value(&listed_tool.input_schema).unwrap();
+        let accepted: Vec<String> = schema["properties"]["body"]["properties"][field]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{tool}: `body.{field}` has an enum: {schema}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert!(accepted.len() >= 2, "{tool}: {accepted:?}");
+        assert!(!accepted.iter().any(|a| a == value), "{tool}: {value}");
+        let r = call_ok(&client, tool, args.clone()).await;
+        let at = format!("argument `body.{field}` is invalid");
+        let unknown = format!("unknown variant `{value}`");
+        let t = expect_tool_error(tool, &r, &[&at, &unknown]);
+        for a in &accepted {
+            assert!(
+                t.contains(&format!("`{a}`")),
+                "{tool}: `{a}` listed in {t:?}"
+            );
+        }
+        assert!(
+            mock.take_requests().is_empty(),
+            "{tool}: nothing reaches the upstream"
+        );
+        // The same body with an accepted value goes through.
+        let mut fixed = args.clone();
+        fixed["body"][field] = json!(accepted[accepted.len() - 1]);
+        let r = call_ok(&client, tool, fixed.clone()).await;
+        assert!(!is_error(&r), "{tool}: {r}");
+        let got = mock.take_requests();
+        assert_eq!(got.len(), 1, "{tool}: one upstream request");
+        assert_eq!(
+            got[0].body.as_ref(),
+            serde_json::to_vec(&fixed["body"]).unwrap().as_slice(),
+            "{tool}: the body as given"
+        );
+    }
+    client.cancel().await.unwrap();
+    gw.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
     let (mock, gw, client) = setup(|o| o).await;
@@ -662,19 +849,23 @@ async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
     let r = call_ok(&client, "getapplication", json!({"id": "html"})).await;
     expect_tool_error("500 (HTML)", &r, &["500"]);
 
-    // Logto's refusal of an input, as it sends it: `details` names the field and why.
+    // Logto's refusal of an input the tool's schema accepts, as Logto sends it: `details` names the field and why.
     mock.on(
         Some("POST"),
         "/api/applications",
         Reply::json(
             400,
-            r#"{"code":"guard.invalid_input","data":{"issues":[{"code":"invalid_enum_value","path":["type"]}],"name":"ZodError"},"details":"Error in key path \"type\": (invalid_enum_value) Invalid enum value. Expected 'Native' | 'SPA', received 'Nope'","message":"The request body is invalid."}"#,
+            r#"{"code":"guard.invalid_input","data":{"issues":[{"code":"custom","path":["oidcClientMetadata","redirectUris",0]}],"name":"ZodError"},"details":"Error in key path \"oidcClientMetadata.redirectUris.0\": (custom) Invalid URL","message":"The request body is invalid."}"#,
         ),
     );
     let r = call_ok(
         &client,
         "createapplication",
-        json!({"body": {"type": "Nope"}}),
+        json!({"body": {
+            "name": "x",
+            "type": "SPA",
+            "oidcClientMetadata": {"redirectUris": ["not a URL"], "postLogoutRedirectUris": []},
+        }}),
     )
     .await;
     expect_tool_error(
@@ -684,7 +875,7 @@ async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
             "400",
             "guard.invalid_input",
             "The request body is invalid.",
-            "Error in key path \"type\": (invalid_enum_value) Invalid enum value. Expected 'Native' | 'SPA', received 'Nope'",
+            "Error in key path \"oidcClientMetadata.redirectUris.0\": (custom) Invalid URL",
         ],
     );
     // Without `details`, the structured `data` says it.
@@ -696,7 +887,12 @@ async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
             r#"{"code":"guard.invalid_input","message":"Request body is invalid.","data":{"field":"indicator"}}"#,
         ),
     );
-    let r = call_ok(&client, "createresource", json!({"body": {"name": 1}})).await;
+    let r = call_ok(
+        &client,
+        "createresource",
+        json!({"body": {"name": "r", "indicator": "not a URI"}}),
+    )
+    .await;
     expect_tool_error(
         "422 with data",
         &r,
@@ -767,7 +963,10 @@ async fn an_unreachable_upstream_is_a_tool_error() {
     let client = connect(&gw, None).await;
     for (tool, args) in [
         ("listapplications", json!({"page": 1})),
-        ("createapplication", json!({"body": {"name": "x"}})),
+        (
+            "createapplication",
+            json!({"body": {"name": "x", "type": "MachineToMachine"}}),
+        ),
     ] {
         let start = Instant::now();
         let r = call_ok(&client, tool, args).await;

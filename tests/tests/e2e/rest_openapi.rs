@@ -32,7 +32,11 @@ fn route(method: &str, path: &str) -> String {
 async fn fetch(opts: &GatewayOptions) -> Value {
     let gw = Gateway::start(opts).await;
     // Public, like `/healthz`: no inbound token is sent.
-    let resp = http_client().get(gw.at("/openapi.json")).send().await.unwrap();
+    let resp = http_client()
+        .get(gw.at("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     let status = resp.status();
     let ct = resp.headers().get("content-type").cloned();
     let body: Value = resp.json().await.unwrap();
@@ -46,7 +50,10 @@ async fn the_openapi_document_lists_every_operation_and_validates_as_3_1() {
     let mock = MockUpstream::start().await;
     let doc = fetch(&GatewayOptions::bearer(mock.url(), "t")).await;
     assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc.get("security").is_none(), "no inbound authentication, no security");
+    assert!(
+        doc.get("security").is_none(),
+        "no inbound authentication, no security"
+    );
 
     // Every exposed operation, each once, named as the spec names it.
     let spec = spec::load();
@@ -54,7 +61,10 @@ async fn the_openapi_document_lists_every_operation_and_validates_as_3_1() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let name = op["operationId"].as_str().unwrap().to_owned();
-            assert!(listed.insert((route(method, path), name)), "{method} {path} twice");
+            assert!(
+                listed.insert((route(method, path), name)),
+                "{method} {path} twice"
+            );
         }
     }
     let exposed: BTreeSet<(String, String)> = spec
@@ -73,13 +83,21 @@ async fn the_openapi_document_lists_every_operation_and_validates_as_3_1() {
     );
     let request = &doc["components"]["schemas"]["CreateApplicationRequest"];
     assert_eq!(request["required"], json!(["name", "type"]));
-    assert!(request["properties"]["type"]["enum"].as_array().unwrap().contains(&json!("MachineToMachine")));
+    assert!(
+        request["properties"]["type"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("MachineToMachine"))
+    );
     let get = &doc["paths"]["/api/applications/{id}"]["get"];
     assert_eq!(
         get["responses"]["200"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/Application"})
     );
-    assert_eq!(get["parameters"][0]["description"], "The unique identifier of the application.");
+    assert_eq!(
+        get["parameters"][0]["description"],
+        "The unique identifier of the application."
+    );
     assert_eq!(
         get["responses"]["default"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/Error"})
@@ -111,6 +129,9 @@ async fn with_inbound_authentication_the_document_names_the_bearer_scheme() {
     opts.auth_token = Some("inbound-secret-7f3a".into());
     let doc = fetch(&opts).await;
     assert_eq!(doc["security"], json!([{"bearer": []}]));
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     assert!(!doc.to_string().contains("inbound-secret-7f3a"));
 }

@@ -1,5 +1,7 @@
 //! Reads `spec/logto.naftiko.yaml` with a plain YAML parser — independently of the compiler — and derives, for each
-//! exposed REST operation, one request and what the upstream must receive for it.
+//! exposed REST operation, one request and what the upstream must receive for it. Logto's OpenAPI document
+//! (`spec/logto.openapi.json`, read as plain JSON) says what the MCP tools' arguments must further carry: the request
+//! body's schema, and the parameters' descriptions and constraints.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +9,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_yaml::Value;
 
 pub const SPEC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.naftiko.yaml");
+pub const OPENAPI_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/logto.openapi.json");
 
 /// The dialect repair: a line that directly follows a line that is only `with:` and sits at the same indentation is
 /// re-indented under it (`with:` / `name: rest.name` means `with: {name: rest.name}`). Returns the text and the
@@ -106,6 +109,26 @@ pub struct McpExposure {
     pub description: Option<String>,
 }
 
+/// One operation of Logto's OpenAPI document, `$ref`s inlined.
+#[derive(Debug, Clone)]
+pub struct OpenApiOp {
+    /// The document's path, with its own placeholder names.
+    pub path: String,
+    /// The parameter objects (`name`, `in`, `description`, `schema`).
+    pub params: Vec<serde_json::Value>,
+    /// The schema of the `application/json` request body, when the operation takes one.
+    pub body: Option<serde_json::Value>,
+}
+
+impl OpenApiOp {
+    /// The parameter `name` located `in`.
+    pub fn param(&self, location: &str, name: &str) -> Option<&serde_json::Value> {
+        self.params
+            .iter()
+            .find(|p| p["in"] == location && p["name"] == name)
+    }
+}
+
 #[derive(Debug)]
 pub struct Spec {
     /// By `namespace.operation`.
@@ -115,6 +138,8 @@ pub struct Spec {
     /// Every tool of every MCP exposure, in spec order.
     pub tools: Vec<ExposedTool>,
     pub repairs: usize,
+    /// The operations of Logto's OpenAPI document, by `METHOD /path/{}` (placeholders anonymised).
+    pub openapi: BTreeMap<String, OpenApiOp>,
 }
 
 fn s(v: &Value, key: &str) -> Option<String> {
@@ -142,6 +167,105 @@ pub fn placeholders(path: &str) -> Vec<String> {
         let end = after.find('}').expect("a closed placeholder");
         out.push(after[..end].to_owned());
         rest = after[end..].trim_start_matches('}');
+    }
+    out
+}
+
+/// A path with its placeholders anonymised (`/api/applications/{id}/roles` → `/api/applications/{}/roles`), to match
+/// the spec's paths with the OpenAPI document's whatever their placeholders are named.
+pub fn anonymised(path: &str) -> String {
+    let mut out = path.to_owned();
+    for p in placeholders(path) {
+        out = out
+            .replace(&format!("{{{{{p}}}}}"), "{}")
+            .replace(&format!("{{{p}}}"), "{}");
+    }
+    out
+}
+
+/// The key of an operation in [`Spec::openapi`].
+fn openapi_key(method: &str, path: &str) -> String {
+    format!("{} {}", method.to_ascii_uppercase(), anonymised(path))
+}
+
+/// `v` with every local `$ref` (`#/components/...`) replaced by what it points to (siblings of a `$ref` are kept).
+fn inline_refs(v: &serde_json::Value, root: &serde_json::Value, depth: usize) -> serde_json::Value {
+    use serde_json::Value as J;
+    assert!(depth < 64, "$ref cycle in the OpenAPI document");
+    match v {
+        J::Object(m) => {
+            if let Some(J::String(r)) = m.get("$ref") {
+                let pointer = r
+                    .strip_prefix('#')
+                    .unwrap_or_else(|| panic!("a local $ref: {r}"));
+                let mut target = root
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("$ref {r} resolves"))
+                    .clone();
+                if let J::Object(t) = &mut target {
+                    for (k, sibling) in m.iter().filter(|(k, _)| *k != "$ref") {
+                        t.insert(k.clone(), sibling.clone());
+                    }
+                }
+                return inline_refs(&target, root, depth + 1);
+            }
+            J::Object(
+                m.iter()
+                    .map(|(k, c)| (k.clone(), inline_refs(c, root, depth)))
+                    .collect(),
+            )
+        }
+        J::Array(a) => J::Array(a.iter().map(|c| inline_refs(c, root, depth)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Reads `spec/logto.openapi.json`: its operations by method and anonymised path.
+pub fn load_openapi() -> BTreeMap<String, OpenApiOp> {
+    let text = std::fs::read_to_string(OPENAPI_PATH).expect("read the OpenAPI document");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("the OpenAPI document is JSON");
+    let mut out = BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let item = item.as_object().expect("a path item");
+        let shared = item
+            .get("parameters")
+            .and_then(|p| p.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for (method, op) in item {
+            if !matches!(
+                method.as_str(),
+                "get" | "put" | "post" | "delete" | "patch" | "head" | "options"
+            ) {
+                continue;
+            }
+            let mut params: Vec<serde_json::Value> = Vec::new();
+            let own = op["parameters"].as_array().cloned().unwrap_or_default();
+            for p in own.iter().chain(&shared) {
+                let p = inline_refs(p, &doc, 0);
+                if !params
+                    .iter()
+                    .any(|q| q["in"] == p["in"] && q["name"] == p["name"])
+                {
+                    params.push(p);
+                }
+            }
+            let body = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .map(|b| inline_refs(b, &doc, 0));
+            let prev = out.insert(
+                openapi_key(method, path),
+                OpenApiOp {
+                    path: path.clone(),
+                    params,
+                    body,
+                },
+            );
+            assert!(
+                prev.is_none(),
+                "{method} {path}: one operation per anonymised path"
+            );
+        }
     }
     out
 }
@@ -268,6 +392,7 @@ pub fn load() -> Spec {
         mcp,
         tools,
         repairs,
+        openapi: load_openapi(),
     }
 }
 
@@ -502,6 +627,28 @@ pub struct ToolArg {
     /// The spec's description, when it gives one.
     pub description: Option<String>,
     pub kind: ArgKind,
+    /// What Logto's OpenAPI document says of the argument, when its operation is there: the parameter object
+    /// (`description`, `schema`) of a path or query argument, the request body's schema of `body`.
+    pub openapi: Option<serde_json::Value>,
+}
+
+impl ToolArg {
+    /// The OpenAPI document's description of a path or query argument.
+    pub fn openapi_description(&self) -> Option<&str> {
+        match self.kind {
+            ArgKind::Body => None,
+            _ => self.openapi.as_ref()?.get("description")?.as_str(),
+        }
+    }
+
+    /// The OpenAPI document's schema of the argument: a parameter's `schema`, or the body's.
+    pub fn openapi_schema(&self) -> Option<&serde_json::Value> {
+        let oa = self.openapi.as_ref()?;
+        match self.kind {
+            ArgKind::Body => Some(oa),
+            _ => oa.get("schema"),
+        }
+    }
 }
 
 /// One call of an MCP tool with every argument given, and what the upstream must see for it.
@@ -540,10 +687,142 @@ pub fn tool_body(tool: &str, index: usize) -> serde_json::Value {
     serde_json::json!({
         "a": [1, 2.5, -3, 12_345_678_901_234_567_890u64, 1e300, index],
         "b": {"nested": null, "t": true, "x": []},
-        "name": format!("tool {tool} \"q\" é\n☃ \\ </script>"),
         "op": tool,
+        "text": format!("tool {tool} \"q\" é\n☃ \\ </script>"),
         "zz": "",
     })
+}
+
+/// The smallest value a schema of Logto's OpenAPI document accepts: each required property filled in, the first
+/// alternative of a `oneOf`/`anyOf`, the first value of an `enum`, the literal of Logto's `format: "\"literal\""`.
+pub fn minimal_value(schema: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Value as J, json};
+    if let Some(J::String(f)) = schema.get("format")
+        && let Some(literal) = f.strip_prefix('"').and_then(|f| f.strip_suffix('"'))
+    {
+        return J::from(literal);
+    }
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(J::as_array)
+        .and_then(|e| e.iter().find(|v| !v.is_null()))
+    {
+        return first.clone();
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(first) = schema
+            .get(key)
+            .and_then(J::as_array)
+            .and_then(|a| a.first())
+        {
+            return minimal_value(first);
+        }
+    }
+    if let Some(all) = schema.get("allOf").and_then(J::as_array) {
+        let mut out = serde_json::Map::new();
+        for s in all {
+            if let J::Object(m) = minimal_value(s) {
+                out.extend(m);
+            }
+        }
+        return J::Object(out);
+    }
+    let ty = match schema.get("type") {
+        Some(J::String(t)) => t.as_str(),
+        Some(J::Array(ts)) => ts
+            .iter()
+            .filter_map(J::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ if schema.get("properties").is_some() => "object",
+        _ => "any",
+    };
+    let min = |key: &str| schema.get(key).and_then(J::as_u64).unwrap_or(0);
+    match ty {
+        "string" => J::from(match schema.get("format").and_then(J::as_str) {
+            Some("url" | "uri") => "https://example.com/e2e".to_owned(),
+            Some("email") => "e2e@example.com".to_owned(),
+            _ => "x".repeat(min("minLength").max(1) as usize),
+        }),
+        "integer" | "number" => schema.get("minimum").cloned().unwrap_or_else(|| json!(1)),
+        "boolean" => J::Bool(true),
+        "null" => J::Null,
+        "array" => {
+            let item = minimal_value(schema.get("items").unwrap_or(&J::Null));
+            J::Array(vec![item; min("minItems") as usize])
+        }
+        // An object, or a value the document leaves open ("Validator function"): an object with its required
+        // properties.
+        _ => {
+            let mut out = serde_json::Map::new();
+            for r in schema
+                .get("required")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(J::as_str)
+            {
+                let s = schema
+                    .pointer(&format!("/properties/{r}"))
+                    .unwrap_or(&J::Null);
+                out.insert(r.to_owned(), minimal_value(s));
+            }
+            J::Object(out)
+        }
+    }
+}
+
+/// Every property name a body schema declares, its alternatives' included.
+fn declared_properties(schema: &serde_json::Value, out: &mut Vec<String>) {
+    if let Some(props) = schema
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+    {
+        out.extend(props.keys().cloned());
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for s in schema
+            .get(key)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            declared_properties(s, out);
+        }
+    }
+}
+
+/// A body a tool's model accepts, whose bytes still test forwarding: the smallest value of the document's schema
+/// (when the document describes the body), plus the members of [`tool_body`] the schema does not declare — which a
+/// gateway that forwards the body as given passes on, and one that rebuilt it from its model would drop. Keys in
+/// sorted order, as in [`tool_body`].
+pub fn valid_tool_body(
+    schema: Option<&serde_json::Value>,
+    tool: &str,
+    index: usize,
+) -> serde_json::Value {
+    let serde_json::Value::Object(exotic) = tool_body(tool, index) else {
+        unreachable!("tool_body is an object")
+    };
+    let Some(schema) = schema else {
+        return serde_json::Value::Object(exotic);
+    };
+    let serde_json::Value::Object(minimal) = minimal_value(schema) else {
+        panic!("{tool}: the body's schema is not an object's: {schema}")
+    };
+    let mut declared = Vec::new();
+    declared_properties(schema, &mut declared);
+    let mut all: Vec<(String, serde_json::Value)> = exotic
+        .into_iter()
+        .filter(|(k, _)| !declared.contains(k))
+        .chain(minimal)
+        .collect();
+    assert!(
+        all.iter().any(|(k, _)| k == "text"),
+        "{tool}: the body keeps its unusual text (the schema declares `text`)"
+    );
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    serde_json::Value::Object(all.into_iter().collect())
 }
 
 /// What the upstream must receive for one tool call.
@@ -629,6 +908,12 @@ impl Spec {
         consumed
     }
 
+    /// The OpenAPI document's operation for a consumed one (same method, same path but for placeholder names).
+    pub fn openapi_op(&self, consumed: &ConsumedOp) -> Option<&OpenApiOp> {
+        self.openapi
+            .get(&openapi_key(&consumed.method, &consumed.path))
+    }
+
     /// The arguments a tool must accept (README rules 12 and 14).
     pub fn tool_args(&self, t: &ExposedTool) -> Vec<ToolArg> {
         let consumed = self.tool_operation(t);
@@ -640,6 +925,16 @@ impl Spec {
             .filter(|p| p.location == "query")
             .collect();
         let declared = |name: &str| t.inputs.iter().any(|i| i.name == name);
+        let oa = self.openapi_op(&consumed);
+        // The document's parameter for a consumed path placeholder (matched by position: the names may differ) or
+        // query parameter (matched by name).
+        let oa_path = |p: &str| -> Option<serde_json::Value> {
+            let oa = oa?;
+            let k = path_params.iter().position(|q| q == p)?;
+            let name = placeholders(&oa.path).into_iter().nth(k)?;
+            oa.param("path", &name).cloned()
+        };
+        let oa_query = |p: &str| -> Option<serde_json::Value> { oa?.param("query", p).cloned() };
         let mut args: Vec<ToolArg> = Vec::new();
         for input in &t.inputs {
             let feeds_path = path_params
@@ -661,12 +956,23 @@ impl Spec {
                     t.name, input.name
                 );
             }
+            let fed = path_params
+                .iter()
+                .find(|p| t.source(p).as_deref() == Ok(input.name.as_str()))
+                .and_then(|p| oa_path(p))
+                .or_else(|| {
+                    query_params
+                        .iter()
+                        .find(|p| t.source(&p.name).as_deref() == Ok(input.name.as_str()))
+                        .and_then(|p| oa_query(&p.name))
+                });
             args.push(ToolArg {
                 name: input.name.clone(),
                 ty: input.ty.clone(),
                 required: feeds_path || input.required,
                 description: input.description.clone(),
                 kind: ArgKind::Declared,
+                openapi: fed,
             });
         }
         for p in &path_params {
@@ -681,6 +987,7 @@ impl Spec {
                     ty: "string".into(),
                     required: true,
                     kind: ArgKind::PathParam,
+                    openapi: oa_path(p),
                 });
             }
         }
@@ -694,16 +1001,25 @@ impl Spec {
                     required: false,
                     description: p.description.clone(),
                     kind: ArgKind::QueryParam,
+                    openapi: oa_query(&p.name),
                 });
             }
         }
         if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+            // A body the document describes is required when its schema requires a field.
+            let schema = oa.and_then(|o| o.body.clone());
+            let required = schema
+                .as_ref()
+                .and_then(|s| s.get("required"))
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|r| !r.is_empty());
             args.push(ToolArg {
                 name: "body".into(),
                 ty: "object".into(),
-                required: false,
+                required,
                 description: None,
                 kind: ArgKind::Body,
+                openapi: schema,
             });
         }
         args
@@ -772,7 +1088,7 @@ impl Spec {
             // Numbers differ between the arguments of one tool, so that swapped bindings show.
             let n = (index * 100 + position + 1) as i64;
             let v = match (a.kind, a.ty.as_str()) {
-                (ArgKind::Body, _) => tool_body(&t.name, index),
+                (ArgKind::Body, _) => valid_tool_body(a.openapi.as_ref(), &t.name, index),
                 (_, "string") => serde_json::Value::from(tool_string_value(&a.name, index)),
                 (_, "integer") => serde_json::Value::from(n),
                 (_, "number") => serde_json::Value::from(n as f64 + 0.5),
