@@ -1431,6 +1431,16 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(
+            &in_scope_type,
+            "scopeType",
+            &[
+                "organization-scopes",
+                "resource-scopes",
+                "organization-resource-scopes",
+                "user-scopes",
+            ],
+        )?;
         let in_application_id = rt::required(
             a.string("applicationId")?,
             "applicationId",
@@ -1710,6 +1720,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(&in_key_type, "keyType", &["private-keys", "cookie-keys"])?;
         Ok(c.logto.get_oidc_keys_raw(&in_key_type).await)
     }
     /// Delete OIDC key
@@ -1727,6 +1738,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(&in_key_type, "keyType", &["private-keys", "cookie-keys"])?;
         let in_key_id = rt::required(a.string("keyId")?, "keyId", "string", ACCEPTED)?;
         Ok(c.logto.delete_oidc_key_raw(&in_key_type, &in_key_id).await)
     }
@@ -1745,6 +1757,7 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(&in_key_type, "keyType", &["private-keys", "cookie-keys"])?;
         let body = a
             .body_as::<super::super::client::types::RotateOidcKeysRequest>("body")?;
         Ok(c.logto.rotate_oidc_keys_raw(&in_key_type, body.as_ref()).await)
@@ -1763,6 +1776,11 @@ pub mod logto_mcp {
             "tokenTypePath",
             "string",
             ACCEPTED,
+        )?;
+        rt::one_of(
+            &in_token_type_path,
+            "tokenTypePath",
+            &["access-token", "client-credentials"],
         )?;
         let body = a
             .body_as::<super::super::client::types::UpsertJwtCustomizerRequest>("body")?;
@@ -1783,6 +1801,11 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(
+            &in_token_type_path,
+            "tokenTypePath",
+            &["access-token", "client-credentials"],
+        )?;
         let body = a
             .body_as::<super::super::client::types::UpdateJwtCustomizerRequest>("body")?;
         Ok(c.logto.update_jwt_customizer_raw(&in_token_type_path, body.as_ref()).await)
@@ -1802,6 +1825,11 @@ pub mod logto_mcp {
             "string",
             ACCEPTED,
         )?;
+        rt::one_of(
+            &in_token_type_path,
+            "tokenTypePath",
+            &["access-token", "client-credentials"],
+        )?;
         Ok(c.logto.get_jwt_customizer_raw(&in_token_type_path).await)
     }
     /// Delete JWT customizer
@@ -1818,6 +1846,11 @@ pub mod logto_mcp {
             "tokenTypePath",
             "string",
             ACCEPTED,
+        )?;
+        rt::one_of(
+            &in_token_type_path,
+            "tokenTypePath",
+            &["access-token", "client-credentials"],
         )?;
         Ok(c.logto.delete_jwt_customizer_raw(&in_token_type_path).await)
     }

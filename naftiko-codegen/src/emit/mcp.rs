@@ -9,7 +9,7 @@ use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::schemas;
 use super::{doc_lines, ident};
-use crate::ir::{Capability, McpAdapter, Tool};
+use crate::ir::{Capability, McpAdapter, ParamType, Tool};
 use crate::openapi::schema;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
@@ -316,6 +316,27 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             body.push(quote!(let #f = rt::required(a.#getter(#key)?, #key, #ty, ACCEPTED)?;));
         } else {
             body.push(quote!(let #f = a.#getter(#key)?;));
+        }
+        // The values the input schema lists, when the OpenAPI document gives the parameter an enum.
+        let listed: Vec<String> = schemas::input_property(op, &t.call, i)
+            .get("enum")
+            .and_then(|e| e.as_array())
+            .map(|e| {
+                e.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if i.ty == ParamType::String && !listed.is_empty() {
+            body.push(if i.required {
+                quote!(rt::one_of(&#f, #key, &[#(#listed),*])?;)
+            } else {
+                quote! {
+                    if let Some(v) = &#f {
+                        rt::one_of(v, #key, &[#(#listed),*])?;
+                    }
+                }
+            });
         }
     }
     if t.call.body {

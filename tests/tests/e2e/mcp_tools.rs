@@ -804,6 +804,43 @@ async fn a_body_value_outside_its_enum_is_refused_with_its_path_and_the_accepted
     gw.stop().await.unwrap();
 }
 
+/// A path or query argument the document lists the values of is refused outside them, naming them.
+#[tokio::test]
+async fn a_path_value_outside_its_enum_is_refused_naming_the_accepted_values() {
+    let (mock, gw, client) = setup(|o| o).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = listed
+        .iter()
+        .find(|t| t.name == "rotateoidckeys")
+        .expect("listed");
+    let schema = serde_json::to_value(&tool.input_schema).unwrap();
+    assert_eq!(
+        schema["properties"]["keyType"]["enum"],
+        json!(["private-keys", "cookie-keys"])
+    );
+    let r = call_ok(&client, "rotateoidckeys", json!({"keyType": "rsa-keys"})).await;
+    expect_tool_error(
+        "rotateoidckeys",
+        &r,
+        &[
+            "argument `keyType` must be one of `private-keys`, `cookie-keys`",
+            "rsa-keys",
+        ],
+    );
+    assert!(
+        mock.take_requests().is_empty(),
+        "nothing reaches the upstream"
+    );
+    let r = call_ok(&client, "rotateoidckeys", json!({"keyType": "cookie-keys"})).await;
+    assert!(!is_error(&r), "{r}");
+    assert_eq!(
+        mock.take_requests()[0].path,
+        "/api/configs/oidc/cookie-keys/rotate"
+    );
+    client.cancel().await.unwrap();
+    gw.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_errors_are_tool_errors_with_status_code_and_message() {
     let (mock, gw, client) = setup(|o| o).await;

@@ -224,11 +224,52 @@ impl Args {
                 };
                 Err(tool_error(format!(
                     "argument `{at}` is invalid: {}; the tool's input schema describes what is accepted",
-                    e.inner()
+                    schema_words(&e.inner().to_string())
                 )))
             }
         }
     }
+}
+
+/// A string argument that must be one of the values its input schema lists.
+pub fn one_of(value: &str, name: &str, listed: &[&str]) -> Result<(), CallToolResult> {
+    if listed.contains(&value) {
+        return Ok(());
+    }
+    Err(tool_error(format!(
+        "argument `{name}` must be one of {}; got {value:?}",
+        listed
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// A serde message about a model, in the words of the JSON Schema the model comes from: `expected f64` reads
+/// `expected a number`, `expected struct CreateApplicationRequest` reads `expected an object`.
+fn schema_words(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (rust, json) in [
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected a boolean", "expected a boolean"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("expected unit", "expected null"),
+    ] {
+        out = out.replace(rust, json);
+    }
+    while let Some(start) = out.find("expected struct ") {
+        let name_start = start + "expected struct ".len();
+        let end = out[name_start..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(out.len(), |e| name_start + e);
+        out.replace_range(start..end, "expected an object");
+    }
+    out
 }
 
 /// A required argument.
@@ -389,6 +430,66 @@ mod tests {
             .iter()
             .filter_map(|c| c.as_text().map(|t| t.text.clone()))
             .collect()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Model {
+        name: String,
+        size: f64,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        tags: Vec<String>,
+    }
+
+    fn body_error(body: Value) -> String {
+        let mut args = Map::new();
+        args.insert("body".into(), body);
+        let refusal = Args::new(Some(args), &["body"])
+            .unwrap()
+            .body_as::<Model>("body")
+            .unwrap_err();
+        assert_eq!(refusal.is_error, Some(true));
+        text(&refusal)
+    }
+
+    #[test]
+    fn a_body_outside_its_model_is_refused_naming_where_in_the_schema_s_words() {
+        let e = body_error(json!({"size": 1}));
+        assert!(
+            e.starts_with("argument `body` is invalid: missing field `name`"),
+            "{e}"
+        );
+        let e = body_error(json!({"name": "x", "size": "big"}));
+        assert!(
+            e.starts_with(
+                "argument `body.size` is invalid: invalid type: string \"big\", expected a number"
+            ),
+            "{e}"
+        );
+        let e = body_error(json!({"name": "x", "size": 1, "inner": {"tags": ["a", 2]}}));
+        assert!(e.starts_with("argument `body.inner.tags[1]` is invalid: invalid type: integer `2`, expected a string"), "{e}");
+        let e = body_error(json!({"name": "x", "size": 1, "inner": 3}));
+        assert!(e.contains("expected an object"), "{e}");
+        let e = body_error(json!([1]));
+        assert!(
+            e.starts_with("argument `body` must be an object, got an array"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_value_outside_the_listed_ones_is_refused_naming_them() {
+        assert!(one_of("cookie-keys", "keyType", &["private-keys", "cookie-keys"]).is_ok());
+        let e = text(&one_of("rsa", "keyType", &["private-keys", "cookie-keys"]).unwrap_err());
+        assert_eq!(
+            e,
+            "argument `keyType` must be one of `private-keys`, `cookie-keys`; got \"rsa\""
+        );
     }
 
     fn json_response(body: &'static str, total: Option<&str>) -> Response {

@@ -1089,7 +1089,15 @@ impl Spec {
             let n = (index * 100 + position + 1) as i64;
             let v = match (a.kind, a.ty.as_str()) {
                 (ArgKind::Body, _) => valid_tool_body(a.openapi.as_ref(), &t.name, index),
-                (_, "string") => serde_json::Value::from(tool_string_value(&a.name, index)),
+                // A string the document lists the values of: the first (the tool refuses any other).
+                (_, "string") => match a
+                    .openapi_schema()
+                    .and_then(|s| s.get("enum"))
+                    .and_then(|e| e.get(0))
+                {
+                    Some(listed) => listed.clone(),
+                    None => serde_json::Value::from(tool_string_value(&a.name, index)),
+                },
                 (_, "integer") => serde_json::Value::from(n),
                 (_, "number") => serde_json::Value::from(n as f64 + 0.5),
                 (_, "boolean") => serde_json::Value::from(true),
