@@ -272,7 +272,7 @@ fn map_children(
                 }
                 ("items" | "additionalProperties" | "not", v) => child(v),
                 ("oneOf" | "anyOf" | "allOf", Value::Array(all)) => {
-                    Value::Array(all.iter().map(|v| child(v)).collect())
+                    Value::Array(all.iter().map(&mut *child).collect())
                 }
                 _ => value.clone(),
             };
