@@ -383,6 +383,8 @@ pub struct RestAdapter {
     /// Where the namespace is written.
     pub namespace_pos: Pos,
     pub description: Option<String>,
+    /// The host name or IP address the spec means it to listen on (`address`).
+    pub address: Option<String>,
     pub port: u16,
     /// One route per distinct path, in order of first appearance.
     pub routes: Vec<RestRoute>,
@@ -398,6 +400,8 @@ pub struct RestIdents {
     pub router_fn: String,
     /// The constant holding its port (`SHOP_REST_PORT`).
     pub port_const: String,
+    /// The constant holding its address (`SHOP_REST_ADDRESS`).
+    pub address_const: String,
     /// The constant listing its routes (`SHOP_REST_ROUTES`).
     pub routes_const: String,
     /// The constants holding its OpenAPI document, without and with the bearer security scheme
@@ -449,6 +453,8 @@ pub struct McpAdapter {
     /// Where the namespace is written.
     pub namespace_pos: Pos,
     pub description: Option<String>,
+    /// The host name or IP address the spec means it to listen on (`address`).
+    pub address: Option<String>,
     pub port: Option<u16>,
     pub transport: McpTransport,
     pub tools: Vec<Tool>,
@@ -470,6 +476,8 @@ pub struct McpIdents {
     pub instructions_const: String,
     /// The port the spec gives it (`SHOP_MCP_PORT`).
     pub port_const: String,
+    /// The address the spec gives it (`SHOP_MCP_ADDRESS`).
+    pub address_const: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -390,12 +390,23 @@ fn version_other_than_alpha2_points_at_the_value() {
 #[test]
 fn unknown_field_points_at_the_key() {
     // 4:   colour: blue
+    // `info` only describes: a field it does not have (a later format's `version`, say) is a warning.
     let src = insert_after(BASE, "  label: Mini", &["  colour: blue"]);
-    assert_error(
+    assert_diag(
         &sole(&src),
+        Severity::Warning,
         Code::UnknownField,
         Pos::new(4, 3),
-        "unknown field `colour` in info; expected one of: label, description, tags, created, modified, stakeholders",
+        "unknown field `colour` in info is ignored; it has: label, description, tags, created, modified, stakeholders",
+    );
+    // Elsewhere it is an error.
+    let src = insert_after(BASE, "capability:", &["  colour: blue"]);
+    let d = sole(&src);
+    assert_eq!(
+        (d.severity, d.code),
+        (Severity::Error, Code::UnknownField),
+        "{}",
+        d.message
     );
 
     // Columns count characters, not bytes.

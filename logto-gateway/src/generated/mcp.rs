@@ -18,6 +18,9 @@ pub const LOGTO_MCP_INSTRUCTIONS: Option<&str> = Some(
 );
 /// The port the spec gives this adapter.
 pub const LOGTO_MCP_PORT: Option<u16> = Some(9090u16);
+/// The host name or IP address the spec gives this adapter (`address`); where the server listens is chosen
+/// when it starts.
+pub const LOGTO_MCP_ADDRESS: Option<&str> = None;
 /// The tools of `logto-mcp`, in spec order.
 pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
     ToolDef {

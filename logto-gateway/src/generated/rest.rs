@@ -7,6 +7,9 @@ use axum::routing::{delete, get, patch, post, put};
 use super::client::Clients;
 /// The port the spec gives `logto-rest`.
 pub const LOGTO_REST_PORT: u16 = 8080u16;
+/// The host name or IP address the spec gives this adapter (`address`); where the server listens is chosen
+/// when it starts.
+pub const LOGTO_REST_ADDRESS: Option<&str> = None;
 /// Every route of `logto-rest`: method and path, in spec order.
 pub const LOGTO_REST_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/applications"),

@@ -128,6 +128,8 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     let name_const = ident(&a.idents.name_const);
     let instr_const = ident(&a.idents.instructions_const);
     let port_const = ident(&a.idents.port_const);
+    let address_const = ident(&a.idents.address_const);
+    let address = super::opt_str(a.address.as_deref());
     let ns = &a.namespace;
     let instructions = match &a.description {
         Some(d) => quote!(Some(#d)),
@@ -139,10 +141,10 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     };
     let defs = a.tools.iter().map(|t| {
         let name = &t.name;
-        let title = opt_str(t.title.as_deref());
-        let description = opt_str(t.description.as_deref());
+        let title = super::opt_str(t.title.as_deref());
+        let description = super::opt_str(t.description.as_deref());
         let schema = input_schema(cap, t);
-        let output = opt_str(output_schema(cap, t).as_deref());
+        let output = super::opt_str(output_schema(cap, t).as_deref());
         let (ro, de, id, ow) = (
             t.hints.read_only,
             t.hints.destructive,
@@ -171,6 +173,9 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
         pub const #instr_const: Option<&str> = #instructions;
         /// The port the spec gives this adapter.
         pub const #port_const: Option<u16> = #port;
+        /// The host name or IP address the spec gives this adapter (`address`); where the server listens is chosen
+        /// when it starts.
+        pub const #address_const: Option<&str> = #address;
 
         #[doc = #tools_doc]
         pub static #tools_const: &[ToolDef] = &[#(#defs)*];
@@ -280,13 +285,6 @@ fn tools_module(a: &McpAdapter, runtime: &str, fns: TokenStream) -> TokenStream 
 
             #fns
         }
-    }
-}
-
-fn opt_str(s: Option<&str>) -> TokenStream {
-    match s {
-        Some(s) => quote!(Some(#s)),
-        None => quote!(None),
     }
 }
 

@@ -260,6 +260,14 @@ fn escape_hidden(text: &str) -> String {
     out
 }
 
+/// `Some("…")` or `None`, as tokens.
+pub(crate) fn opt_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    }
+}
+
 /// An identifier token; raw (`r#type`) when the name is a keyword that may be raw.
 pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())

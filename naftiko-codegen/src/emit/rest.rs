@@ -70,6 +70,8 @@ fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
         a.namespace
     );
     let port_const = ident(&a.idents.port_const);
+    let address_const = ident(&a.idents.address_const);
+    let address = super::opt_str(a.address.as_deref());
     let routes_const = ident(&a.idents.routes_const);
     let port = a.port;
     let module = ident(&a.idents.module);
@@ -110,6 +112,9 @@ fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
     quote! {
         #[doc = #port_doc]
         pub const #port_const: u16 = #port;
+        /// The host name or IP address the spec gives this adapter (`address`); where the server listens is chosen
+        /// when it starts.
+        pub const #address_const: Option<&str> = #address;
 
         #[doc = #routes_doc]
         pub const #routes_const: &[(&str, &str)] = &[#(#table),*];

@@ -54,6 +54,7 @@ fn name_adapter(
         name_const: format!("{prefix}_NAME"),
         instructions_const: format!("{prefix}_INSTRUCTIONS"),
         port_const: format!("{prefix}_PORT"),
+        address_const: format!("{prefix}_ADDRESS"),
         module,
     };
     let idents = &a.idents;
@@ -64,6 +65,7 @@ fn name_adapter(
         &idents.name_const,
         &idents.instructions_const,
         &idents.port_const,
+        &idents.address_const,
     ] {
         n.claim(values, c, &origin);
     }

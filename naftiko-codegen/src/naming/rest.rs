@@ -61,6 +61,7 @@ fn name_adapter(
     a.idents = RestIdents {
         router_fn: format!("{module}_router"),
         port_const: format!("{prefix}_PORT"),
+        address_const: format!("{prefix}_ADDRESS"),
         routes_const: format!("{prefix}_ROUTES"),
         openapi_consts: [
             format!("{prefix}_OPENAPI"),
@@ -72,6 +73,7 @@ fn name_adapter(
     n.claim(values, &idents.router_fn, &origin);
     n.claim(types, &idents.module, &origin);
     n.claim(values, &idents.port_const, &origin);
+    n.claim(values, &idents.address_const, &origin);
     n.claim(values, &idents.routes_const, &origin);
     for c in &idents.openapi_consts {
         n.claim(values, c, &origin);

@@ -309,7 +309,7 @@ spec_object!(
         naftiko: String = "naftiko",
         info: Info = "info",
         consumes: Any = "consumes",
-        binds: Any = "binds",
+        binds: List<Binding> = "binds",
         capability: Capability = "capability",
     }
 );
@@ -415,7 +415,7 @@ spec_object!(
     /// Every exposure variant (`rest`, `mcp`, `skill`, `control`) in one object; `type` tells which.
     Exposure, "exposure" {
         r#type: String = "type",
-        address: Any = "address",
+        address: String = "address",
         port: u32 = "port",
         namespace: String = "namespace",
         description: String = "description",

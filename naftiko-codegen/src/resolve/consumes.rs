@@ -86,8 +86,18 @@ impl Resolver<'_> {
                 "resource-level `inputParameters`",
                 self.d,
             );
+            // The format allows a consumed path without its leading `/` (`users/{id}`): it is relative to the
+            // base URI all the same.
             let path = req(&r.path, "path", "consumed resource", r_pos, self.d)
-                .and_then(|p| path_template(p, self.d));
+                .map(|p| model::Field {
+                    key_pos: p.key_pos,
+                    pos: p.pos,
+                    value: match p.value.starts_with('/') {
+                        true => p.value.clone(),
+                        false => format!("/{}", p.value),
+                    },
+                })
+                .and_then(|p| path_template(&p, self.d));
             let what = "consumed resource";
             req(&r.operations, "operations", what, r_pos, self.d);
             for o in items(&r.operations) {

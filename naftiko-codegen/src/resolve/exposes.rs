@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::Resolver;
 use super::fields::{not_here, report_extra, req, unsupported};
-use crate::diagnostic::{Code, Pos};
+
+use crate::diagnostic::{Code, Diagnostics, Pos};
 use crate::ir::{ConsumedApi, McpAdapter, OpRef, RestAdapter};
 use crate::names;
 use crate::parse::model::{self, Field};
@@ -38,18 +39,13 @@ impl Resolver<'_> {
         }
     }
 
-    /// The fields every exposure type reads alike; returns the namespace.
+    /// The fields every exposure type reads alike; returns the namespace. (`address` is read by [`address`].)
     pub(super) fn exposure_common<'e>(
         &mut self,
         e: &'e model::Exposure,
         at: Pos,
         what: &str,
     ) -> Option<&'e Field<String>> {
-        unsupported(
-            &e.address,
-            "exposure `address` (the bind address is set when the gateway starts)",
-            self.d,
-        );
         unsupported(
             &e.authentication,
             "exposure `authentication` (inbound auth is configured when the gateway starts)",
@@ -146,4 +142,19 @@ impl Resolver<'_> {
         };
         Some(OpRef { api, op: opi })
     }
+}
+
+/// An exposure's `address`: the host name or IP address it is meant to listen on.
+pub(super) fn address(a: &Option<Field<String>>, d: &mut Diagnostics) -> Option<String> {
+    let a = a.as_ref()?;
+    let value = a.value.trim();
+    if value.is_empty() || value.contains(|c: char| c.is_whitespace() || c == '/') {
+        d.error(
+            Code::InvalidValue,
+            a.pos,
+            format!("address `{}` is not a host name or an IP address", a.value),
+        );
+        return None;
+    }
+    Some(value.to_owned())
 }

@@ -42,6 +42,26 @@ pub(super) fn report_extra_keys<'a, T: SpecObject>(
     }
 }
 
+/// Keys an object does not have, each a warning: for parts that only describe (`info`), where a key a later version of
+/// the format adds (`version`) must not stop a build. A key given twice is still an error.
+pub(super) fn warn_extra<T: SpecObject>(obj: &T, d: &mut Diagnostics) {
+    let (twice, unknown): (Vec<&ExtraKey>, Vec<&ExtraKey>) =
+        obj.extra().iter().partition(|e| e.duplicate);
+    report_extra_keys(obj, twice.into_iter(), d);
+    for e in unknown {
+        d.warning(
+            Code::UnknownField,
+            e.pos,
+            format!(
+                "unknown field `{}` in {} is ignored; it has: {}",
+                e.name,
+                T::WHAT,
+                T::KEYS.join(", ")
+            ),
+        );
+    }
+}
+
 /// A required field: reports its absence at `at` (the position of the object that lacks it).
 pub(super) fn req<'a, T>(
     f: &'a Option<Field<T>>,

@@ -45,6 +45,7 @@ impl Resolver<'_> {
             namespace: ns.value.clone(),
             namespace_pos: ns.pos,
             description: text(&e.description),
+            address: super::exposes::address(&e.address, self.d),
             port,
             transport,
             tools,

@@ -20,7 +20,7 @@ mod templates;
 
 use std::collections::BTreeMap;
 
-use self::fields::{items, report_extra, req, text, unsupported};
+use self::fields::{items, report_extra, req, text, unsupported, warn_extra};
 use crate::diagnostic::{Code, Diagnostics, Pos};
 use crate::ir::{BoundKey, Capability, ConsumedApi};
 use crate::parse::model::{self, SpecObject};
@@ -44,9 +44,10 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         ),
         _ => {}
     }
-    let (label, description) = match req(&doc.info, "info", model::Document::WHAT, root, d) {
+    // `info` only describes: it may be left out, and a field it does not have is a warning.
+    let (label, description) = match &doc.info {
         Some(info) => {
-            report_extra(&info.value, d);
+            warn_extra(&info.value, d);
             let label = req(&info.value.label, "label", "info", info.pos, d)
                 .map(|f| fields::clean_text(&f.value));
             (label, text(&info.value.description))
@@ -57,12 +58,6 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         d.unsupported(
             f.key_pos,
             "file-scope `consumes` (declare them under `capability.consumes`)",
-        );
-    }
-    if let Some(f) = &doc.binds {
-        d.unsupported(
-            f.key_pos,
-            "file-scope `binds` (declare them under `capability.binds`)",
         );
     }
     let cap = req(
@@ -77,9 +72,21 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         binds: Vec::new(),
         op_indexes: Vec::new(),
     };
+    // Bindings at the document's root (the format's file-wide ones) come first, then the capability's.
+    for b in items(&doc.binds) {
+        r.binding(&b.value, model::pos_of(b));
+    }
     let cap = r.capability(&cap.value, cap.pos);
     Some(Capability {
-        label: label.unwrap_or_default(),
+        // Without `info`, the capability is called after what it consumes or exposes first.
+        label: label.unwrap_or_else(|| {
+            cap.apis
+                .first()
+                .map(|a| a.namespace.clone())
+                .or_else(|| cap.rest.first().map(|r| r.namespace.clone()))
+                .or_else(|| cap.mcp.first().map(|m| m.namespace.clone()))
+                .unwrap_or_else(|| "capability".to_owned())
+        }),
         description,
         ..cap
     })

@@ -83,6 +83,7 @@ impl Resolver<'_> {
             namespace: ns.value.clone(),
             namespace_pos: ns.pos,
             description: text(&e.description),
+            address: super::exposes::address(&e.address, self.d),
             port: port?,
             routes,
             idents: RestIdents::default(),

@@ -1,0 +1,93 @@
+//! What the Naftiko format allows, read as real specs write it: `binds` at the document's root, no `info`, an
+//! exposure's `address`, a consumed path without its leading `/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use naftiko_codegen::{Code, Config, Severity, compile};
+
+const SPEC: &str = r#"naftiko: 1.0.0-alpha2
+binds:
+  - namespace: env
+    keys:
+      NOTES_TOKEN: NOTES_TOKEN
+capability:
+  consumes:
+    - type: http
+      namespace: notes
+      baseUri: https://notes.example
+      authentication:
+        type: bearer
+        token: '{{NOTES_TOKEN}}'
+      resources:
+        - name: note
+          path: v1/notes/{noteId}
+          operations:
+            - name: getnote
+              method: GET
+  exposes:
+    - type: rest
+      address: localhost
+      port: 8080
+      namespace: notes-rest
+      resources:
+        - path: /notes/{noteId}
+          operations:
+            - method: GET
+              name: getnote
+              call: notes.getnote
+    - type: mcp
+      address: 0.0.0.0
+      port: 9090
+      namespace: notes-mcp
+      tools:
+        - name: getnote
+          description: Get a note.
+          call: notes.getnote
+"#;
+
+#[test]
+fn root_binds_no_info_an_address_and_a_relative_consumed_path_are_read() {
+    let c = compile(SPEC);
+    assert!(
+        !c.diagnostics.has_errors(),
+        "{}",
+        c.diagnostics.render("spec.yaml", Some(SPEC))
+    );
+    let cap = c.ir.unwrap();
+    // Without `info`, the capability is called after what it consumes.
+    assert_eq!(cap.label, "notes");
+    assert_eq!(cap.binds[0].var, "NOTES_TOKEN");
+    assert_eq!(
+        cap.apis[0].operations[0].path.template,
+        "/v1/notes/{noteId}"
+    );
+    assert_eq!(cap.rest[0].address.as_deref(), Some("localhost"));
+    assert_eq!(cap.mcp[0].address.as_deref(), Some("0.0.0.0"));
+
+    let out = Config::new("spec.yaml").generate_from_source(SPEC).unwrap();
+    let file = |n: &str| &out.files.iter().find(|f| f.name == n).unwrap().contents;
+    assert!(
+        file("rest.rs")
+            .contains(r#"pub const NOTES_REST_ADDRESS: Option<&str> = Some("localhost");"#)
+    );
+    assert!(
+        file("mcp.rs").contains(r#"pub const NOTES_MCP_ADDRESS: Option<&str> = Some("0.0.0.0");"#)
+    );
+    assert!(file("client.rs").contains(r#"path.push_str("/v1/notes/");"#));
+}
+
+#[test]
+fn an_address_that_is_not_a_host_is_an_error_at_its_position() {
+    let src = SPEC.replace("address: localhost", "address: 'local host/x'");
+    let c = compile(&src);
+    let e = c.diagnostics.iter_errors().next().expect("an error");
+    assert_eq!(
+        (e.code, e.pos.line, e.pos.col),
+        (Code::InvalidValue, 22, 16)
+    );
+    assert_eq!(
+        e.message,
+        "address `local host/x` is not a host name or an IP address"
+    );
+    assert_eq!(e.severity, Severity::Error);
+}
