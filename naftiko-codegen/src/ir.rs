@@ -44,6 +44,9 @@ pub struct BoundKey {
     pub pos: Pos,
     /// Its field of the generated `Bindings`.
     pub field: String,
+    /// The file its binding reads keys from (`location: file:///./secrets.yaml` → `./secrets.yaml`), read when the
+    /// program starts; none: the process environment.
+    pub location: Option<String>,
 }
 
 /// A consumed HTTP API (`capability.consumes[]`).

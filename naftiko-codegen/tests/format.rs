@@ -91,3 +91,68 @@ fn an_address_that_is_not_a_host_is_an_error_at_its_position() {
     );
     assert_eq!(e.severity, Severity::Error);
 }
+
+#[test]
+fn mustache_references_name_inputs_or_bound_values_and_env_binds_from_the_environment() {
+    use naftiko_codegen::ir::ArgSource;
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/format/spec.yaml"
+    ))
+    .unwrap();
+    let c = compile(&src);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}",
+        c.diagnostics.render("spec.yaml", Some(&src))
+    );
+    let cap = c.ir.unwrap();
+    // `{{imo}}` in a tool's `with:` is its input `imo`; `{{rest.imo}}` the REST operation's.
+    let tool = &cap.mcp[0].tools[0];
+    assert_eq!(tool.call.args[0].source, ArgSource::Input("imo".into()));
+    let rest = &cap.rest[0].routes[0].operations[0];
+    assert_eq!(rest.call.args[0].source, ArgSource::Input("imo".into()));
+    // `{{env.FLEET_NAME}}`, declared by no `binds` entry, is read from the environment.
+    assert_eq!(
+        rest.call.args[1].source,
+        ArgSource::Bound("FLEET_NAME".into())
+    );
+    let fleet = cap.bound("FLEET_NAME").unwrap();
+    assert_eq!(
+        (
+            fleet.namespace.as_str(),
+            fleet.key.as_str(),
+            fleet.location.as_deref()
+        ),
+        ("env", "FLEET_NAME", None)
+    );
+    // A binding's `location` file, read at start-up.
+    let token = cap.bound("REGISTRY_TOKEN").unwrap();
+    assert_eq!(token.location.as_deref(), Some("./shared/secrets.yaml"));
+}
+
+#[test]
+fn a_location_other_than_a_file_is_not_supported_yet_and_a_wrong_namespace_is_named() {
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/format/spec.yaml"
+    ))
+    .unwrap();
+    let vault = src.replace("file:///./shared/secrets.yaml", "vault://kv/registry");
+    let c = compile(&vault);
+    let e = c.diagnostics.iter_errors().next().unwrap();
+    assert_eq!((e.code, e.pos.line, e.pos.col), (Code::Unsupported, 7, 15));
+    assert!(
+        e.message
+            .contains("binding `location` `vault://` (only `file://` is read)"),
+        "{}",
+        e.message
+    );
+    let wrong = src.replace("'{{env.FLEET_NAME}}'", "'{{env.REGISTRY_TOKEN}}'");
+    let c = compile(&wrong);
+    let e = c.diagnostics.iter_errors().next().unwrap();
+    assert_eq!(
+        e.message,
+        "`{{env.REGISTRY_TOKEN}}`: `REGISTRY_TOKEN` is bound in namespace `registry-env`, not `env`"
+    );
+}

@@ -6,15 +6,17 @@
 use ::naftiko_runtime::client::{
     self as runtime, Error, Method, Query, Response, Secret, Transport, Typed,
 };
-/// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
-/// secret: it never shows in `Debug` output.
+/// The values the spec binds from outside (`binds:`), read once at start-up: from the process environment, or
+/// from the file a binding's `location` names. Every bound value is treated as a secret: it never shows in
+/// `Debug` output.
 #[derive(Clone, Debug, Default)]
 pub struct Bindings {
     /// `{{LOGTO_TOKEN}}`, read from `LOGTO_TOKEN`.
     pub logto_token: Option<Secret>,
 }
 impl Bindings {
-    /// Reads every bound variable from the process environment (an empty value counts as unset).
+    /// Reads every bound value; an unset or empty one is `None`, and so is every value of a file that cannot
+    /// be read ([`Bindings::load`] says which).
     pub fn from_env() -> Self {
         Self {
             logto_token: std::env::var("LOGTO_TOKEN")
@@ -22,6 +24,15 @@ impl Bindings {
                 .filter(|v| !v.is_empty())
                 .map(Secret::new),
         }
+    }
+    /// Reads every bound value, failing on a file that cannot be read (naming it).
+    pub fn load() -> Result<Self, Error> {
+        Ok(Self {
+            logto_token: std::env::var("LOGTO_TOKEN")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(Secret::new),
+        })
     }
 }
 /// Every consumed API's client, and the bound values: what the adapters call through.

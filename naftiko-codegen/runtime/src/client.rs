@@ -235,6 +235,49 @@ pub struct Transport {
     max_response_bytes: usize,
 }
 
+/// A file of `key: value` lines, as a binding's `location` names one (`file:///./secrets.yaml`): read when the program
+/// starts, each value a [`Secret`]. A line is a key, a colon and a value, which may be quoted (`'…'` or `"…"`); blank
+/// lines and lines starting with `#` are skipped.
+#[derive(Clone, Debug, Default)]
+pub struct KeyFile {
+    values: std::collections::BTreeMap<String, Secret>,
+}
+
+impl KeyFile {
+    /// Reads the file at `path` (relative to the working directory when it is relative).
+    pub fn read(path: &str) -> Result<KeyFile, Error> {
+        std::fs::read_to_string(path)
+            .map(|text| KeyFile::parse(&text))
+            .map_err(|e| Error::Config(format!("cannot read the bound values of `{path}`: {e}")))
+    }
+
+    pub fn parse(text: &str) -> KeyFile {
+        let values = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && l != &"---")
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| {
+                let v = v.trim();
+                let unquoted = [('"', '"'), ('\'', '\'')]
+                    .iter()
+                    .find_map(|(open, close)| v.strip_prefix(*open)?.strip_suffix(*close))
+                    .unwrap_or(v);
+                (k.trim().to_owned(), Secret::new(unquoted))
+            })
+            .collect();
+        KeyFile { values }
+    }
+
+    /// The value of `key`; none when the file does not have it, or has it empty.
+    pub fn get(&self, key: &str) -> Option<Secret> {
+        self.values
+            .get(key)
+            .filter(|v| !v.expose().is_empty())
+            .cloned()
+    }
+}
+
 /// What went wrong with an upstream call.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -897,6 +940,28 @@ mod tests {
             },
             body: body.map(|b| JsonBody::new(Bytes::from_static(b.as_bytes())).unwrap()),
             raw: None,
+        }
+    }
+
+    #[test]
+    fn a_key_file_reads_key_value_lines_quoted_or_not_and_hides_them() {
+        let f = KeyFile::parse(
+            "# bound values\n---\nregistry-bearer-token: \"dummy-token\"\napi-version: 1.0.0-alpha2\nurl: 'https://x.example:8443/a'\nempty: ''\n",
+        );
+        assert_eq!(
+            f.get("registry-bearer-token").unwrap().expose(),
+            "dummy-token"
+        );
+        assert_eq!(f.get("api-version").unwrap().expose(), "1.0.0-alpha2");
+        assert_eq!(f.get("url").unwrap().expose(), "https://x.example:8443/a");
+        assert!(f.get("empty").is_none() && f.get("missing").is_none());
+        assert!(!format!("{f:?}").contains("dummy-token"));
+        match KeyFile::read("/nonexistent/secrets.yaml") {
+            Err(Error::Config(m)) => assert!(
+                m.starts_with("cannot read the bound values of `/nonexistent/secrets.yaml`"),
+                "{m}"
+            ),
+            other => panic!("{other:?}"),
         }
     }
 

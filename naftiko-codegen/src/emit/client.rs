@@ -93,16 +93,16 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
     if ops().any(|o| !o.path_params.is_empty()) {
         imports.push(quote!(self as runtime));
     }
+    // `Error`: the operations', and `Bindings::load`'s.
+    imports.push(quote!(Error));
     if ops().next().is_some() {
-        imports.extend([
-            quote!(Error),
-            quote!(Method),
-            quote!(Query),
-            quote!(Response),
-        ]);
+        imports.extend([quote!(Method), quote!(Query), quote!(Response)]);
     }
     if !cap.binds.is_empty() {
         imports.push(quote!(Secret));
+    }
+    if cap.binds.iter().any(|b| b.location.is_some()) {
+        imports.push(quote!(KeyFile));
     }
     if !cap.apis.is_empty() {
         imports.push(quote!(Transport));
@@ -116,31 +116,78 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
 fn bindings(cap: &Capability) -> TokenStream {
     let fields = cap.binds.iter().map(|b| {
         let f = ident(&b.field);
-        let doc = format!(" `{{{{{}}}}}`, read from `{}`.", b.var, b.key);
+        let doc = match &b.location {
+            Some(file) => format!(" `{{{{{}}}}}`, read from `{}` in `{file}`.", b.var, b.key),
+            None => format!(" `{{{{{}}}}}`, read from `{}`.", b.var, b.key),
+        };
         quote! {
             #[doc = #doc]
             pub #f: Option<Secret>,
         }
     });
+    // The files the bindings read, each once, in order of first use.
+    let mut files: Vec<&str> = Vec::new();
+    for file in cap.binds.iter().filter_map(|b| b.location.as_deref()) {
+        if !files.contains(&file) {
+            files.push(file);
+        }
+    }
+    let file_local = |file: &str| {
+        format_ident!(
+            "file_{}",
+            files.iter().position(|f| *f == file).unwrap_or(0)
+        )
+    };
     let reads = cap.binds.iter().map(|b| {
         let f = ident(&b.field);
         let key = &b.key;
-        quote!(#f: std::env::var(#key).ok().filter(|v| !v.is_empty()).map(Secret::new),)
+        match &b.location {
+            Some(file) => {
+                let local = file_local(file);
+                quote!(#f: #local.get(#key),)
+            }
+            None => {
+                quote!(#f: std::env::var(#key).ok().filter(|v| !v.is_empty()).map(Secret::new),)
+            }
+        }
     });
+    let locals: Vec<_> = files.iter().map(|f| file_local(f)).collect();
+    let (load_files, lenient_files): (Vec<TokenStream>, Vec<TokenStream>) = files
+        .iter()
+        .zip(&locals)
+        .map(|(file, local)| {
+            (
+                quote!(let #local = KeyFile::read(#file)?;),
+                quote!(let #local = KeyFile::read(#file).unwrap_or_default();),
+            )
+        })
+        .unzip();
+    let reads: Vec<TokenStream> = reads.collect();
     quote! {
-        /// The values the spec binds from outside (`binds:`), read once at start-up. Every bound value is treated as a
-        /// secret: it never shows in `Debug` output.
+        /// The values the spec binds from outside (`binds:`), read once at start-up: from the process environment, or
+        /// from the file a binding's `location` names. Every bound value is treated as a secret: it never shows in
+        /// `Debug` output.
         #[derive(Clone, Debug, Default)]
         pub struct Bindings {
             #(#fields)*
         }
 
         impl Bindings {
-            /// Reads every bound variable from the process environment (an empty value counts as unset).
+            /// Reads every bound value; an unset or empty one is `None`, and so is every value of a file that cannot
+            /// be read ([`Bindings::load`] says which).
             pub fn from_env() -> Self {
+                #(#lenient_files)*
                 Self {
                     #(#reads)*
                 }
+            }
+
+            /// Reads every bound value, failing on a file that cannot be read (naming it).
+            pub fn load() -> Result<Self, Error> {
+                #(#load_files)*
+                Ok(Self {
+                    #(#reads)*
+                })
             }
         }
     }

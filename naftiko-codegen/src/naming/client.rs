@@ -18,6 +18,7 @@ const CLIENT_TYPES: &[&str] = &[
     "Bindings",
     "Clients",
     "Error",
+    "KeyFile",
     "Method",
     "Query",
     "Response",

@@ -1,7 +1,7 @@
 //! Bound values: `capability.binds[]` declares the variables that `{{VAR}}` names anywhere in the spec.
 
 use super::Resolver;
-use super::fields::{report_extra, req, unsupported};
+use super::fields::{report_extra, req};
 use crate::diagnostic::{Code, Pos};
 use crate::ir::BoundKey;
 use crate::names;
@@ -20,11 +20,7 @@ impl Resolver<'_> {
     pub(super) fn binding(&mut self, b: &model::Binding, at: Pos) {
         report_extra(b, self.d);
         let ns = req(&b.namespace, "namespace", "binding", at, self.d);
-        unsupported(
-            &b.location,
-            "binding `location` (external value providers; without it, values come from the environment)",
-            self.d,
-        );
+        let location = b.location.as_ref().and_then(|l| self.location(l));
         let Some(keys) = req(&b.keys, "keys", "binding", at, self.d) else {
             return;
         };
@@ -63,8 +59,71 @@ impl Resolver<'_> {
                 key: k.to_owned(),
                 pos: var_pos,
                 field: String::new(),
+                location: location.clone(),
             });
         }
+    }
+
+    /// The bound variable `{{VAR}}` or `{{NAMESPACE.VAR}}` names (`inner` is what is between the braces), reported
+    /// when no `binds` entry declares it. `{{env.VAR}}` with no entry declaring `VAR` reads `VAR` from the process
+    /// environment, as a `binds` entry of namespace `env` would.
+    pub(super) fn bound_ref(&mut self, inner: &str, pos: Pos) -> String {
+        let Some((ns, var)) = inner.split_once('.') else {
+            self.check_bound(inner, pos);
+            return inner.to_owned();
+        };
+        let declared = self.binds.iter().find(|b| b.var == var);
+        match declared {
+            Some(b) if b.namespace == ns => {}
+            Some(b) => self.d.error(
+                Code::UnknownBinding,
+                pos,
+                format!(
+                    "`{{{{{inner}}}}}`: `{var}` is bound in namespace `{}`, not `{ns}`",
+                    b.namespace
+                ),
+            ),
+            None if ns == "env" && names::is_binding_var(var) => self.binds.push(BoundKey {
+                var: var.to_owned(),
+                namespace: "env".to_owned(),
+                key: var.to_owned(),
+                pos,
+                field: String::new(),
+                location: None,
+            }),
+            None => self.check_bound(inner, pos),
+        }
+        var.to_owned()
+    }
+
+    /// A binding's `location`: a `file://` URI, whose path (`file:///./shared/secrets.yaml` → `./shared/secrets.yaml`,
+    /// relative to the working directory of the program; `file:///etc/x.yaml` → `/etc/x.yaml`) is read when the
+    /// program starts. Other providers (`vault://`, `k8s-secret://`…) are not supported yet.
+    fn location(&mut self, l: &model::Field<String>) -> Option<String> {
+        let Some(path) = l.value.strip_prefix("file://") else {
+            let scheme = l
+                .value
+                .split_once("://")
+                .map_or(l.value.as_str(), |(s, _)| s);
+            self.d.unsupported(
+                l.pos,
+                format!("binding `location` `{scheme}://` (only `file://` is read)"),
+            );
+            return None;
+        };
+        let path = match path.strip_prefix('/') {
+            Some(rest) if rest.starts_with("./") || rest.starts_with("../") => rest,
+            _ => path,
+        };
+        if path.is_empty() || path.ends_with('/') {
+            self.d.error(
+                Code::InvalidValue,
+                l.pos,
+                format!("binding `location` `{}` names no file", l.value),
+            );
+            return None;
+        }
+        Some(path.to_owned())
     }
 
     /// Reports a `{{VAR}}` that no `binds` entry declares.

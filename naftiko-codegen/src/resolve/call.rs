@@ -380,10 +380,22 @@ impl Resolver<'_> {
                 ));
             }
         };
-        if let Some(var) = bound_var(text) {
-            self.check_bound(var, pos);
+        if let Some(inner) = bound_var(text) {
+            // `{{tools.x}}`, `{{rest.x}}`, `{{<namespace>.x}}`, or `{{x}}` that is not a bound variable's name:
+            // the exposed input `x`, as Mustache templates of the format name them.
+            let input = match inner.split_once('.') {
+                Some((prefix, name)) if site.names_inputs(prefix) => Some(name),
+                None if !names::is_binding_var(inner) && names::is_param_name(inner) => Some(inner),
+                _ => None,
+            };
+            if let Some(name) = input {
+                return Some(WithValue::Input {
+                    name: name.to_owned(),
+                    pos,
+                });
+            }
             return Some(WithValue::Bound {
-                var: var.to_owned(),
+                var: self.bound_ref(inner, pos),
             });
         }
         if let Some((prefix, name)) = text.split_once('.')
