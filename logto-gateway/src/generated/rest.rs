@@ -222,8 +222,6 @@ pub fn logto_rest_router(clients: Arc<Clients>) -> Router {
 /// Handlers of `logto-rest`.
 pub mod logto_rest {
     use std::sync::Arc;
-    use axum::body::Bytes;
-    use axum::extract::rejection::BytesRejection;
     use axum::extract::Path;
     use axum::extract::rejection::PathRejection;
     use axum::extract::{RawQuery, State};
@@ -300,7 +298,7 @@ pub mod logto_rest {
     pub async fn createapplication(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -335,7 +333,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -371,7 +369,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationcustomdataPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -436,7 +434,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<AssignapplicationrolesPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -462,7 +460,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<ReplaceapplicationrolesPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -538,7 +536,7 @@ pub mod logto_rest {
             PathRejection,
         >,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -670,7 +668,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationsecretPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -710,7 +708,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationsecretPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -736,7 +734,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationuserconsentscopePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -818,7 +816,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<ReplaceapplicationsigninexperiencePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -923,7 +921,7 @@ pub mod logto_rest {
             PathRejection,
         >,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -955,7 +953,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationuserconsentorganizationPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1021,7 +1019,7 @@ pub mod logto_rest {
     pub async fn updateadminconsoleconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1043,7 +1041,7 @@ pub mod logto_rest {
     pub async fn updateoidcsessionconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1097,7 +1095,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<RotateoidckeysPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1116,7 +1114,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpsertjwtcustomizerPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1139,7 +1137,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdatejwtcustomizerPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1200,7 +1198,7 @@ pub mod logto_rest {
     pub async fn testjwtcustomizer(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1222,7 +1220,7 @@ pub mod logto_rest {
     pub async fn upsertidtokenconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1234,7 +1232,7 @@ pub mod logto_rest {
     pub async fn createconnector(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1294,7 +1292,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateconnectorPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1330,7 +1328,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateconnectortestPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1353,7 +1351,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateconnectorauthorizationuriPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1443,7 +1441,7 @@ pub mod logto_rest {
     pub async fn createresource(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1478,7 +1476,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateresourcePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1514,7 +1512,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateresourceisdefaultPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1572,7 +1570,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateresourcescopePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
