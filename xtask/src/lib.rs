@@ -1,6 +1,8 @@
 //! Project tasks: `cargo xtask regen [--check]`, `cargo xtask vendor-client DIR`, `cargo xtask bench [--peers]`,
-//! `cargo xtask test`. The bench is a crate of its own (`xtask/bench/`), which `cargo xtask bench` runs.
+//! `cargo xtask test`, `cargo xtask fetch-openapi URL`. The bench is a crate of its own (`xtask/bench/`), which
+//! `cargo xtask bench` runs.
 
+pub mod openapi;
 pub mod test;
 
 use std::ffi::OsString;

@@ -56,6 +56,18 @@ enum Command {
         #[arg(last = true, value_name = "TEST_ARGS")]
         test_args: Vec<String>,
     },
+    /// Download an OpenAPI document (JSON) and write it pretty-printed (two-space indent, keys in the order they came
+    /// in, a trailing newline), touching the file only when its contents change.
+    ///
+    /// Exit code 1, naming the URL, when the server is unreachable, answers other than 200, or sends something that
+    /// is not JSON or not an OpenAPI document (an object with `openapi` and `paths`). http:// URLs only.
+    FetchOpenapi {
+        /// The document, such as `http://127.0.0.1:3001/api/swagger.json` on a running Logto.
+        url: String,
+        /// Where to write it [default: spec/logto.openapi.json in the workspace].
+        #[arg(long, value_name = "PATH")]
+        out: Option<std::path::PathBuf>,
+    },
     /// Write the generated Logto client, with its runtime, as a standalone crate.
     VendorClient {
         /// The crate's directory (created if missing).
@@ -81,6 +93,23 @@ fn main() -> ExitCode {
                 test_args,
             },
         ),
+        Command::FetchOpenapi { url, out } => {
+            let out = out.unwrap_or_else(|| root.join(xtask::openapi::DEFAULT_OUT));
+            match xtask::openapi::fetch(&url, &out) {
+                Ok((written, paths)) => {
+                    let what = match written {
+                        xtask::openapi::Written::Changed => "wrote",
+                        xtask::openapi::Written::Unchanged => "up to date:",
+                    };
+                    eprintln!("{what} {} ({paths} paths)", out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         Command::VendorClient { dir, name } => match xtask::vendor_client(&root, &dir, &name) {
             Ok(written) => {
                 for f in written {

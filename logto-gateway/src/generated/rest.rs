@@ -229,8 +229,6 @@ pub fn logto_rest_router(clients: Arc<Clients>) -> Router {
 /// Handlers of `logto-rest`.
 pub mod logto_rest {
     use std::sync::Arc;
-    use axum::body::Bytes;
-    use axum::extract::rejection::BytesRejection;
     use axum::extract::Path;
     use axum::extract::rejection::PathRejection;
     use axum::extract::{RawQuery, State};
@@ -307,7 +305,7 @@ pub mod logto_rest {
     pub async fn createapplication(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -342,7 +340,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -378,7 +376,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationcustomdataPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -450,7 +448,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<AssignapplicationrolesPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -476,7 +474,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<ReplaceapplicationrolesPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -558,7 +556,7 @@ pub mod logto_rest {
             PathRejection,
         >,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -694,7 +692,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationsecretPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -742,7 +740,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateapplicationsecretPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -768,7 +766,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationuserconsentscopePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -853,7 +851,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<ReplaceapplicationsigninexperiencePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -961,7 +959,7 @@ pub mod logto_rest {
             PathRejection,
         >,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -993,7 +991,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateapplicationuserconsentorganizationPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1059,7 +1057,7 @@ pub mod logto_rest {
     pub async fn updateadminconsoleconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1081,7 +1079,7 @@ pub mod logto_rest {
     pub async fn updateoidcsessionconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1135,7 +1133,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<RotateoidckeysPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1158,7 +1156,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpsertjwtcustomizerPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1184,7 +1182,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdatejwtcustomizerPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1248,7 +1246,7 @@ pub mod logto_rest {
     pub async fn testjwtcustomizer(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1270,7 +1268,7 @@ pub mod logto_rest {
     pub async fn upsertidtokenconfig(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1282,7 +1280,7 @@ pub mod logto_rest {
     pub async fn createconnector(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1342,7 +1340,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateconnectorPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1378,7 +1376,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateconnectortestPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1404,7 +1402,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateconnectorauthorizationuriPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1497,7 +1495,7 @@ pub mod logto_rest {
     pub async fn createresource(
         State(c): State<Arc<Clients>>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         rt::no_query(raw.as_deref())?;
         let body = rt::json_body(body)?;
@@ -1532,7 +1530,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateresourcePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1568,7 +1566,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<UpdateresourceisdefaultPath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;
@@ -1634,7 +1632,7 @@ pub mod logto_rest {
         State(c): State<Arc<Clients>>,
         path: Result<Path<CreateresourcescopePath>, PathRejection>,
         RawQuery(raw): RawQuery,
-        body: Result<Bytes, BytesRejection>,
+        body: rt::RequestBody,
     ) -> Result<Response, rt::Problem> {
         let Path(path) = path.map_err(rt::bad_path)?;
         rt::no_query(raw.as_deref())?;

@@ -859,7 +859,7 @@ fn is_plain_text(content_type: &str) -> bool {
 }
 
 /// Whether a `Content-Type` names JSON: `application/json`, or any `+json` type (`application/problem+json`).
-fn is_json_type(content_type: &str) -> bool {
+pub(crate) fn is_json_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;

@@ -2,13 +2,18 @@
 //! mapping of upstream results to HTTP responses.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
+use std::fmt;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::client::{Error, JsonBody, ResponseHeaders, StatusError};
+use crate::client::{Error, JsonBody, ResponseHeaders, StatusError, is_json_type};
 
 /// An error answered by the gateway itself, as JSON `{"code": "...", "message": "..."}` (the shape Logto uses).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,23 +156,187 @@ pub fn no_query(raw: Option<&str>) -> Result<(), Problem> {
     }
 }
 
-/// A request body: empty means none; otherwise it must be JSON, forwarded verbatim.
-pub fn json_body(
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<Option<Box<RawValue>>, Problem> {
-    let bytes =
-        body.map_err(|r| Problem::new(r.status(), "gateway.body_rejected", r.body_text()))?;
+/// A request's body as a handler takes it: its bytes (or why they could not be read) and whether its `Content-Type`
+/// names JSON. Taking it never fails; [`json_body`] checks it, after the path and the query.
+#[derive(Debug)]
+pub struct RequestBody {
+    media_type: MediaType,
+    bytes: Result<Bytes, BytesRejection>,
+}
+
+/// What a request body was sent as.
+#[derive(Debug)]
+enum MediaType {
+    Json,
+    /// Another type, kept to name it.
+    Other(HeaderValue),
+    Missing,
+}
+
+impl MediaType {
+    fn of(content_type: Option<&HeaderValue>) -> Self {
+        match content_type {
+            // The usual value first, without parsing it.
+            Some(t)
+                if t.as_bytes() == b"application/json" || t.to_str().is_ok_and(is_json_type) =>
+            {
+                MediaType::Json
+            }
+            Some(t) => MediaType::Other(t.clone()),
+            None => MediaType::Missing,
+        }
+    }
+}
+
+impl RequestBody {
+    /// A body read with content type `content_type`.
+    pub fn new(content_type: Option<&HeaderValue>, bytes: Bytes) -> Self {
+        RequestBody {
+            media_type: MediaType::of(content_type),
+            bytes: Ok(bytes),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for RequestBody {
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Infallible> {
+        let media_type = MediaType::of(req.headers().get(header::CONTENT_TYPE));
+        let bytes = Bytes::from_request(req, state).await;
+        Ok(RequestBody { media_type, bytes })
+    }
+}
+
+/// How deep arrays and objects may nest in a request body: the deepest serde_json parses into values (its recursion
+/// limit, 128, refuses the 128th level).
+pub const MAX_BODY_DEPTH: usize = 127;
+
+/// A request body: empty (or whitespace) means none, whatever its content type; otherwise it must be sent as JSON
+/// (`application/json` or `application/*+json`: 415 otherwise, also without a `Content-Type`), be one JSON value
+/// (400) nesting at most [`MAX_BODY_DEPTH`] deep (400). It is forwarded as sent, never parsed into a model: its
+/// fields are the upstream's to validate.
+pub fn json_body(body: RequestBody) -> Result<Option<Box<RawValue>>, Problem> {
+    let bytes = body
+        .bytes
+        .map_err(|r| Problem::new(r.status(), "gateway.body_rejected", r.body_text()))?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice::<Box<RawValue>>(&bytes)
-        .map(Some)
+    match body.media_type {
+        MediaType::Json => {}
+        MediaType::Other(t) => return Err(unsupported_media_type(Some(&t))),
+        MediaType::Missing => return Err(unsupported_media_type(None)),
+    }
+    let value = serde_json::from_slice::<Box<RawValue>>(&bytes).map_err(|e| {
+        Problem::bad_request(
+            "gateway.body_malformed",
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
+    check_depth(&bytes)?;
+    Ok(Some(value))
+}
+
+fn unsupported_media_type(content_type: Option<&HeaderValue>) -> Problem {
+    let sent = match content_type {
+        Some(t) => {
+            let shown: String = String::from_utf8_lossy(t.as_bytes())
+                .chars()
+                .take(64)
+                .collect();
+            format!("it was sent as `{}`", shown.escape_default())
+        }
+        None => "it was sent without a Content-Type".to_owned(),
+    };
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "gateway.unsupported_media_type",
+        format!(
+            "the request body must be JSON, with `Content-Type: application/json` (or `application/*+json`); {sent}"
+        ),
+    )
+}
+
+/// Refuses a body (valid JSON) whose arrays and objects nest deeper than [`MAX_BODY_DEPTH`].
+fn check_depth(bytes: &[u8]) -> Result<(), Problem> {
+    // Nesting that deep takes more opening brackets than that, and as many closing ones: the bodies with fewer are
+    // not read a second time. (Counted in runs of 255 into a byte, which the compiler vectorises.)
+    if bytes.len() <= 2 * MAX_BODY_DEPTH + 1 {
+        return Ok(());
+    }
+    let opening: usize = bytes
+        .chunks(255)
+        .map(|run| {
+            let n: u8 = run.iter().map(|b| u8::from(matches!(b, b'[' | b'{'))).sum();
+            usize::from(n)
+        })
+        .sum();
+    if opening <= MAX_BODY_DEPTH {
+        return Ok(());
+    }
+    // serde_json checks its recursion limit when it hands values to a visitor, not when it skips or captures them.
+    serde_json::from_slice::<Nested>(bytes)
+        .map(|_| ())
         .map_err(|e| {
             Problem::bad_request(
-                "gateway.body_malformed",
-                format!("the request body is not valid JSON: {e}"),
+                "gateway.body_too_deep",
+                format!(
+                    "the request body nests arrays and objects more than {MAX_BODY_DEPTH} deep: {e}"
+                ),
             )
         })
+}
+
+/// Any JSON value, read through serde_json's depth-checked path and dropped.
+struct Nested;
+
+impl<'de> Deserialize<'de> for Nested {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Nested)
+    }
+}
+
+impl<'de> Visitor<'de> for Nested {
+    type Value = Nested;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_unit<E>(self) -> Result<Nested, E> {
+        Ok(Nested)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Nested, A::Error> {
+        while seq.next_element::<Nested>()?.is_some() {}
+        Ok(Nested)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Nested, A::Error> {
+        while map.next_entry::<IgnoredAny, Nested>()?.is_some() {}
+        Ok(Nested)
+    }
 }
 
 /// A path that axum could not extract (bad percent-encoding, say).
@@ -415,19 +584,164 @@ mod tests {
         assert!(no_query(Some("")).is_ok());
     }
 
+    fn sent(content_type: Option<&'static str>, bytes: &'static [u8]) -> RequestBody {
+        RequestBody::new(
+            content_type.map(HeaderValue::from_static).as_ref(),
+            Bytes::from_static(bytes),
+        )
+    }
+
+    fn sent_json(bytes: &'static [u8]) -> RequestBody {
+        sent(Some("application/json"), bytes)
+    }
+
     #[test]
     fn a_request_body_is_json_or_nothing() {
-        assert!(json_body(Ok(Bytes::from_static(b" \n"))).unwrap().is_none());
+        assert!(json_body(sent_json(b" \n")).unwrap().is_none());
         assert_eq!(
-            json_body(Ok(Bytes::from_static(b"{\"a\": 1}")))
-                .unwrap()
-                .unwrap()
-                .get(),
+            json_body(sent_json(b"{\"a\": 1}")).unwrap().unwrap().get(),
             "{\"a\": 1}"
         );
-        assert_eq!(
-            json_body(Ok(Bytes::from_static(b"{"))).unwrap_err().code,
-            "gateway.body_malformed"
+        for bytes in [&b"{"[..], b"{} {}", b"\xff", b"\"\xff\""] {
+            assert_eq!(
+                json_body(sent_json(bytes)).unwrap_err().code,
+                "gateway.body_malformed",
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_body_is_taken_with_its_content_type() {
+        let req = axum::http::Request::post("/")
+            .header("content-type", "application/json; charset=utf-8")
+            .body(Body::from("[1]"))
+            .unwrap();
+        let b = RequestBody::from_request(req, &()).await.unwrap();
+        assert_eq!(json_body(b).unwrap().unwrap().get(), "[1]");
+        let req = axum::http::Request::post("/")
+            .body(Body::from("[1]"))
+            .unwrap();
+        let b = RequestBody::from_request(req, &()).await.unwrap();
+        assert_eq!(json_body(b).unwrap_err().status, 415);
+    }
+
+    #[test]
+    fn a_request_body_must_be_sent_as_json() {
+        for t in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            "application/json ; charset=utf-8",
+            "application/merge-patch+json",
+            "application/VND.api+JSON; ext=x",
+        ] {
+            assert!(json_body(sent(Some(t), b"{}")).unwrap().is_some(), "{t}");
+        }
+        for t in [
+            Some("text/plain"),
+            Some("text/json"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/jsonp"),
+            Some("application/json5"),
+            Some("application"),
+            Some(""),
+            None,
+        ] {
+            let e = json_body(sent(t, b"{}")).unwrap_err();
+            assert_eq!(
+                (e.status, e.code),
+                (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "gateway.unsupported_media_type"
+                ),
+                "{t:?}"
+            );
+            assert!(
+                e.message
+                    .contains("`Content-Type: application/json` (or `application/*+json`)"),
+                "{}",
+                e.message
+            );
+        }
+        let odd = RequestBody::new(
+            Some(&HeaderValue::from_bytes(b"text/plain\xff").unwrap()),
+            Bytes::from_static(b"x"),
         );
+        assert_eq!(
+            json_body(odd).unwrap_err().message,
+            "the request body must be JSON, with `Content-Type: application/json` (or `application/*+json`); \
+             it was sent as `text/plain\\u{fffd}`"
+        );
+        assert!(
+            json_body(sent(None, b"x"))
+                .unwrap_err()
+                .message
+                .ends_with("; it was sent without a Content-Type")
+        );
+        // An empty body is no body, whatever it is said to be.
+        for t in [Some("text/plain"), None] {
+            assert!(json_body(sent(t, b"")).unwrap().is_none());
+            assert!(json_body(sent(t, b" \r\n")).unwrap().is_none());
+        }
+    }
+
+    #[test]
+    fn a_request_body_nests_at_most_127_deep() {
+        let nested = |depth: usize, open: &str, close: &str| {
+            let text = format!("{}{}", open.repeat(depth), close.repeat(depth));
+            RequestBody::new(
+                Some(&HeaderValue::from_static("application/json")),
+                Bytes::from(text),
+            )
+        };
+        for (open, close) in [("[", "]"), ("{\"a\":[", "]}")] {
+            let depth = if open == "[" {
+                MAX_BODY_DEPTH
+            } else {
+                MAX_BODY_DEPTH / 2
+            };
+            let ok = json_body(nested(depth, open, close)).unwrap().unwrap();
+            assert_eq!(ok.get().len(), depth * (open.len() + close.len()));
+        }
+        for depth in [MAX_BODY_DEPTH + 1, 100_000] {
+            let e = json_body(nested(depth, "[", "]")).unwrap_err();
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::BAD_REQUEST, "gateway.body_too_deep"),
+                "{depth}"
+            );
+            assert!(
+                e.message
+                    .starts_with("the request body nests arrays and objects more than 127 deep: "),
+                "{}",
+                e.message
+            );
+        }
+        let e = json_body(nested(64, "{\"a\":[", "]}")).unwrap_err();
+        assert_eq!(e.code, "gateway.body_too_deep");
+        // Many arrays side by side are not nesting either.
+        let text = format!(
+            "[{}{}, {}]",
+            "[".repeat(MAX_BODY_DEPTH - 1),
+            "]".repeat(MAX_BODY_DEPTH - 1),
+            vec!["[{}]"; 100].join(",")
+        );
+        let b = RequestBody::new(
+            Some(&HeaderValue::from_static("application/json")),
+            Bytes::from(text.clone()),
+        );
+        assert_eq!(json_body(b).unwrap().unwrap().get(), text);
+        // Brackets inside strings are not nesting.
+        let text = format!("[\"{}\"]", "[{".repeat(200));
+        let b = RequestBody::new(
+            Some(&HeaderValue::from_static("application/json")),
+            Bytes::from(text.clone()),
+        );
+        assert_eq!(json_body(b).unwrap().unwrap().get(), text);
+        // Malformed beats too deep.
+        let e = json_body(nested(200, "[", "")).unwrap_err();
+        assert_eq!(e.code, "gateway.body_malformed");
     }
 }

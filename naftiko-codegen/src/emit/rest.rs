@@ -139,14 +139,6 @@ fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> Tok
     let module = ident(&a.idents.module);
     let module_doc = format!(" Handlers of `{}`.", a.namespace);
     let ops = || a.routes.iter().flat_map(|r| r.operations.iter());
-    let body_imports = if ops().any(|o| o.call.body) {
-        quote! {
-            use axum::body::Bytes;
-            use axum::extract::rejection::BytesRejection;
-        }
-    } else {
-        quote!()
-    };
     let path_imports = if ops().any(|o| {
         o.call
             .inputs
@@ -165,7 +157,6 @@ fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> Tok
         pub mod #module {
             use std::sync::Arc;
 
-            #body_imports
             #path_imports
             use axum::extract::{RawQuery, State};
             use axum::response::Response;
@@ -205,7 +196,7 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
     params.push(quote!(RawQuery(raw): RawQuery));
     prelude.extend(query_prelude(op));
     if op.call.body {
-        params.push(quote!(body: Result<Bytes, BytesRejection>));
+        params.push(quote!(body: rt::RequestBody));
         prelude.push(quote!(let body = rt::json_body(body)?;));
     }
 

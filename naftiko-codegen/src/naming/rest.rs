@@ -15,8 +15,6 @@ const MODULE_VALUES: &[&str] = &["get", "post", "put", "patch", "delete"];
 /// The types a handler module imports.
 const HANDLER_TYPES: &[&str] = &[
     "Arc",
-    "Bytes",
-    "BytesRejection",
     "Path",
     "PathRejection",
     "RawQuery",

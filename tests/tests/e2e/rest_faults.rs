@@ -1014,6 +1014,118 @@ async fn malformed_json_body_is_400() {
     assert_eq!(mock.api_requests().len(), 0);
 }
 
+/// A body must be sent as JSON: another content type, or none, is 415 and nothing reaches Logto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_not_sent_as_json_is_415() {
+    let (mock, gw) = setup(|o| o).await;
+    let client = http_client();
+    for (content_type, body) in [
+        (Some("text/plain"), r#"{"name":"a"}"#),
+        (Some("text/plain; charset=utf-8"), r#"{"name":"a"}"#),
+        (Some("application/x-www-form-urlencoded"), "name=a"),
+        (Some("multipart/form-data; boundary=x"), "--x--"),
+        (Some("application/jsonp"), r#"{"name":"a"}"#),
+        (None, r#"{"name":"a"}"#),
+    ] {
+        let mut req = client.post(gw.at("/api/applications")).body(body);
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        let (status, code, message) = problem(req.send().await.unwrap()).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (415, "gateway.unsupported_media_type"),
+            "{content_type:?}: {message}"
+        );
+        assert!(
+            message.contains("`Content-Type: application/json` (or `application/*+json`)"),
+            "{message}"
+        );
+        match content_type {
+            Some(t) => assert!(message.ends_with(&format!("sent as `{t}`")), "{message}"),
+            None => assert!(message.ends_with("without a Content-Type"), "{message}"),
+        }
+    }
+    assert_eq!(mock.api_requests().len(), 0);
+    // An empty body is no body, whatever it is said to be.
+    let resp = client
+        .post(gw.at("/api/applications"))
+        .header("content-type", "text/plain")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(mock.take_requests()[0].body_text(), "");
+}
+
+/// A JSON body is forwarded as the caller sent it, whatever JSON media type and parameters it came with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_body_is_forwarded_byte_for_byte_whatever_its_json_content_type() {
+    let (mock, gw) = setup(|o| o).await;
+    let client = http_client();
+    let body = "{\"name\" : \"caf\u{e9} \\u00e9\",\n  \"n\": [1.50, 2e3, -0], \"b\": {\"b\": 1, \"a\": null}}";
+    for content_type in [
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+        "application/merge-patch+json",
+    ] {
+        let resp = client
+            .post(gw.at("/api/applications"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{content_type}");
+        let got = mock.take_requests();
+        assert_eq!(got.len(), 1, "{content_type}");
+        assert_eq!(got[0].body_text(), body, "{content_type}");
+        assert_eq!(
+            got[0].header("content-type").as_deref(),
+            Some("application/json"),
+            "{content_type}"
+        );
+    }
+}
+
+/// Arrays and objects nested deeper than serde_json's limit are refused before they reach Logto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_nested_too_deeply_is_400() {
+    let (mock, gw) = setup(|o| o).await;
+    let client = http_client();
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    for depth in [128, 100_000] {
+        let resp = client
+            .post(gw.at("/api/applications"))
+            .header("content-type", "application/json")
+            .body(nested(depth))
+            .send()
+            .await
+            .unwrap();
+        let (status, code, message) = problem(resp).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "gateway.body_too_deep"),
+            "{depth}: {message}"
+        );
+        assert!(
+            message.starts_with("the request body nests arrays and objects more than 127 deep"),
+            "{message}"
+        );
+    }
+    assert_eq!(mock.api_requests().len(), 0);
+    // As deep as allowed: forwarded.
+    let resp = client
+        .post(gw.at("/api/applications"))
+        .header("content-type", "application/json")
+        .body(nested(127))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(mock.take_requests()[0].body_text(), nested(127));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_body_is_413_with_a_configured_limit() {
     let (mock, gw) = setup(|o| o.max_body_bytes(1024)).await;
