@@ -50,9 +50,15 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     let (_up, upstream) = start_upstream(&upstream_bin)?;
 
     let mut rows = Vec::new();
-    for (i, kind) in [Kind::Rest, Kind::Mcp, Kind::McpRmcpAlone]
-        .into_iter()
-        .enumerate()
+    for (i, kind) in [
+        Kind::Rest,
+        Kind::Mcp,
+        Kind::McpRmcpAlone,
+        Kind::RestPost,
+        Kind::McpCreate,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let dir = work.join(format!("run{i}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -94,10 +100,17 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
 }
 
 /// What is counted.
+/// The application both write loads create.
+const POST_BODY: &str = r#"{"name":"bench app","type":"MachineToMachine","description":"created by the bench","customClientMetadata":{"idTokenTtl":3600},"oidcClientMetadata":{"redirectUris":["https://app.example.com/callback"],"postLogoutRedirectUris":[]}}"#;
+
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Rest,
+    /// A REST write: its JSON body is checked (media type, depth) and forwarded.
+    RestPost,
     Mcp,
+    /// An MCP write: its body is checked against its model and forwarded.
+    McpCreate,
     /// MCP calls with the fast lane off.
     McpRmcpAlone,
 }
@@ -106,6 +119,8 @@ impl Kind {
     fn title(self) -> &'static str {
         match self {
             Kind::Rest => "REST `GET /api/applications/app1`",
+            Kind::RestPost => "REST `POST /api/applications` (a 229-byte JSON body)",
+            Kind::McpCreate => "MCP `tools/call createapplication` (the same body)",
             Kind::Mcp => "MCP `tools/call getapplication`",
             Kind::McpRmcpAlone => {
                 "MCP `tools/call getapplication`, rmcp alone (`--mcp-fast-lane false`)"
@@ -122,6 +137,23 @@ impl Kind {
             Kind::Rest => Target::get(format!(
                 "http://127.0.0.1:{rest_port}/api/applications/app1"
             )),
+            Kind::RestPost => Target {
+                url: format!("http://127.0.0.1:{rest_port}/api/applications"),
+                body: Some(POST_BODY.into()),
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                tool_errors: false,
+            },
+            Kind::McpCreate => {
+                let (_, headers) = gateway_mcp_call();
+                Target {
+                    url: format!("http://127.0.0.1:{mcp_port}/mcp"),
+                    body: Some(format!(
+                        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"createapplication","arguments":{{"body":{POST_BODY}}}}}}}"#
+                    )),
+                    headers,
+                    tool_errors: true,
+                }
+            }
             Kind::Mcp | Kind::McpRmcpAlone => {
                 let (body, headers) = gateway_mcp_call();
                 Target {
