@@ -156,3 +156,29 @@ fn a_location_other_than_a_file_is_not_supported_yet_and_a_wrong_namespace_is_na
         "`{{env.REGISTRY_TOKEN}}`: `REGISTRY_TOKEN` is bound in namespace `registry-env`, not `env`"
     );
 }
+
+/// Spec bugs say what is wrong and where, without errors that only follow from them.
+#[test]
+fn an_empty_base_uri_and_names_that_differ_in_case_are_named_as_such() {
+    let src = SPEC
+        .replace("baseUri: https://notes.example", "baseUri: ''")
+        .replace(
+            "          path: v1/notes/{noteId}\n          operations:\n            - name: getnote\n              method: GET\n",
+            "          path: v1/notes/{noteId}\n          operations:\n            - name: getnote\n              method: GET\n              inputParameters:\n                - name: NoteId\n                  in: path\n",
+        );
+    let c = compile(&src);
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter_errors()
+        .map(|d| format!("{}:{} {}", d.pos.line, d.pos.col, d.message))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "10:16 baseUri is empty: give the API's `https://` or `http://` URL",
+            "21:25 path parameter `NoteId` does not appear in the path `/v1/notes/{noteId}`: the path has `{noteId}`, which differs in case (names are case-sensitive)",
+        ],
+        "{}",
+        c.diagnostics.render("spec.yaml", Some(&src))
+    );
+}

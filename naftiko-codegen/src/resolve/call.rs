@@ -218,11 +218,16 @@ impl Resolver<'_> {
     ) -> Option<ArgSource> {
         let Some(i) = inputs.iter_mut().find(|i| i.name == name) else {
             let known: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            let other_case = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(&name))
+                .map(|k| format!("; `{k}` differs only in case (names are case-sensitive)"))
+                .unwrap_or_default();
             self.d.error(
                 Code::UnknownInput,
                 pos,
                 format!(
-                    "`{}.{name}` names an input that does not exist (inputs: {})",
+                    "`{}.{name}` names an input that does not exist (inputs: {}){other_case}",
                     site.ctx.prefix(),
                     list_or_none(&known)
                 ),

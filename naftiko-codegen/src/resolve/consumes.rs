@@ -7,7 +7,7 @@ use super::binds::bound_var;
 use super::fields::{items, not_here, report_extra, req, text, unsupported};
 use super::templates::{base_uri, path_template};
 use crate::diagnostic::{Code, Pos};
-use crate::ir::{ApiIdents, Auth, ConsumedApi, Operation, ValueSource};
+use crate::ir::{ApiIdents, Auth, BaseUri, ConsumedApi, Operation, ValueSource};
 use crate::names;
 use crate::parse::model;
 
@@ -50,7 +50,11 @@ impl Resolver<'_> {
             namespace: namespace.value.clone(),
             namespace_pos: namespace.pos,
             description: text(&c.description),
-            base_uri: base_uri?,
+            // A base URI in error keeps the API, so that calls to it resolve and report only their own problems.
+            base_uri: base_uri.unwrap_or_else(|| BaseUri {
+                template: String::new(),
+                parts: Vec::new(),
+            }),
             auth,
             operations,
             idents: ApiIdents::default(),

@@ -214,11 +214,21 @@ impl Resolver<'_> {
             );
         }
         if let Some(t) = path.filter(|t| !t.params().any(|n| n == pname.value)) {
+            // Names are case-sensitive: `{imo_number}` is not `IMO_Number`.
+            let other_case = t
+                .params()
+                .find(|n| n.eq_ignore_ascii_case(&pname.value))
+                .map(|n| {
+                    format!(
+                        ": the path has `{{{n}}}`, which differs in case (names are case-sensitive)"
+                    )
+                })
+                .unwrap_or_default();
             self.d.error(
                 Code::InvalidValue,
                 pname.pos,
                 format!(
-                    "path parameter `{}` does not appear in the path `{}`",
+                    "path parameter `{}` does not appear in the path `{}`{other_case}",
                     pname.value, t.template
                 ),
             );

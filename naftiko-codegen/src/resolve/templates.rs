@@ -101,6 +101,14 @@ pub(super) fn path_template(f: &Field<String>, d: &mut Diagnostics) -> Option<Pa
 
 /// A consumed API's `baseUri`: `http(s)`, no path parameters, query or fragment; a trailing `/` is dropped.
 pub(super) fn base_uri(b: &Field<String>, d: &mut Diagnostics) -> Option<BaseUri> {
+    if b.value.trim().is_empty() {
+        d.error(
+            Code::InvalidValue,
+            b.pos,
+            "baseUri is empty: give the API's `https://` or `http://` URL",
+        );
+        return None;
+    }
     if !(b.value.starts_with("https://") || b.value.starts_with("http://")) {
         d.error(
             Code::InvalidValue,
