@@ -174,12 +174,32 @@ fn accepted(
     cases
 }
 
+/// The official examples the compiler accepts (`tests/examples.census`), when `../shared/naftiko-examples` is there.
+fn accepted_examples() -> Vec<Case> {
+    let dir = Path::new(MANIFEST_DIR).join("../../shared/naftiko-examples");
+    let census = std::fs::read_to_string(Path::new(MANIFEST_DIR).join("tests/examples.census"))
+        .unwrap_or_default();
+    census
+        .lines()
+        .filter_map(|l| l.strip_suffix(": accepted"))
+        .filter_map(|rel| {
+            let yaml = std::fs::read_to_string(dir.join(rel)).ok()?;
+            Some(Case {
+                origin: format!("naftiko-examples/{rel}"),
+                yaml,
+                renames: String::new(),
+                openapi: None,
+            })
+        })
+        .collect()
+}
+
 /// The cases of the test, with their files: the base specs, then mutations, then generated specs.
 fn cases() -> Vec<Generated> {
     let (small, logto) = base_cases();
     let mut seen = HashSet::new();
     let mut all = Vec::new();
-    for c in small.iter().chain(&logto) {
+    for c in small.iter().chain(&logto).chain(&accepted_examples()) {
         let files = c
             .generate()
             .unwrap_or_else(|| panic!("{} is not accepted", c.origin));
