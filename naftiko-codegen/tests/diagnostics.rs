@@ -1640,6 +1640,14 @@ fn shaped_outputs_that_cannot_be_written_are_errors_at_their_place() {
         "Mustache templates in an output `value`",
     );
 
+    // A named output (mock or orchestrated): that alone is reported.
+    let src = rest_output(&["name: shipName", "type: string", "value: '{{x}}'"]);
+    assert_unsupported(
+        &src,
+        pos_in(&src, "name: shipName", "name"),
+        "named output parameters (mock and orchestrated outputs)",
+    );
+
     // `properties` on an array, and a type the format does not have.
     let src = rest_output(&["type: array", "mapping: $.", "properties: {}"]);
     let d = sole(&src);

@@ -58,7 +58,11 @@ pub(super) fn exposed_output(
             .is_some_and(|t| t.value == "object" || t.value == "array");
     if passthrough {
         report_extra(o, d);
-        unsupported(&o.name, "named output parameters", d);
+        unsupported(
+            &o.name,
+            "named output parameters (mock and orchestrated outputs)",
+            d,
+        );
         return OutputMapping::Whole;
     }
     match shape(o, o_pos, "output parameter", d) {
@@ -77,7 +81,14 @@ fn shape(
     d: &mut Diagnostics,
 ) -> Option<Shape> {
     report_extra(o, d);
-    unsupported(&o.name, "named output parameters", d);
+    // A named output is a mock or orchestrated one: nothing else of it is read.
+    if let Some(n) = &o.name {
+        d.unsupported(
+            n.key_pos,
+            "named output parameters (mock and orchestrated outputs)",
+        );
+        return None;
+    }
     let t = req(&o.r#type, "type", what, o_pos, d)?;
     let Some(ty) = ShapeType::parse(&t.value) else {
         d.error(
