@@ -1631,7 +1631,15 @@ fn shaped_outputs_that_cannot_be_written_are_errors_at_their_place() {
         &d,
         Code::InvalidValue,
         pos_of(&src, "many"),
-        "the output `value` `many` is not a number",
+        "the output `value` `many` is not of type `number`",
+    );
+    let src = rest_output(&["type: integer", "const: 2.5"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "2.5"),
+        "the output `const` 2.5 is not of type `integer`",
     );
     let src = rest_output(&["type: string", "value: '{{x}}'"]);
     assert_unsupported(

@@ -261,7 +261,10 @@ fn constant(
                 d.error(
                     Code::InvalidValue,
                     v.pos,
-                    format!("the output `value` `{text}` is not a {}", ty.as_str()),
+                    format!(
+                        "the output `value` `{text}` is not of type `{}`",
+                        ty.as_str()
+                    ),
                 );
                 None
             }
@@ -281,7 +284,11 @@ fn constant(
         d.error(
             Code::InvalidValue,
             c.pos,
-            format!("the output `const` {} is not a {}", c.value, ty.as_str()),
+            format!(
+                "the output `const` {} is not of type `{}`",
+                c.value,
+                ty.as_str()
+            ),
         );
         return Some(None);
     }
