@@ -107,6 +107,11 @@ async fn rest_shapes_each_element_keeps_pagination_and_passes_errors_through() {
         r#"[{"imo":"IMO-1","name":"Aurora"},{"imo":"IMO-2","name":null}]"#
     );
 
+    // A shape of constants reads nothing of the answer but still needs one.
+    let resp = reqwest::get(format!("{base}/version")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.unwrap(), r#"{"version":"1"}"#);
+
     let resp = reqwest::get(format!("{base}/ships/IMO-9")).await.unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(
@@ -182,6 +187,10 @@ async fn mcp_tools_answer_shaped_structured_content_that_fits_their_output_schem
             {"name": "Hull", "status": "Committed"},
             {"name": null, "status": null},
         ]})
+    );
+    assert_eq!(
+        call(&server, "ship-flags", json!({"imo_number": "IMO-1"})).await,
+        json!({"ok": true, "perCrew": ["member", "member", "member"], "owner": null})
     );
     // `$.tables[0]` reaches nothing: the object is null, wrapped as any value that is not an object.
     assert_eq!(
