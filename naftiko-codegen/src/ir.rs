@@ -319,10 +319,79 @@ pub struct Param {
 }
 
 /// How an operation's output is produced from the upstream response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum OutputMapping {
-    /// `$.`: the whole response body.
+    /// `$.`: the whole response body, as sent.
     Whole,
+    /// A shaped output: JSON built from the upstream's body.
+    Shaped(Shape),
+}
+
+/// An output parameter that shapes the answer: its type, where its value comes from, and its members or elements.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub ty: ShapeType,
+    pub source: ShapeSource,
+    /// `type: object` with `properties`: its members, in spec order, each mapped relative to this object's value.
+    pub properties: Option<Vec<(String, Shape)>>,
+    /// `type: array` with `items`: the shape of each element, mapped relative to the element.
+    pub items: Option<Box<Shape>>,
+}
+
+/// The type an output parameter declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+}
+
+impl ShapeType {
+    pub fn parse(s: &str) -> Option<ShapeType> {
+        Some(match s {
+            "string" => ShapeType::String,
+            "number" => ShapeType::Number,
+            "integer" => ShapeType::Integer,
+            "boolean" => ShapeType::Boolean,
+            "object" => ShapeType::Object,
+            "array" => ShapeType::Array,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShapeType::String => "string",
+            ShapeType::Number => "number",
+            ShapeType::Integer => "integer",
+            ShapeType::Boolean => "boolean",
+            ShapeType::Object => "object",
+            ShapeType::Array => "array",
+        }
+    }
+}
+
+/// Where a shaped value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShapeSource {
+    /// A JSONPath `mapping` relative to the current value (`$.` or none: the current value itself).
+    Path(Vec<PathStep>),
+    /// A `value` or `const`: always this JSON.
+    Const(serde_json::Value),
+}
+
+/// One step of a compiled JSONPath.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// `.name`, `['name']`.
+    Key(String),
+    /// `[n]`.
+    Index(usize),
+    /// `[*]`, `.*`.
+    Each,
 }
 
 /// Reference to a consumed operation.

@@ -7,7 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use naftiko_codegen::ir::{ArgBinding, ArgSource, ParamType};
+use naftiko_codegen::ir::{
+    ArgBinding, ArgSource, OutputMapping, ParamType, PathStep, Shape, ShapeSource, ShapeType,
+};
 use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
 /// A minimal valid spec: one consumed operation, exposed once over REST and once as an MCP tool.
@@ -1420,15 +1422,7 @@ fn unsupported_header_parameters() {
 }
 
 #[test]
-fn unsupported_output_mapping_other_than_whole_response() {
-    // 38:                   mapping: $.data     <- at the value
-    let src = replace_line(BASE, REST_MAPPING, &["                  mapping: $.data"]);
-    assert_unsupported(
-        &src,
-        Pos::new(38, 28),
-        "output mapping `$.data` (only `$.`, the whole response, is implemented)",
-    );
-
+fn consumed_output_mapping_other_than_whole_response_is_unsupported() {
     // A consumed output parameter's `value`.
     let src = replace_line(
         BASE,
@@ -1438,9 +1432,247 @@ fn unsupported_output_mapping_other_than_whole_response() {
     assert_unsupported(
         &src,
         pos_of(&src, "$.data"),
-        "output mapping `$.data` (only `$.`, the whole response, is implemented)",
+        "consumed output mapping `$.data` (only `$.`, the whole response, is implemented)",
     );
     assert_eq!(pos_of(&src, "$.data"), Pos::new(25, 26));
+}
+
+/// BASE with the REST operation's output parameter replaced by `lines` (indented as its `- type:` entry).
+fn rest_output(lines: &[&str]) -> String {
+    let src = replace_line(BASE, REST_MAPPING, &[]);
+    let indented: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("                - {l}")
+            } else {
+                format!("                  {l}")
+            }
+        })
+        .collect();
+    let indented: Vec<&str> = indented.iter().map(String::as_str).collect();
+    replace_line(&src, "                - type: object", &indented)
+}
+
+fn rest_output_of(c: &Compiled) -> OutputMapping {
+    c.ir.as_ref().expect("compiles").rest[0].routes[0].operations[0]
+        .call
+        .output
+        .clone()
+}
+
+#[test]
+fn whole_response_outputs_stay_the_byte_passthrough() {
+    for lines in [
+        &["type: object", "mapping: $."][..],
+        &["type: object", "mapping: $"],
+        &["type: array", "mapping: $."],
+        &["type: object"],
+    ] {
+        let src = rest_output(lines);
+        let c = compile(&src);
+        assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+        assert_eq!(rest_output_of(&c), OutputMapping::Whole, "{lines:?}");
+    }
+}
+
+#[test]
+fn shaped_output_compiles_mappings_relative_to_their_object_and_items() {
+    let src = rest_output(&[
+        "type: object",
+        "properties:",
+        "  name:",
+        "    type: string",
+        "    mapping: $.vessel_name",
+        "  owner:",
+        "    type: object",
+        "    mapping: $.owner",
+        "    properties:",
+        "      since:",
+        "        type: integer",
+        "        mapping: $.years[0]",
+        "  crew:",
+        "    type: array",
+        "    mapping: $.crew[*].name",
+        "    items:",
+        "      type: string",
+        "  kind:",
+        "    type: string",
+        "    value: vessel",
+        "  version:",
+        "    type: number",
+        "    const: 2.5",
+    ]);
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let OutputMapping::Shaped(s) = rest_output_of(&c) else {
+        panic!("expected a shaped output");
+    };
+    let key = |k: &str| PathStep::Key(k.into());
+    let leaf = |ty, source| Shape {
+        ty,
+        source,
+        properties: None,
+        items: None,
+    };
+    assert_eq!(
+        s,
+        Shape {
+            ty: ShapeType::Object,
+            source: ShapeSource::Path(vec![]),
+            properties: Some(vec![
+                (
+                    "name".into(),
+                    leaf(
+                        ShapeType::String,
+                        ShapeSource::Path(vec![key("vessel_name")])
+                    )
+                ),
+                (
+                    "owner".into(),
+                    Shape {
+                        ty: ShapeType::Object,
+                        source: ShapeSource::Path(vec![key("owner")]),
+                        properties: Some(vec![(
+                            "since".into(),
+                            leaf(
+                                ShapeType::Integer,
+                                ShapeSource::Path(vec![key("years"), PathStep::Index(0)])
+                            )
+                        )]),
+                        items: None,
+                    }
+                ),
+                (
+                    "crew".into(),
+                    Shape {
+                        ty: ShapeType::Array,
+                        source: ShapeSource::Path(vec![key("crew"), PathStep::Each, key("name")]),
+                        properties: None,
+                        items: Some(Box::new(leaf(ShapeType::String, ShapeSource::Path(vec![])))),
+                    }
+                ),
+                (
+                    "kind".into(),
+                    leaf(
+                        ShapeType::String,
+                        ShapeSource::Const(serde_json::json!("vessel"))
+                    )
+                ),
+                (
+                    "version".into(),
+                    leaf(
+                        ShapeType::Number,
+                        ShapeSource::Const(serde_json::json!(2.5))
+                    )
+                ),
+            ]),
+            items: None,
+        }
+    );
+}
+
+#[test]
+fn jsonpath_forms_outside_the_compiled_ones_are_unsupported_at_the_mapping() {
+    for (mapping, feature) in [
+        ("$..name", "recursive descent `..`"),
+        ("$.crew[?(@.rank == 'captain')]", "filters `[?()]`"),
+        ("$.crew.length()", "functions and script expressions"),
+        ("$.crew[0:2]", "array slices `[a:b]`"),
+        ("$.crew[-1]", "negative indexes `[-n]`"),
+    ] {
+        let line = format!("mapping: \"{mapping}\"");
+        let src = rest_output(&["type: array", &line]);
+        assert_unsupported(
+            &src,
+            pos_in(&src, &line, "\""),
+            &format!("{feature} in the output mapping `{mapping}`"),
+        );
+    }
+}
+
+#[test]
+fn shaped_outputs_that_cannot_be_written_are_errors_at_their_place() {
+    // A mapping that is not a JSONPath.
+    let src = rest_output(&["type: string", "mapping: data"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_in(&src, "mapping: data", "data"),
+        "the output mapping `data` is not a JSONPath: it must start with `$`",
+    );
+
+    // A list (`[*]`) where one value belongs.
+    let src = rest_output(&["type: string", "mapping: $.crew[*].name"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "$.crew[*].name"),
+        "the mapping `$.crew[*].name` matches a list (`[*]`): its output must be of type `array`, not `string`",
+    );
+
+    // A leaf with nothing to write.
+    let src = rest_output(&["type: object", "properties:", "  name:", "    type: string"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::MissingField,
+        pos_in(&src, "    type: string", "type"),
+        "output property `name` of type `string` needs a `mapping` or a `value`",
+    );
+
+    // A static value that is not of the declared type, and one with a template.
+    let src = rest_output(&["type: number", "value: many"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "many"),
+        "the output `value` `many` is not of type `number`",
+    );
+    let src = rest_output(&["type: integer", "const: 2.5"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "2.5"),
+        "the output `const` 2.5 is not of type `integer`",
+    );
+    let src = rest_output(&["type: string", "value: '{{x}}'"]);
+    assert_unsupported(
+        &src,
+        pos_of(&src, "'{{x}}'"),
+        "Mustache templates in an output `value`",
+    );
+
+    // A named output (mock or orchestrated): that alone is reported.
+    let src = rest_output(&["name: shipName", "type: string", "value: '{{x}}'"]);
+    assert_unsupported(
+        &src,
+        pos_in(&src, "name: shipName", "name"),
+        "named output parameters (mock and orchestrated outputs)",
+    );
+
+    // `properties` on an array, and a type the format does not have.
+    let src = rest_output(&["type: array", "mapping: $.", "properties: {}"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "properties"),
+        "`properties` belong to an output of type `object`, not `array`",
+    );
+    let src = rest_output(&["type: date", "mapping: $.at"]);
+    let d = sole(&src);
+    assert_error(
+        &d,
+        Code::InvalidValue,
+        pos_of(&src, "date"),
+        "output parameter has type `date`; expected one of: string, number, integer, boolean, object, array",
+    );
 }
 
 #[test]

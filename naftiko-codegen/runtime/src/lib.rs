@@ -8,6 +8,7 @@
 //! - [`client`] (feature `client`, on by default): the connection-pooled upstream transport, authentication (bearer,
 //!   OAuth 2.0 client credentials), path and query building, responses and errors.
 //! - [`rest`] (feature `rest`): support for generated axum REST adapters.
+//! - [`shape`] (feature `client`): building shaped outputs from an upstream's JSON body.
 //! - [`mcp`] (feature `mcp`): support for generated rmcp MCP adapters.
 //! - [`include_generated!`]: the modules a build script generated into `$OUT_DIR`, in place.
 
@@ -17,6 +18,8 @@ pub mod client;
 pub mod mcp;
 #[cfg(feature = "rest")]
 pub mod rest;
+#[cfg(feature = "client")]
+pub mod shape;
 
 /// Includes the modules a build script generated with `naftiko_codegen::Config::write`: `client`, and `rest` and `mcp`
 /// when the spec exposes them, in place, as items of the module it is written in.

@@ -9,7 +9,7 @@ use super::args::call_args;
 use super::parts::{Block, Parts};
 use super::schemas;
 use super::{doc_lines, ident};
-use crate::ir::{Capability, McpAdapter, ParamType, Tool};
+use crate::ir::{Capability, McpAdapter, OutputMapping, ParamType, Tool};
 use crate::openapi::schema;
 
 /// The name of the body argument of POST/PUT/PATCH tools.
@@ -25,7 +25,7 @@ pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'
             Block::Mod,
             &a.tools,
             move |fns| tools_module(a, runtime, fns),
-            move |t| tool_fn(cap, t),
+            move |t| tool_fn(cap, runtime, t),
         );
     }
 }
@@ -100,10 +100,13 @@ pub fn input_schema(cap: &Capability, tool: &Tool) -> String {
     Value::Object(schema).to_string()
 }
 
-/// The JSON Schema of a tool's structured content, when the called operation's successful response is documented:
-/// an object as the upstream sends it, or an array as the tool wraps it (`{"items": [...], "totalNumber": n}`, see
-/// the runtime's `result_json`).
+/// The JSON Schema of a tool's structured content: a shaped output's, from its shape; otherwise, when the called
+/// operation's successful response is documented, an object as the upstream sends it, or an array as the tool wraps
+/// it (`{"items": [...], "totalNumber": n}`, see the runtime's `result_json`).
 pub fn output_schema(cap: &Capability, tool: &Tool) -> Option<String> {
+    if let OutputMapping::Shaped(s) = &tool.call.output {
+        return Some(super::shape::tool_schema(s).to_string());
+    }
     let op = cap.operation(tool.call.target);
     let response = schema::for_output(op.typing.as_ref()?.response.as_ref()?);
     let ty = response.get("type")?.as_str()?;
@@ -288,7 +291,7 @@ fn tools_module(a: &McpAdapter, runtime: &str, fns: TokenStream) -> TokenStream 
     }
 }
 
-fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
+fn tool_fn(cap: &Capability, runtime: &str, t: &Tool) -> TokenStream {
     let api = &cap.apis[t.call.target.api];
     let op = cap.operation(t.call.target);
     let client_field = ident(&api.idents.clients_field);
@@ -365,6 +368,7 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
     if t.call.body {
         args.push(quote!(body.as_ref()));
     }
+    let shape = super::shape::after_call(&super::runtime_path(runtime), &t.call.output);
     let args_check = if accepted.is_empty() {
         quote!(rt::Args::new(args, ACCEPTED)?;)
     } else {
@@ -376,7 +380,7 @@ fn tool_fn(cap: &Capability, t: &Tool) -> TokenStream {
             const ACCEPTED: &[&str] = &[#(#accepted),*];
             #args_check
             #(#body)*
-            Ok(c.#client_field.#call(#(#args),*).await)
+            Ok(c.#client_field.#call(#(#args),*).await #shape)
         }
     }
 }

@@ -9,6 +9,7 @@ mod openapi_doc;
 mod parts;
 pub mod rest;
 mod schemas;
+pub mod shape;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};

@@ -119,7 +119,14 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
     }
     let mut responses = Map::new();
     let status = typing.map_or(200, |t| t.status).to_string();
+    let shaped = match &op.call.output {
+        crate::ir::OutputMapping::Shaped(s) => Some(super::shape::schema(s)),
+        crate::ir::OutputMapping::Whole => None,
+    };
     let success = match typing.and_then(|t| Some((t.response.as_ref()?, t))) {
+        _ if shaped.is_some() => {
+            json!({"description": "Success: the upstream's answer, shaped.", "content": {"application/json": {"schema": shaped}}})
+        }
         Some((response, t)) => {
             let schema = match &t.types.response {
                 ResponseModel::Named(name) => named(components, Some(name), response),

@@ -55,7 +55,7 @@ fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: 
         Block::Mod,
         a.routes.iter().flat_map(|r| &r.operations),
         move |handlers| handlers_module(a, runtime, handlers),
-        move |op| handler(cap, op),
+        move |op| handler(cap, runtime, op),
     );
 }
 
@@ -169,7 +169,7 @@ fn handlers_module(a: &RestAdapter, runtime: &str, handlers: TokenStream) -> Tok
     }
 }
 
-fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
+fn handler(cap: &Capability, runtime: &str, op: &RestOperation) -> TokenStream {
     let api = &cap.apis[op.call.target.api];
     let called = cap.operation(op.call.target);
     let client_field = ident(&api.idents.clients_field);
@@ -206,6 +206,7 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
         args.push(quote!(body.as_deref()));
     }
     let call = ident(&called.raw_ident);
+    let shape = super::shape::after_call(&super::runtime_path(runtime), &op.call.output);
     let path_struct = path_struct(op);
     quote! {
         #path_struct
@@ -213,7 +214,7 @@ fn handler(cap: &Capability, op: &RestOperation) -> TokenStream {
         #doc
         pub async fn #name(#(#params),*) -> Result<Response, rt::Problem> {
             #(#prelude)*
-            Ok(rt::respond(c.#client_field.#call(#(#args),*).await))
+            Ok(rt::respond(c.#client_field.#call(#(#args),*).await #shape))
         }
     }
 }

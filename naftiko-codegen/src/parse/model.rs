@@ -506,8 +506,8 @@ spec_object!(MappedOutputParameter, "output parameter" {
     name: String = "name",
     r#type: String = "type",
     mapping: String = "mapping",
-    r#const: Any = "const",
-    value: Any = "value",
-    properties: Any = "properties",
-    items: Any = "items",
+    r#const: serde_json::Value = "const",
+    value: Scalar = "value",
+    properties: Entries<MappedOutputParameter> = "properties",
+    items: Box<MappedOutputParameter> = "items",
 });

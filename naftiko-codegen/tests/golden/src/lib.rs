@@ -1,5 +1,6 @@
 //! The golden outputs of `naftiko-codegen`'s fixtures (`../fixtures/NAME/expected/`), compiled: a golden file that
-//! does not build fails the workspace build, and so the suite. Regenerate them with `cargo xtask regen`.
+//! does not build fails the workspace build, and so the suite. Regenerate them with `cargo xtask regen`. The shaped
+//! fixture's adapters are also served in front of the recording mock upstream (`shaped_tests`).
 
 #[rustfmt::skip]
 #[path = "../../fixtures/minimal/expected/mod.rs"]
@@ -12,6 +13,13 @@ pub mod kitchen_sink;
 #[rustfmt::skip]
 #[path = "../../fixtures/renamed/expected/mod.rs"]
 pub mod renamed;
+
+#[rustfmt::skip]
+#[path = "../../fixtures/shaped/expected/mod.rs"]
+pub mod shaped;
+
+#[cfg(test)]
+mod shaped_tests;
 
 #[cfg(test)]
 mod tests {
