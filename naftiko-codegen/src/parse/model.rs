@@ -509,5 +509,34 @@ spec_object!(MappedOutputParameter, "output parameter" {
     r#const: serde_json::Value = "const",
     value: Scalar = "value",
     properties: Entries<MappedOutputParameter> = "properties",
-    items: Box<MappedOutputParameter> = "items",
+    items: Items = "items",
 });
+
+/// An output's `items`: one output parameter, as the schema writes it, or a list of named ones, as the outputs of
+/// orchestrated steps are written (read only to be reported).
+#[derive(Debug, Clone)]
+pub enum Items {
+    One(Box<MappedOutputParameter>),
+    List,
+}
+
+impl<'de> Deserialize<'de> for Items {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Items;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an output parameter")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Items, A::Error> {
+                MappedOutputParameter::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|p| Items::One(Box::new(p)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Items::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -167,9 +167,19 @@ fn shape(
         _ => None,
     };
     let item = match &o.items {
-        Some(i) if ty == ShapeType::Array => match shape(&i.value, i.pos, ITEMS, d) {
-            Some(s) => Some(Box::new(s)),
-            None => {
+        Some(i) if ty == ShapeType::Array => match &i.value {
+            model::Items::One(one) => match shape(one, i.pos, ITEMS, d) {
+                Some(s) => Some(Box::new(s)),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            model::Items::List => {
+                d.unsupported(
+                    i.key_pos,
+                    "`items` as a list of named output parameters (the outputs of orchestrated steps)",
+                );
                 ok = false;
                 None
             }
