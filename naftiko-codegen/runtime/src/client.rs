@@ -874,6 +874,11 @@ fn auth_parts(auth: &Auth) -> Result<(Headers, Vec<(String, Secret)>), Error> {
             value(format!("Bearer {}", t.expose()), "the bearer token")?,
         )),
         Auth::Basic { username, password } => {
+            if username.expose().contains(':') {
+                return Err(Error::Config(
+                    "the basic user name contains `:`, which separates it from the password".into(),
+                ));
+            }
             let pair = format!("{}:{}", username.expose(), password.expose());
             let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
             headers.push((
@@ -1206,6 +1211,13 @@ mod tests {
             (
                 Auth::ApiKeys(vec![ApiKey::query("", Secret::new("hunter2"))]),
                 "an API key query parameter has no name",
+            ),
+            (
+                Auth::Basic {
+                    username: Secret::new("hunter2:x"),
+                    password: Secret::new("hunter2"),
+                },
+                "the basic user name contains `:`, which separates it from the password",
             ),
             (
                 Auth::Bearer(Secret::new("hunter2\r")),
