@@ -73,9 +73,10 @@ pub struct ApiIdents {
     pub base_uri_const: String,
     /// The constant listing the base URI's placeholders (`SHOP_BASE_URI_PLACEHOLDERS`).
     pub placeholders_const: String,
-    /// The constant naming the bearer token's bound variable (`SHOP_BEARER_TOKEN_VAR`), or holding a literal token
-    /// (`SHOP_BEARER_TOKEN`); none without authentication.
-    pub token_const: Option<String>,
+    /// The function that builds the runtime's `Auth` from the bound values (`shop_auth`): for `basic` and `apikey`
+    /// authentication, whose transport needs more than one value. (A bearer token is the one value
+    /// `Auth::Bearer` takes.)
+    pub auth_fn: Option<String>,
 }
 
 /// A base URI such as `https://[tenant_id].logto.app`, split at its `[name]` placeholders.
@@ -104,7 +105,67 @@ pub enum TemplatePart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     None,
-    Bearer { token: ValueSource },
+    /// `Authorization: Bearer <token>`.
+    Bearer {
+        token: Credential,
+    },
+    /// `Authorization: Basic <base64(username:password)>`.
+    Basic {
+        username: Credential,
+        password: Credential,
+    },
+    /// API keys sent with every request: one header or query parameter, or several headers.
+    ApiKey {
+        keys: Vec<ApiKey>,
+    },
+}
+
+impl Auth {
+    /// Every credential, in the order the spec gives them.
+    pub fn credentials(&self) -> Vec<&Credential> {
+        match self {
+            Auth::None => Vec::new(),
+            Auth::Bearer { token } => vec![token],
+            Auth::Basic { username, password } => vec![username, password],
+            Auth::ApiKey { keys } => keys.iter().map(|k| &k.value).collect(),
+        }
+    }
+}
+
+/// One API key of `apikey` authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub placement: KeyPlacement,
+    /// The header's or query parameter's name, as the spec writes it.
+    pub name: String,
+    pub value: Credential,
+}
+
+/// Where an API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPlacement {
+    Header,
+    Query,
+}
+
+impl KeyPlacement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyPlacement::Header => "header",
+            KeyPlacement::Query => "query",
+        }
+    }
+}
+
+/// A credential of an authentication: a bound value or a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub value: ValueSource,
+    /// Where the value is written.
+    pub pos: Pos,
+    /// The constant naming its bound variable (`SHOP_BEARER_TOKEN_VAR`) or holding the literal
+    /// (`SHOP_BEARER_TOKEN`).
+    pub const_ident: String,
 }
 
 /// A value known at build time or bound at run time.

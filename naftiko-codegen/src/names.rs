@@ -21,6 +21,13 @@ pub fn is_binding_var(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// An HTTP header name: one or more token characters (RFC 9110: letters, digits and ``!#$%&'*+-.^_`|~``).
+pub fn is_header_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+}
+
 /// `^[A-Za-z0-9_.-]{1,64}$`: what MCP clients accept as a tool name.
 pub fn is_tool_name(s: &str) -> bool {
     (1..=64).contains(&s.len())

@@ -8,7 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use naftiko_codegen::ir::{
-    ArgBinding, ArgSource, OutputMapping, ParamType, PathStep, Shape, ShapeSource, ShapeType,
+    ArgBinding, ArgSource, Auth, KeyPlacement, OutputMapping, ParamType, PathStep, Shape,
+    ShapeSource, ShapeType, ValueSource,
 };
 use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
@@ -1094,6 +1095,462 @@ fn ident_clash_with_a_name_the_generated_code_uses() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Authentication of consumed APIs
+// ---------------------------------------------------------------------------------------------------------------
+
+/// BASE with its bearer authentication (lines 11 and 12) replaced by `lines`, from line 11; `{{APP}}` and
+/// `{{USER}}` are bound besides `{{TOKEN}}`.
+fn with_auth(lines: &[&str]) -> String {
+    let src = replace_line(BASE, "        token: '{{TOKEN}}'", &[]);
+    let src = replace_line(&src, "        type: bearer", lines);
+    insert_after(
+        &src,
+        "        TOKEN: TOKEN",
+        &["        APP: APP_KEY", "        USER: USER"],
+    )
+}
+
+/// The authentication of `src`'s consumed API, which compiles without a diagnostic.
+#[track_caller]
+fn auth_of(src: &str) -> (Auth, Option<String>) {
+    let c = compile(src);
+    assert!(
+        c.diagnostics.is_empty(),
+        "{}\n--- spec ---\n{src}",
+        dump(&c)
+    );
+    let api = c.ir.unwrap().apis.remove(0);
+    (api.auth, api.idents.auth_fn)
+}
+
+/// The keys of an `apikey` authentication: placement, name, variable and constant.
+#[track_caller]
+fn keys_of(auth: &Auth) -> Vec<(KeyPlacement, &str, &str, &str)> {
+    let Auth::ApiKey { keys } = auth else {
+        panic!("apikey authentication: {auth:?}");
+    };
+    keys.iter()
+        .map(|k| {
+            let ValueSource::Bound(var) = &k.value.value else {
+                panic!("a bound value: {k:?}");
+            };
+            (
+                k.placement,
+                k.name.as_str(),
+                var.as_str(),
+                k.value.const_ident.as_str(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn api_key_in_the_formats_form() {
+    let (auth, auth_fn) = auth_of(&with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        value: '{{TOKEN}}'",
+        "        placement: header",
+    ]));
+    assert_eq!(
+        keys_of(&auth),
+        [(
+            KeyPlacement::Header,
+            "X-Api-Key",
+            "TOKEN",
+            "API_X_API_KEY_VAR"
+        )]
+    );
+    assert_eq!(auth_fn.as_deref(), Some("api_auth"));
+    let (auth, _) = auth_of(&with_auth(&[
+        "        type: apikey",
+        "        key: api_key",
+        "        value: '{{TOKEN}}'",
+        "        placement: query",
+    ]));
+    assert_eq!(
+        keys_of(&auth),
+        [(KeyPlacement::Query, "api_key", "TOKEN", "API_API_KEY_VAR")]
+    );
+    // Without a placement, a header (the format's default).
+    let (auth, _) = auth_of(&with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        value: '{{TOKEN}}'",
+    ]));
+    assert_eq!(keys_of(&auth)[0].0, KeyPlacement::Header);
+}
+
+#[test]
+fn api_key_in_the_generators_forms() {
+    // `in` and `name` for `placement` and `key`.
+    let (auth, _) = auth_of(&with_auth(&[
+        "        type: apikey",
+        "        in: query",
+        "        name: appid",
+        "        value: '{{TOKEN}}'",
+    ]));
+    assert_eq!(
+        keys_of(&auth),
+        [(KeyPlacement::Query, "appid", "TOKEN", "API_APPID_VAR")]
+    );
+    // `headers`: several headers, each with its value.
+    let (auth, auth_fn) = auth_of(&with_auth(&[
+        "        type: apikey",
+        "        headers:",
+        "          X-Api-Key: '{{TOKEN}}'",
+        "          X-App-Key: '{{APP}}'",
+    ]));
+    assert_eq!(
+        keys_of(&auth),
+        [
+            (
+                KeyPlacement::Header,
+                "X-Api-Key",
+                "TOKEN",
+                "API_X_API_KEY_VAR"
+            ),
+            (
+                KeyPlacement::Header,
+                "X-App-Key",
+                "APP",
+                "API_X_APP_KEY_VAR"
+            ),
+        ]
+    );
+    assert_eq!(auth_fn.as_deref(), Some("api_auth"));
+}
+
+#[test]
+fn basic_authentication() {
+    let (auth, auth_fn) = auth_of(&with_auth(&[
+        "        type: basic",
+        "        username: '{{USER}}'",
+        "        password: '{{TOKEN}}'",
+    ]));
+    let Auth::Basic { username, password } = &auth else {
+        panic!("basic authentication: {auth:?}");
+    };
+    assert_eq!(
+        (&username.value, username.const_ident.as_str()),
+        (&ValueSource::Bound("USER".into()), "API_BASIC_USERNAME_VAR")
+    );
+    assert_eq!(
+        (&password.value, password.const_ident.as_str()),
+        (
+            &ValueSource::Bound("TOKEN".into()),
+            "API_BASIC_PASSWORD_VAR"
+        )
+    );
+    assert_eq!(auth_fn.as_deref(), Some("api_auth"));
+    // A user name is no secret: written literally, it does not warn. Nor does an empty password (some APIs take
+    // their key as the user name).
+    let (auth, _) = auth_of(&with_auth(&[
+        "        type: basic",
+        "        username: gateway",
+        "        password: ''",
+    ]));
+    let Auth::Basic { username, password } = &auth else {
+        panic!("basic authentication: {auth:?}");
+    };
+    assert_eq!(
+        (
+            &username.value,
+            username.const_ident.as_str(),
+            &password.value
+        ),
+        (
+            &ValueSource::Literal("gateway".into()),
+            "API_BASIC_USERNAME",
+            &ValueSource::Literal(String::new())
+        )
+    );
+    // A bearer token needs no function: `Auth::Bearer` takes the one value.
+    assert_eq!(auth_of(BASE).1, None);
+}
+
+#[test]
+fn literal_secrets_are_warnings() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["        type: bearer", "        token: s3cret"],
+            "s3cret",
+            "bearer `token`",
+        ),
+        (
+            &[
+                "        type: apikey",
+                "        key: X-Api-Key",
+                "        value: s3cret",
+            ],
+            "s3cret",
+            "apikey `value`",
+        ),
+        (
+            &[
+                "        type: apikey",
+                "        headers:",
+                "          X-Api-Key: '{{TOKEN}}'",
+                "          X-App-Key: s3cret",
+            ],
+            "s3cret",
+            "apikey header `X-App-Key`",
+        ),
+        (
+            &[
+                "        type: basic",
+                "        username: gateway",
+                "        password: s3cret",
+            ],
+            "s3cret",
+            "basic `password`",
+        ),
+    ];
+    for (lines, value, what) in cases {
+        let src = with_auth(lines);
+        assert_diag(
+            &sole(&src),
+            Severity::Warning,
+            Code::Dialect,
+            pos_of(&src, value),
+            &format!(
+                "{what} is a literal: it will be compiled into the binary; bind it with `{{{{VAR}}}}` instead"
+            ),
+        );
+    }
+}
+
+#[test]
+fn unknown_and_unsupported_authentication_types() {
+    // 11:         type: hmac     <- at the value
+    let src = with_auth(&["        type: hmac", "        token: '{{TOKEN}}'"]);
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        Pos::new(11, 15),
+        "authentication type `hmac` is not one of bearer, basic, apikey, digest, oauth2",
+    );
+    let src = with_auth(&[
+        "        type: digest",
+        "        username: '{{USER}}'",
+        "        password: '{{TOKEN}}'",
+    ]);
+    assert_unsupported(
+        &src,
+        pos_of(&src, "digest"),
+        "authentication type `digest` (`bearer`, `basic` and `apikey` are implemented)",
+    );
+}
+
+#[test]
+fn missing_authentication_fields_point_at_the_authentication() {
+    // 11:         type: apikey     <- the authentication object starts at its first key
+    let at = Pos::new(11, 9);
+    let cases: [(&[&str], Code, &str); 4] = [
+        (
+            &["        type: apikey", "        value: '{{TOKEN}}'"],
+            Code::MissingField,
+            "missing required field `key` in apikey authentication (the header or query parameter the key is sent as; or `headers`, for several headers)",
+        ),
+        (
+            &["        type: apikey", "        key: X-Api-Key"],
+            Code::MissingField,
+            "missing required field `value` in apikey authentication",
+        ),
+        (
+            &["        type: basic", "        username: '{{USER}}'"],
+            Code::MissingField,
+            "missing required field `password` in basic authentication",
+        ),
+        (
+            &["        type: bearer"],
+            Code::MissingField,
+            "missing required field `token` in bearer authentication",
+        ),
+    ];
+    for (lines, code, message) in cases {
+        let src = with_auth(lines);
+        assert_error(&sole(&src), code, at, message);
+        assert_eq!(at, pos_in(&src, "authentication:\n        type", "type"));
+    }
+}
+
+#[test]
+fn authentication_fields_of_another_type_point_at_the_key() {
+    let src = with_auth(&[
+        "        type: basic",
+        "        username: '{{USER}}'",
+        "        password: '{{TOKEN}}'",
+        "        token: '{{TOKEN}}'",
+    ]);
+    assert_error(
+        &sole(&src),
+        Code::UnknownField,
+        pos_of(&src, "token: "),
+        "`token` is not a field of basic authentication",
+    );
+    let src = with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        headers:",
+        "          X-App-Key: '{{APP}}'",
+    ]);
+    assert_error(
+        &sole(&src),
+        Code::UnknownField,
+        pos_of(&src, "key: X"),
+        "`key` is not a field of apikey authentication with `headers` (each header is a key and its value)",
+    );
+    let src = with_auth(&[
+        "        type: bearer",
+        "        token: '{{TOKEN}}'",
+        "        placement: header",
+    ]);
+    assert_error(
+        &sole(&src),
+        Code::UnknownField,
+        pos_of(&src, "placement: "),
+        "`placement` is not a field of bearer authentication",
+    );
+}
+
+#[test]
+fn api_key_given_twice_or_badly() {
+    let two_names = with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        name: X-Api-Key",
+        "        value: '{{TOKEN}}'",
+    ]);
+    assert_error(
+        &sole(&two_names),
+        Code::DuplicateName,
+        pos_of(&two_names, "name: X"),
+        "`name` and `key` (at 12:9) both name the API key; give one",
+    );
+    let two_placements = with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        value: '{{TOKEN}}'",
+        "        placement: header",
+        "        in: query",
+    ]);
+    assert_error(
+        &sole(&two_placements),
+        Code::DuplicateName,
+        pos_of(&two_placements, "in: query"),
+        "`in` and `placement` (at 14:9) both place the API key; give one",
+    );
+    let cookie = with_auth(&[
+        "        type: apikey",
+        "        in: cookie",
+        "        name: session",
+        "        value: '{{TOKEN}}'",
+    ]);
+    assert_error(
+        &sole(&cookie),
+        Code::InvalidValue,
+        pos_of(&cookie, "cookie"),
+        "API key `in: cookie` is not one of header, query",
+    );
+    let bad_header = with_auth(&[
+        "        type: apikey",
+        "        key: X Api Key",
+        "        value: '{{TOKEN}}'",
+    ]);
+    assert_error(
+        &sole(&bad_header),
+        Code::InvalidValue,
+        pos_of(&bad_header, "X Api Key"),
+        "API key header `X Api Key` is not a header name (letters, digits and any of !#$%&'*+-.^_`|~)",
+    );
+    let twice = with_auth(&[
+        "        type: apikey",
+        "        headers:",
+        "          X-Api-Key: '{{TOKEN}}'",
+        "          x-api-key: '{{APP}}'",
+    ]);
+    assert_error(
+        &sole(&twice),
+        Code::DuplicateName,
+        pos_of(&twice, "x-api-key"),
+        "header `x-api-key` is given twice (first as `X-Api-Key`; header names ignore case)",
+    );
+    let none = with_auth(&["        type: apikey", "        headers: {}"]);
+    assert_error(
+        &sole(&none),
+        Code::InvalidValue,
+        pos_of(&none, "{}"),
+        "apikey `headers` lists no header",
+    );
+    let empty = with_auth(&[
+        "        type: apikey",
+        "        key: X-Api-Key",
+        "        value: ''",
+    ]);
+    assert_error(
+        &sole(&empty),
+        Code::InvalidValue,
+        pos_of(&empty, "''"),
+        "apikey `value` is empty",
+    );
+}
+
+#[test]
+fn credentials_are_a_bound_value_or_a_literal() {
+    let unbound = with_auth(&[
+        "        type: apikey",
+        "        headers:",
+        "          X-Api-Key: '{{NOPE}}'",
+    ]);
+    assert_error(
+        &sole(&unbound),
+        Code::UnknownBinding,
+        pos_of(&unbound, "'{{NOPE}}'"),
+        "`{{NOPE}}` is not bound: no `binds` entry declares `NOPE` (bound: TOKEN, APP, USER)",
+    );
+    let within = with_auth(&[
+        "        type: apikey",
+        "        key: Authorization",
+        "        value: 'Token {{TOKEN}}'",
+    ]);
+    assert_unsupported(
+        &within,
+        pos_of(&within, "'Token"),
+        "`{{VAR}}` within a longer apikey `value` (it is `{{VAR}}` or a literal)",
+    );
+    let colon = with_auth(&[
+        "        type: basic",
+        "        username: 'me:you'",
+        "        password: '{{TOKEN}}'",
+    ]);
+    assert_error(
+        &sole(&colon),
+        Code::InvalidValue,
+        pos_of(&colon, "'me:you'"),
+        "basic `username` must not contain `:` (it separates the user name from the password)",
+    );
+}
+
+#[test]
+fn api_key_constants_that_clash_point_at_both_keys() {
+    // 13:           X-Key: '{{TOKEN}}'
+    // 14:           X_Key: '{{APP}}'      <- both `API_X_KEY_VAR`
+    let src = with_auth(&[
+        "        type: apikey",
+        "        headers:",
+        "          X-Key: '{{TOKEN}}'",
+        "          X_Key: '{{APP}}'",
+    ]);
+    assert_clash(
+        &sole(&src),
+        Pos::new(14, 18),
+        Pos::new(13, 18),
+        "`API_X_KEY_VAR` (from API key `api: X_Key` at 14:18) clashes with `API_X_KEY_VAR` (from API key `api: X-Key` at 13:18) among the constants of the client module; rename one",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Renames
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -1317,22 +1774,6 @@ fn unsupported_output_raw_format_xml() {
         "`outputRawFormat: xml` (only `json` is implemented)",
     );
     assert_eq!(pos_of(&src, "xml"), Pos::new(19, 32));
-}
-
-#[test]
-fn unsupported_basic_authentication() {
-    // 11:         type: basic     <- at the value
-    let src = replace_line(BASE, "        type: bearer", &["        type: basic"]);
-    let src = replace_line(
-        &src,
-        "        token: '{{TOKEN}}'",
-        &["        username: user", "        password: '{{TOKEN}}'"],
-    );
-    assert_unsupported(
-        &src,
-        Pos::new(11, 15),
-        "authentication type `basic` (only `bearer` is implemented)",
-    );
 }
 
 #[test]

@@ -536,6 +536,16 @@ mod generator {
     const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
     const TYPES: &[&str] = &["string", "integer", "number", "boolean", "object"];
     const VARS: &[&str] = &["TOKEN", "TENANT_ID", "REGION"];
+    /// The body of an `authentication:`, each kind in each of its forms, bound and literal.
+    const AUTHENTICATIONS: &[&str] = &[
+        "        type: bearer\n        token: '{{TOKEN}}'\n",
+        "        type: apikey\n        key: X-Api-Key\n        value: '{{TOKEN}}'\n        placement: header\n",
+        "        type: apikey\n        key: appid\n        value: demo\n        placement: query\n",
+        "        type: apikey\n        in: query\n        name: api_key\n        value: '{{TOKEN}}'\n",
+        "        type: apikey\n        headers:\n          X-Api-Key: '{{TOKEN}}'\n          X-App-Key: '{{TENANT_ID}}'\n",
+        "        type: basic\n        username: '{{TENANT_ID}}'\n        password: '{{TOKEN}}'\n",
+        "        type: basic\n        username: gateway\n        password: ''\n",
+    ];
 
     struct Rng<'a>(&'a mut TestRng);
 
@@ -615,7 +625,8 @@ mod generator {
             q(ns)
         ));
         if r.chance(60) {
-            y.push_str("      authentication:\n        type: bearer\n        token: '{{TOKEN}}'\n");
+            y.push_str("      authentication:\n");
+            y.push_str(r.pick(AUTHENTICATIONS));
         }
         y.push_str("      resources:\n");
         let mut op_names = Vec::new();

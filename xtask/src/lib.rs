@@ -184,7 +184,7 @@ pub fn vendor_client(root: &Path, dir: &Path, name: &str) -> Result<Vec<PathBuf>
     files.push(naftiko_codegen::GeneratedFile {
         name: "lib.rs".into(),
         contents: format!(
-            "{}\n//! A typed client for the Logto Management API, generated from `{spec}`.\n\npub mod client;\n/// The runtime the client sends through: naftiko-runtime's `client` module.\npub mod naftiko_runtime {{\n    pub mod client;\n}}\n\npub use client::*;\npub use naftiko_runtime::client::{{Auth, ClientCredentials, Error, Response, Secret, Transport, TransportConfig, Typed}};\n",
+            "{}\n//! A typed client for the Logto Management API, generated from `{spec}`.\n\npub mod client;\n/// The runtime the client sends through: naftiko-runtime's `client` module.\npub mod naftiko_runtime {{\n    pub mod client;\n}}\n\npub use client::*;\npub use naftiko_runtime::client::{{ApiKey, Auth, ClientCredentials, Error, Response, Secret, Transport, TransportConfig, Typed}};\n",
             preamble.trim_end()
         ),
     });
@@ -201,6 +201,7 @@ license = "Apache-2.0"
 [workspace]
 
 [dependencies]
+base64 = "0.23"
 bytes = "1"
 percent-encoding = "2.3"
 reqwest = {{ version = "0.13", default-features = false, features = ["rustls", "http2"] }}

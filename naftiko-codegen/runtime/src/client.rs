@@ -1,7 +1,8 @@
 //! Runtime support for generated Naftiko clients: the transport, request building, responses and errors.
 //!
 //! This module depends on nothing else of this crate, only on `reqwest`, `serde`, `serde_json`, `percent-encoding`,
-//! `thiserror`, `bytes` and `tokio` (`sync`): `cargo xtask vendor-client` copies it into a standalone client crate.
+//! `base64`, `thiserror`, `bytes` and `tokio` (`sync`): `cargo xtask vendor-client` copies it into a standalone client
+//! crate.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -39,7 +40,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// How requests authenticate to the upstream.
+/// How requests authenticate to the upstream. Every credential is a [`Secret`]: `Debug` shows none of them.
 #[derive(Clone, Debug)]
 pub enum Auth {
     None,
@@ -47,6 +48,58 @@ pub enum Auth {
     Bearer(Secret),
     /// OAuth 2.0 client credentials: a token is fetched, cached, and refreshed before it expires.
     ClientCredentials(ClientCredentials),
+    /// HTTP Basic: `Authorization: Basic <base64(username:password)>`. The user name is held as a secret too: some
+    /// APIs take their key as the user name.
+    Basic {
+        username: Secret,
+        password: Secret,
+    },
+    /// API keys sent with every request, each a header or a query parameter (several headers are allowed).
+    ApiKeys(Vec<ApiKey>),
+}
+
+/// One API key: a header, or a query parameter appended to every request's query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    pub placement: KeyPlacement,
+    /// The header's or the query parameter's name (`X-Api-Key`, `api_key`).
+    pub name: String,
+    pub value: Secret,
+}
+
+impl ApiKey {
+    /// A key sent as the header `name`.
+    pub fn header(name: impl Into<String>, value: Secret) -> Self {
+        ApiKey {
+            placement: KeyPlacement::Header,
+            name: name.into(),
+            value,
+        }
+    }
+
+    /// A key sent as the query parameter `name`.
+    pub fn query(name: impl Into<String>, value: Secret) -> Self {
+        ApiKey {
+            placement: KeyPlacement::Query,
+            name: name.into(),
+            value,
+        }
+    }
+}
+
+/// Where an [`ApiKey`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPlacement {
+    Header,
+    Query,
+}
+
+/// The bound value `var` (read from `key`) that authentication needs: unset, it is an [`Error::Config`] naming both,
+/// never the value.
+pub fn require_bound(value: &Option<Secret>, var: &str, key: &str) -> Result<Secret, Error> {
+    value
+        .clone()
+        .ok_or_else(|| Error::Config(format!("`{{{{{var}}}}}` is not set (read from `{key}`)")))
 }
 
 /// An OAuth 2.0 `client_credentials` grant (what Logto calls a machine-to-machine app).
@@ -224,8 +277,11 @@ pub struct Transport {
     /// The base URL's path without its trailing `/`, prefixed to every request path.
     base_path: String,
     auth: Auth,
-    /// `Bearer <token>` for a fixed token, built once.
-    bearer: Option<reqwest::header::HeaderValue>,
+    /// The headers of a fixed authentication (`Authorization: Bearer …`, `Authorization: Basic …`, API key headers),
+    /// built once and marked sensitive.
+    auth_headers: Headers,
+    /// API keys sent in the query, after the operation's own parameters.
+    auth_query: Vec<(String, Secret)>,
     /// The base URL's `host[:port]` (the port only when not the scheme's default), built once: the `Host` header
     /// hyper would otherwise format for every request.
     host: reqwest::header::HeaderValue,
@@ -588,18 +644,7 @@ impl Transport {
             })),
             _ => None,
         };
-        let bearer = match &config.auth {
-            Auth::Bearer(t) => {
-                let mut v =
-                    reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
-                        .map_err(|_| {
-                            Error::Config("the bearer token is not a valid header value".into())
-                        })?;
-                v.set_sensitive(true);
-                Some(v)
-            }
-            _ => None,
-        };
+        let (auth_headers, auth_query) = auth_parts(&config.auth)?;
         let host = match (base.host_str(), base.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
@@ -621,7 +666,8 @@ impl Transport {
             base_path: base.path().trim_end_matches('/').to_owned(),
             base,
             auth: config.auth,
-            bearer,
+            auth_headers,
+            auth_query,
             host,
             tokens,
             timeout: config.timeout,
@@ -697,8 +743,10 @@ impl Transport {
                 reason: "the path would not be sent as built".into(),
             });
         }
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.pairs());
+        if !query.is_empty() || !self.auth_query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.pairs())
+                .extend_pairs(self.auth_query.iter().map(|(k, v)| (k, v.expose())));
         }
         let body: Option<Bytes> = match body {
             Some(b) => Some(
@@ -737,15 +785,14 @@ impl Transport {
             .http
             .request(method.clone(), url)
             .header(reqwest::header::HOST, self.host.clone());
+        for (name, value) in &self.auth_headers {
+            req = req.header(name.clone(), value.clone());
+        }
         let mut used = None;
-        match (&self.bearer, &self.tokens) {
-            (Some(bearer), _) => req = req.header(reqwest::header::AUTHORIZATION, bearer.clone()),
-            (None, Some(tokens)) => {
-                let token = tokens.token(&self.http).await?;
-                req = req.bearer_auth(token.expose());
-                used = Some(token);
-            }
-            _ => {}
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.token(&self.http).await?;
+            req = req.bearer_auth(token.expose());
+            used = Some(token);
         }
         if let Some(b) = body {
             req = req
@@ -865,6 +912,68 @@ impl Transport {
             raw,
         })))
     }
+}
+
+/// Headers sent with every request.
+type Headers = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
+
+/// The headers and query pairs a fixed authentication adds to every request. Errors name the header, never a value.
+fn auth_parts(auth: &Auth) -> Result<(Headers, Vec<(String, Secret)>), Error> {
+    use base64::Engine as _;
+    use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+    let value = |v: String, what: &str| {
+        let mut v = HeaderValue::from_str(&v)
+            .map_err(|_| Error::Config(format!("{what} is not a valid header value")))?;
+        v.set_sensitive(true);
+        Ok::<_, Error>(v)
+    };
+    let mut headers = Vec::new();
+    let mut query = Vec::new();
+    match auth {
+        Auth::None | Auth::ClientCredentials(_) => {}
+        Auth::Bearer(t) => headers.push((
+            AUTHORIZATION,
+            value(format!("Bearer {}", t.expose()), "the bearer token")?,
+        )),
+        Auth::Basic { username, password } => {
+            if username.expose().contains(':') {
+                return Err(Error::Config(
+                    "the basic user name contains `:`, which separates it from the password".into(),
+                ));
+            }
+            let pair = format!("{}:{}", username.expose(), password.expose());
+            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+            headers.push((
+                AUTHORIZATION,
+                value(format!("Basic {encoded}"), "the basic credential header")?,
+            ));
+        }
+        Auth::ApiKeys(keys) => {
+            for k in keys {
+                match k.placement {
+                    KeyPlacement::Header => {
+                        let name = HeaderName::from_bytes(k.name.as_bytes()).map_err(|_| {
+                            Error::Config(format!(
+                                "the API key header `{}` is not a valid header name",
+                                k.name
+                            ))
+                        })?;
+                        let what = format!("the API key header `{}`", k.name);
+                        headers.push((name, value(k.value.expose().to_owned(), &what)?));
+                    }
+                    KeyPlacement::Query => {
+                        if k.name.is_empty() {
+                            return Err(Error::Config(
+                                "an API key query parameter has no name".into(),
+                            ));
+                        }
+                        query.push((k.name.clone(), k.value.clone()));
+                    }
+                }
+            }
+        }
+    }
+    Ok((headers, query))
 }
 
 /// Whether a `Content-Type` is `text/plain` (with any parameters).
@@ -1059,6 +1168,181 @@ mod tests {
             refresh_margin: Duration::from_secs(60),
         };
         assert!(!format!("{:?}", Auth::ClientCredentials(creds)).contains("hunter2"));
+        let basic = Auth::Basic {
+            username: Secret::new("aladdin-hunter2"),
+            password: Secret::new("hunter2"),
+        };
+        let keys = Auth::ApiKeys(vec![
+            ApiKey::header("X-Api-Key", Secret::new("hunter2")),
+            ApiKey::query("api_key", Secret::new("hunter2")),
+        ]);
+        let encoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode("aladdin-hunter2:hunter2")
+        };
+        for auth in [basic, keys, Auth::Bearer(Secret::new("hunter2"))] {
+            let shown = format!("{auth:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            // Nor the transport, which holds the headers built from them.
+            let transport =
+                Transport::new(TransportConfig::new("http://127.0.0.1:9", auth)).unwrap();
+            let shown = format!("{transport:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains(&encoded),
+                "{shown}"
+            );
+        }
+        let keys = format!(
+            "{:?}",
+            Auth::ApiKeys(vec![ApiKey::header("X-Api-Key", Secret::new("hunter2"))])
+        );
+        assert!(keys.contains("X-Api-Key"), "the key's name shows: {keys}");
+    }
+
+    /// Serves `n` requests on a local port, answering each `{}`, and hands back each request's head: its request
+    /// line, then its headers with lower-case names.
+    async fn serve(n: usize) -> (String, tokio::task::JoinHandle<Vec<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/base", listener.local_addr().unwrap());
+        let heads = tokio::spawn(async move {
+            let mut heads = Vec::new();
+            for _ in 0..n {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let read = sock.read(&mut buf).await.unwrap();
+                    assert!(read > 0, "the request ended before its head did");
+                    head.extend_from_slice(&buf[..read]);
+                }
+                sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                    .await
+                    .unwrap();
+                let head = String::from_utf8(head).unwrap();
+                let mut lines = head.split("\r\n").filter(|l| !l.is_empty());
+                let mut out = vec![lines.next().unwrap().to_owned()];
+                out.extend(lines.map(|l| match l.split_once(':') {
+                    Some((k, v)) => format!("{}:{v}", k.to_ascii_lowercase()),
+                    None => l.to_owned(),
+                }));
+                heads.push(out);
+            }
+            heads
+        });
+        (base, heads)
+    }
+
+    /// The heads of `queries.len()` requests sent with `auth`, one with each query.
+    async fn sent_with(auth: Auth, queries: &[Query]) -> Vec<Vec<String>> {
+        let (base, heads) = serve(queries.len()).await;
+        let transport = Transport::new(TransportConfig::new(base, auth)).unwrap();
+        for q in queries {
+            transport
+                .send(Method::GET, "/items", q, None::<&()>)
+                .await
+                .unwrap();
+        }
+        heads.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn api_keys_are_sent_as_headers_and_in_the_query_of_every_request() {
+        let mut page = Query::new();
+        page.push("page", 2);
+        let auth = Auth::ApiKeys(vec![
+            ApiKey::header("X-Api-Key", Secret::new("k1")),
+            ApiKey::header("X-App-Key", Secret::new("a2")),
+            ApiKey::query("api_key", Secret::new("s e/cret&")),
+        ]);
+        let heads = sent_with(auth, &[page, Query::new()]).await;
+        assert_eq!(
+            heads[0][0],
+            "GET /base/items?page=2&api_key=s+e%2Fcret%26 HTTP/1.1"
+        );
+        assert_eq!(
+            heads[1][0],
+            "GET /base/items?api_key=s+e%2Fcret%26 HTTP/1.1"
+        );
+        for head in &heads {
+            assert!(head.contains(&"x-api-key: k1".to_owned()), "{head:?}");
+            assert!(head.contains(&"x-app-key: a2".to_owned()), "{head:?}");
+            assert!(
+                !head.iter().any(|h| h.starts_with("authorization:")),
+                "{head:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn basic_credentials_are_the_base64_of_user_and_password() {
+        // RFC 7617's example.
+        let auth = Auth::Basic {
+            username: Secret::new("Aladdin"),
+            password: Secret::new("open sesame"),
+        };
+        let heads = sent_with(auth, &[Query::new(), Query::new()]).await;
+        for head in &heads {
+            assert_eq!(head[0], "GET /base/items HTTP/1.1");
+            assert!(
+                head.contains(&"authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".to_owned()),
+                "{head:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bearer_token_is_sent_as_it_was() {
+        let heads = sent_with(Auth::Bearer(Secret::new("t0k")), &[Query::new()]).await;
+        assert!(
+            heads[0].contains(&"authorization: Bearer t0k".to_owned()),
+            "{:?}",
+            heads[0]
+        );
+    }
+
+    #[test]
+    fn credentials_that_cannot_be_sent_are_configuration_errors_naming_no_value() {
+        let cases = [
+            (
+                Auth::ApiKeys(vec![ApiKey::header("X-Api-Key", Secret::new("hunter2\n"))]),
+                "the API key header `X-Api-Key` is not a valid header value",
+            ),
+            (
+                Auth::ApiKeys(vec![ApiKey::header("X Api", Secret::new("hunter2"))]),
+                "the API key header `X Api` is not a valid header name",
+            ),
+            (
+                Auth::ApiKeys(vec![ApiKey::query("", Secret::new("hunter2"))]),
+                "an API key query parameter has no name",
+            ),
+            (
+                Auth::Basic {
+                    username: Secret::new("hunter2:x"),
+                    password: Secret::new("hunter2"),
+                },
+                "the basic user name contains `:`, which separates it from the password",
+            ),
+            (
+                Auth::Bearer(Secret::new("hunter2\r")),
+                "the bearer token is not a valid header value",
+            ),
+        ];
+        for (auth, message) in cases {
+            let Err(Error::Config(m)) =
+                Transport::new(TransportConfig::new("http://127.0.0.1:9", auth))
+            else {
+                panic!("{message}: a configuration error");
+            };
+            assert_eq!(m, message);
+        }
+        let unset = require_bound(&None, "SHOP_KEY", "SHOP_API_KEY").unwrap_err();
+        assert_eq!(
+            unset.to_string(),
+            "invalid client configuration: `{{SHOP_KEY}}` is not set (read from `SHOP_API_KEY`)"
+        );
+        let set = require_bound(&Some(Secret::new("hunter2")), "SHOP_KEY", "SHOP_API_KEY");
+        assert_eq!(set.unwrap().expose(), "hunter2");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! results — is here, compiled and tested once.
 //!
 //! - [`client`] (feature `client`, on by default): the connection-pooled upstream transport, authentication (bearer,
-//!   OAuth 2.0 client credentials), path and query building, responses and errors.
+//!   HTTP Basic, API keys, OAuth 2.0 client credentials), path and query building, responses and errors.
 //! - [`rest`] (feature `rest`): support for generated axum REST adapters.
 //! - [`shape`] (feature `client`): building shaped outputs from an upstream's JSON body.
 //! - [`mcp`] (feature `mcp`): support for generated rmcp MCP adapters.

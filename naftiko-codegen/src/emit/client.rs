@@ -6,7 +6,8 @@ use quote::{format_ident, quote};
 use super::parts::{Block, Parts};
 use super::{doc_lines, doc_opening, ident};
 use crate::ir::{
-    Auth, Capability, ConsumedApi, Operation, ParamType, ResponseModel, TemplatePart, ValueSource,
+    Auth, Capability, ConsumedApi, Credential, KeyPlacement, Operation, ParamType, ResponseModel,
+    TemplatePart, ValueSource,
 };
 
 /// The Rust type a query parameter is held in.
@@ -53,7 +54,7 @@ pub(crate) fn emit<'a>(
         });
     }
     for a in &cap.apis {
-        api(a, file);
+        api(cap, a, file);
     }
 }
 
@@ -89,16 +90,37 @@ fn header(cap: &Capability, runtime: &str) -> TokenStream {
 /// parameters or bound values does not leave an import unused.
 fn imports(cap: &Capability) -> Vec<TokenStream> {
     let ops = || cap.apis.iter().flat_map(|a| &a.operations);
+    // The credentials `…_auth` functions read.
+    let fn_credentials = || {
+        cap.apis
+            .iter()
+            .filter(|a| a.idents.auth_fn.is_some())
+            .flat_map(|a| a.auth.credentials())
+    };
+    let auth_fns = cap.apis.iter().any(|a| a.idents.auth_fn.is_some());
     let mut imports = Vec::new();
-    if ops().any(|o| !o.path_params.is_empty()) {
+    if ops().any(|o| !o.path_params.is_empty())
+        || fn_credentials().any(|c| matches!(c.value, ValueSource::Bound(_)))
+    {
         imports.push(quote!(self as runtime));
     }
-    // `Error`: the operations', and `Bindings::load`'s.
+    if cap
+        .apis
+        .iter()
+        .any(|a| matches!(a.auth, Auth::ApiKey { .. }))
+    {
+        imports.push(quote!(ApiKey));
+    }
+    if auth_fns {
+        imports.push(quote!(Auth));
+    }
+    // `Error`: the operations', the authentication functions' and `Bindings::load`'s.
     imports.push(quote!(Error));
     if ops().next().is_some() {
         imports.extend([quote!(Method), quote!(Query), quote!(Response)]);
     }
-    if !cap.binds.is_empty() {
+    if !cap.binds.is_empty() || fn_credentials().any(|c| matches!(c.value, ValueSource::Literal(_)))
+    {
         imports.push(quote!(Secret));
     }
     if cap.binds.iter().any(|b| b.location.is_some()) {
@@ -214,8 +236,8 @@ fn clients(cap: &Capability) -> TokenStream {
 }
 
 /// The constants, client type and query types of `api`.
-fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
-    file.items(move || api_items(api));
+fn api<'a>(cap: &'a Capability, api: &'a ConsumedApi, file: &mut Parts<'a>) {
+    file.items(move || api_items(cap, api));
     file.block(
         Block::Impl,
         &api.operations,
@@ -245,43 +267,35 @@ fn api<'a>(api: &'a ConsumedApi, file: &mut Parts<'a>) {
     );
 }
 
-/// The constants of `api` and its client type.
-fn api_items(api: &ConsumedApi) -> TokenStream {
+/// The constants of `api`, its authentication and its client type.
+fn api_items(cap: &Capability, api: &ConsumedApi) -> TokenStream {
     let ns = &api.namespace;
     let client = ident(&api.idents.client_type);
     let base_const = ident(&api.idents.base_uri_const);
     let base = &api.base_uri.template;
     let placeholders: Vec<&str> = api.base_uri.placeholders().collect();
     let ph_const = ident(&api.idents.placeholders_const);
-    let token_const = api.idents.token_const.as_deref().map(ident);
-    let token_const = match (&api.auth, token_const) {
-        (
-            Auth::Bearer {
-                token: ValueSource::Bound(var),
-            },
-            Some(c),
-        ) => {
-            let doc = format!(
-                " The bound variable that holds the bearer token of `{ns}` (`{{{{{var}}}}}`)."
-            );
-            quote! {
-                #[doc = #doc]
-                pub const #c: &str = #var;
+    let credential_consts = api.auth.credentials().into_iter().map(|c| {
+        let name = ident(&c.const_ident);
+        let what = credential_role(&api.auth, c, ns);
+        match &c.value {
+            ValueSource::Bound(var) => {
+                let doc = format!(" The bound variable that holds {what} (`{{{{{var}}}}}`).");
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: &str = #var;
+                }
+            }
+            ValueSource::Literal(value) => {
+                let doc = format!(" {}, as the spec gives it literally.", capitalized(&what));
+                quote! {
+                    #[doc = #doc]
+                    pub const #name: &str = #value;
+                }
             }
         }
-        (
-            Auth::Bearer {
-                token: ValueSource::Literal(tok),
-            },
-            Some(c),
-        ) => {
-            quote! {
-                /// The bearer token the spec gives literally.
-                pub const #c: &str = #tok;
-            }
-        }
-        _ => quote!(),
-    };
+    });
+    let auth_fn = auth_fn(cap, api);
     let mut client_doc = vec![format!("Client for `{ns}`.")];
     if let Some(d) = &api.description {
         client_doc.push(String::new());
@@ -295,12 +309,129 @@ fn api_items(api: &ConsumedApi) -> TokenStream {
         pub const #base_const: &str = #base;
         /// The placeholders of the base URI, in order.
         pub const #ph_const: &[&str] = &[#(#placeholders),*];
-        #token_const
+        #(#credential_consts)*
+        #auth_fn
 
         #client_doc
         #[derive(Clone, Debug)]
         pub struct #client {
             transport: Transport,
+        }
+    }
+}
+
+/// What `c`, a credential of `auth`, is, for documentation: `the bearer token of `shop``.
+fn credential_role(auth: &Auth, c: &Credential, ns: &str) -> String {
+    match auth {
+        Auth::None => String::new(),
+        Auth::Bearer { .. } => format!("the bearer token of `{ns}`"),
+        Auth::Basic { username, .. } if std::ptr::eq(username, c) => {
+            format!("the user name of `{ns}`'s basic authentication")
+        }
+        Auth::Basic { .. } => format!("the password of `{ns}`'s basic authentication"),
+        Auth::ApiKey { keys } => keys
+            .iter()
+            .find(|k| std::ptr::eq(&k.value, c))
+            .map(|k| match k.placement {
+                KeyPlacement::Header => {
+                    format!("the API key `{ns}` sends as the header `{}`", k.name)
+                }
+                KeyPlacement::Query => {
+                    format!(
+                        "the API key `{ns}` sends as the query parameter `{}`",
+                        k.name
+                    )
+                }
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// For basic and API key authentication, the function that builds the runtime's `Auth` of `api` from the bound
+/// values (`shop_auth(&bindings)`), with what the transport needs: the key names and where they go.
+fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
+    let Some(name) = api.idents.auth_fn.as_deref().map(ident) else {
+        return quote!();
+    };
+    let ns = &api.namespace;
+    let value = |c: &Credential| {
+        let konst = ident(&c.const_ident);
+        match &c.value {
+            ValueSource::Bound(var) => {
+                let (field, key) = cap
+                    .bound(var)
+                    .map_or((var.to_lowercase(), var.as_str()), |b| {
+                        (b.field.clone(), b.key.as_str())
+                    });
+                let field = ident(&field);
+                quote!(runtime::require_bound(&bindings.#field, #konst, #key)?)
+            }
+            ValueSource::Literal(_) => quote!(Secret::new(#konst)),
+        }
+    };
+    let (what, auth) = match &api.auth {
+        Auth::Basic { username, password } => {
+            let (u, p) = (value(username), value(password));
+            (
+                "HTTP Basic (`Authorization: Basic …`)".to_owned(),
+                quote!(Auth::Basic { username: #u, password: #p }),
+            )
+        }
+        Auth::ApiKey { keys } => {
+            let what: Vec<String> = keys
+                .iter()
+                .map(|k| match k.placement {
+                    KeyPlacement::Header => format!("the header `{}`", k.name),
+                    KeyPlacement::Query => format!("the query parameter `{}`", k.name),
+                })
+                .collect();
+            let keys = keys.iter().map(|k| {
+                let key = &k.name;
+                let v = value(&k.value);
+                match k.placement {
+                    KeyPlacement::Header => quote!(ApiKey::header(#key, #v)),
+                    KeyPlacement::Query => quote!(ApiKey::query(#key, #v)),
+                }
+            });
+            let what = match what.split_last() {
+                Some((last, [])) => format!("an API key in {last}"),
+                Some((last, first)) => format!("API keys in {} and {last}", first.join(", ")),
+                None => String::new(),
+            };
+            (what, quote!(Auth::ApiKeys(Vec::from([#(#keys),*]))))
+        }
+        Auth::None | Auth::Bearer { .. } => return quote!(),
+    };
+    let bound = api
+        .auth
+        .credentials()
+        .iter()
+        .any(|c| matches!(c.value, ValueSource::Bound(_)));
+    let mut doc = vec![format!("How requests to `{ns}` authenticate: {what}.")];
+    if bound {
+        doc.push(String::new());
+        doc.push(
+            "Bound values are read from `bindings`; an unset one is an [`Error::Config`] naming it."
+                .to_owned(),
+        );
+    }
+    let doc = doc_lines(&doc);
+    let bindings = match bound {
+        true => quote!(bindings),
+        false => quote!(_bindings),
+    };
+    quote! {
+        #doc
+        pub fn #name(#bindings: &Bindings) -> Result<Auth, Error> {
+            Ok(#auth)
         }
     }
 }

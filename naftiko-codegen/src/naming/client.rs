@@ -6,8 +6,8 @@ use super::scope::Origin;
 use super::scope::Scope;
 use super::{Named, Namer};
 use crate::ir::{
-    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Model, Operation, Param, ResponseModel,
-    ValueSource,
+    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Credential, Model, Operation, Param,
+    ResponseModel, ValueSource,
 };
 use crate::names;
 use crate::openapi::schema;
@@ -17,6 +17,8 @@ const CLIENT_TYPES: &[&str] = &[
     "runtime",
     "Bindings",
     "Clients",
+    "ApiKey",
+    "Auth",
     "Error",
     "KeyFile",
     "Method",
@@ -44,6 +46,8 @@ const METHOD_ARGS: &[&str] = &["path", "query", "body"];
 struct Module {
     types: Scope,
     consts: Scope,
+    /// The module's functions (`shop_auth`).
+    fns: Scope,
     clients_fields: Scope,
 }
 
@@ -51,6 +55,7 @@ pub(super) fn name(n: &mut Namer, cap: &mut Capability) {
     let mut module = Module {
         types: Scope::with_generated("the types of the client module", CLIENT_TYPES),
         consts: Scope::new("the constants of the client module"),
+        fns: Scope::new("the functions of the client module"),
         clients_fields: Scope::with_generated("the fields of `Clients`", CLIENTS_FIELDS),
     };
     let mut models = Models {
@@ -81,29 +86,71 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
         clients_field: names::fn_ident(&base),
         base_uri_const: format!("{prefix}_BASE_URI"),
         placeholders_const: format!("{prefix}_BASE_URI_PLACEHOLDERS"),
-        token_const: match &api.auth {
-            Auth::Bearer {
-                token: ValueSource::Bound(_),
-            } => Some(format!("{prefix}_BEARER_TOKEN_VAR")),
-            Auth::Bearer {
-                token: ValueSource::Literal(_),
-            } => Some(format!("{prefix}_BEARER_TOKEN")),
-            Auth::None => None,
+        auth_fn: match &api.auth {
+            Auth::Basic { .. } | Auth::ApiKey { .. } => {
+                Some(names::fn_ident(&format!("{base}_auth")))
+            }
+            Auth::None | Auth::Bearer { .. } => None,
         },
     };
     let idents = &api.idents;
     n.claim(&mut module.clients_fields, &idents.clients_field, &origin);
     n.claim(&mut module.types, &idents.client_type, &origin);
-    for c in [&idents.base_uri_const, &idents.placeholders_const]
-        .into_iter()
-        .chain(&idents.token_const)
-    {
+    for c in [&idents.base_uri_const, &idents.placeholders_const] {
         n.claim(&mut module.consts, c, &origin);
     }
+    if let Some(f) = &idents.auth_fn {
+        n.claim(&mut module.fns, f, &origin);
+    }
+    name_credentials(n, &prefix, &mut api.auth, &origin, module);
     let client = idents.client_type.clone();
     let mut methods = Scope::with_generated(format!("the methods of `{client}`"), CLIENT_METHODS);
     for op in &mut api.operations {
         name_operation(n, &ns, &client, op, &mut methods, &mut module.types);
+    }
+}
+
+/// The constants of `auth`'s credentials, each naming its bound variable (`…_VAR`) or holding its literal:
+/// `{P}_BEARER_TOKEN`, `{P}_BASIC_USERNAME` and `{P}_BASIC_PASSWORD`, and `{P}_{NAME}` for the API key `NAME`
+/// (`SHOP_X_API_KEY_VAR` for the header `X-Api-Key`). An API key's constant is claimed as the key's (two keys of one
+/// API may clash); the others as the API's.
+fn name_credentials(
+    n: &mut Namer,
+    prefix: &str,
+    auth: &mut Auth,
+    api: &Origin,
+    module: &mut Module,
+) {
+    let named: Vec<(&mut Credential, String, Option<Origin>)> = match auth {
+        Auth::None => Vec::new(),
+        Auth::Bearer { token } => vec![(token, "BEARER_TOKEN".into(), None)],
+        Auth::Basic { username, password } => vec![
+            (username, "BASIC_USERNAME".into(), None),
+            (password, "BASIC_PASSWORD".into(), None),
+        ],
+        Auth::ApiKey { keys } => keys
+            .iter_mut()
+            .map(|k| {
+                let origin = Origin {
+                    kind: "API key",
+                    name: format!("{}: {}", api.name, k.name),
+                    pos: k.value.pos,
+                    renamed: None,
+                };
+                (&mut k.value, names::const_ident(&k.name), Some(origin))
+            })
+            .collect(),
+    };
+    for (c, role, origin) in named {
+        c.const_ident = match c.value {
+            ValueSource::Bound(_) => format!("{prefix}_{role}_VAR"),
+            ValueSource::Literal(_) => format!("{prefix}_{role}"),
+        };
+        n.claim(
+            &mut module.consts,
+            &c.const_ident,
+            origin.as_ref().unwrap_or(api),
+        );
     }
 }
 

@@ -354,15 +354,20 @@ spec_object!(
 );
 
 spec_object!(
-    /// Every authentication variant of the format in one object; `type` tells which.
+    /// Every authentication variant of the format in one object; `type` tells which. `in`, `name` and `headers` are
+    /// how this spec dialect's generator writes an API key: `in` for `placement`, `name` for `key`, and `headers` for
+    /// several header keys.
     Authentication, "authentication" {
         r#type: String = "type",
         token: Scalar = "token",
-        username: Any = "username",
-        password: Any = "password",
-        key: Any = "key",
-        value: Any = "value",
-        placement: Any = "placement",
+        username: Scalar = "username",
+        password: Scalar = "password",
+        key: String = "key",
+        value: Scalar = "value",
+        placement: String = "placement",
+        r#in: String = "in",
+        name: String = "name",
+        headers: Entries<Scalar> = "headers",
         authorization_server_uri: Any = "authorizationServerUri",
         resource: Any = "resource",
         scopes: Any = "scopes",

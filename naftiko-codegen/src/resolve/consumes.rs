@@ -7,9 +7,11 @@ use super::binds::bound_var;
 use super::fields::{items, not_here, report_extra, req, text, unsupported};
 use super::templates::{base_uri, path_template};
 use crate::diagnostic::{Code, Pos};
-use crate::ir::{ApiIdents, Auth, BaseUri, ConsumedApi, Operation, ValueSource};
+use crate::ir::{
+    ApiIdents, ApiKey, Auth, BaseUri, ConsumedApi, Credential, KeyPlacement, Operation, ValueSource,
+};
 use crate::names;
-use crate::parse::model;
+use crate::parse::model::{self, SpecObject};
 
 impl Resolver<'_> {
     pub(super) fn consumes(&mut self, c: &model::ConsumesHttp, at: Pos) -> Option<ConsumedApi> {
@@ -133,53 +135,300 @@ impl Resolver<'_> {
         let Some(t) = req(&a.r#type, "type", "authentication", at, self.d) else {
             return Auth::None;
         };
-        if t.value != "bearer" {
-            self.d.unsupported(
-                t.pos,
-                format!(
-                    "authentication type `{}` (only `bearer` is implemented)",
-                    t.value
-                ),
-            );
-            return Auth::None;
+        match t.value.as_str() {
+            "bearer" => self.bearer_auth(a, at),
+            "basic" => self.basic_auth(a, at),
+            "apikey" => self.api_key_auth(a, at),
+            "digest" | "oauth2" => {
+                self.d.unsupported(
+                    t.pos,
+                    format!(
+                        "authentication type `{}` (`bearer`, `basic` and `apikey` are implemented)",
+                        t.value
+                    ),
+                );
+                Auth::None
+            }
+            other => {
+                self.d.error(
+                    Code::InvalidValue,
+                    t.pos,
+                    format!(
+                        "authentication type `{other}` is not one of bearer, basic, apikey, digest, oauth2"
+                    ),
+                );
+                Auth::None
+            }
         }
-        for (f, key) in [
-            (&a.username, "username"),
-            (&a.password, "password"),
-            (&a.key, "key"),
-            (&a.value, "value"),
-            (&a.placement, "placement"),
-            (&a.authorization_server_uri, "authorizationServerUri"),
-            (&a.resource, "resource"),
-            (&a.scopes, "scopes"),
-            (&a.audience, "audience"),
-            (&a.token_endpoint, "tokenEndpoint"),
-            (&a.token_validation, "tokenValidation"),
-        ] {
-            not_here(f, key, "bearer authentication", self.d);
+    }
+
+    /// Reports every field of `a` that `kind` authentication (`bearer authentication`) does not have.
+    fn only_fields(&mut self, a: &model::Authentication, fields: &[&str], kind: &str) {
+        for key in model::Authentication::KEYS {
+            if let Some(pos) = a.key_pos(key).filter(|_| !fields.contains(key)) {
+                self.d.error(
+                    Code::UnknownField,
+                    pos,
+                    format!("`{key}` is not a field of {kind}"),
+                );
+            }
         }
+    }
+
+    /// `type: bearer`: `token`.
+    fn bearer_auth(&mut self, a: &model::Authentication, at: Pos) -> Auth {
+        self.only_fields(a, &["type", "token"], "bearer authentication");
         let Some(tok) = req(&a.token, "token", "bearer authentication", at, self.d) else {
             return Auth::None;
         };
-        let Some(raw) = tok.value.as_text() else {
-            self.d
-                .error(Code::InvalidValue, tok.pos, "bearer `token` is empty");
+        match self.credential(&tok.value, tok.pos, "bearer `token`", Secrecy::Secret) {
+            Some(token) => Auth::Bearer { token },
+            None => Auth::None,
+        }
+    }
+
+    /// `type: basic`: `username` and `password`.
+    fn basic_auth(&mut self, a: &model::Authentication, at: Pos) -> Auth {
+        self.only_fields(a, &["type", "username", "password"], "basic authentication");
+        let what = "basic authentication";
+        let username = req(&a.username, "username", what, at, self.d)
+            .and_then(|u| self.credential(&u.value, u.pos, "basic `username`", Secrecy::Name));
+        if let Some(Credential {
+            value: ValueSource::Literal(u),
+            pos,
+            ..
+        }) = &username
+            && u.contains(':')
+        {
+            self.d.error(
+                Code::InvalidValue,
+                *pos,
+                "basic `username` must not contain `:` (it separates the user name from the password)",
+            );
+        }
+        let password = req(&a.password, "password", what, at, self.d).and_then(|p| {
+            self.credential(
+                &p.value,
+                p.pos,
+                "basic `password`",
+                Secrecy::SecretMayBeEmpty,
+            )
+        });
+        match (username, password) {
+            (Some(username), Some(password)) => Auth::Basic { username, password },
+            _ => Auth::None,
+        }
+    }
+
+    /// `type: apikey`: the format's `key`, `value` and `placement` (or this dialect's `name` and `in`), or this
+    /// dialect's `headers`, a map of header names to values.
+    fn api_key_auth(&mut self, a: &model::Authentication, at: Pos) -> Auth {
+        let fields = ["type", "key", "value", "placement", "in", "name", "headers"];
+        self.only_fields(a, &fields, "apikey authentication");
+        if let Some(headers) = &a.headers {
+            for key in ["key", "name", "value", "placement", "in"] {
+                if let Some(pos) = a.key_pos(key) {
+                    self.d.error(
+                        Code::UnknownField,
+                        pos,
+                        format!(
+                            "`{key}` is not a field of apikey authentication with `headers` (each header is a key and its value)"
+                        ),
+                    );
+                }
+            }
+            return self.api_key_headers(&headers.value, headers.pos);
+        }
+        let name = match (&a.key, &a.name) {
+            (Some(k), Some(n)) => {
+                self.d.error(
+                    Code::DuplicateName,
+                    n.key_pos,
+                    format!(
+                        "`name` and `key` (at {}) both name the API key; give one",
+                        k.key_pos
+                    ),
+                );
+                None
+            }
+            (Some(f), None) | (None, Some(f)) => Some(f),
+            (None, None) => {
+                self.d.error(
+                    Code::MissingField,
+                    at,
+                    "missing required field `key` in apikey authentication (the header or query parameter the key is sent as; or `headers`, for several headers)",
+                );
+                None
+            }
+        };
+        let placement = match (&a.placement, &a.r#in) {
+            (Some(p), Some(i)) => {
+                self.d.error(
+                    Code::DuplicateName,
+                    i.key_pos,
+                    format!(
+                        "`in` and `placement` (at {}) both place the API key; give one",
+                        p.key_pos
+                    ),
+                );
+                None
+            }
+            (Some(p), None) => self.placement(p, "placement"),
+            (None, Some(i)) => self.placement(i, "in"),
+            // The format's default.
+            (None, None) => Some(KeyPlacement::Header),
+        };
+        let value = req(&a.value, "value", "apikey authentication", at, self.d)
+            .and_then(|v| self.credential(&v.value, v.pos, "apikey `value`", Secrecy::Secret));
+        let (Some(name), Some(placement), Some(value)) = (name, placement, value) else {
             return Auth::None;
         };
-        let token = match bound_var(raw) {
+        if !self.key_name(&name.value, name.pos, placement) {
+            return Auth::None;
+        }
+        Auth::ApiKey {
+            keys: vec![ApiKey {
+                placement,
+                name: name.value.clone(),
+                value,
+            }],
+        }
+    }
+
+    /// `headers:` of an API key authentication: each entry a header and its value.
+    fn api_key_headers(&mut self, headers: &model::Entries<model::Scalar>, at: Pos) -> Auth {
+        if headers.entries.is_empty() {
+            self.d
+                .error(Code::InvalidValue, at, "apikey `headers` lists no header");
+            return Auth::None;
+        }
+        let mut keys: Vec<ApiKey> = Vec::new();
+        let mut ok = true;
+        for (name, value) in &headers.entries {
+            let name_pos = model::pos_of(name);
+            if !self.key_name(&name.value, name_pos, KeyPlacement::Header) {
+                ok = false;
+                continue;
+            }
+            if let Some(first) = keys
+                .iter()
+                .find(|k| k.name.eq_ignore_ascii_case(&name.value))
+            {
+                self.d.error(
+                    Code::DuplicateName,
+                    name_pos,
+                    format!(
+                        "header `{}` is given twice (first as `{}`; header names ignore case)",
+                        name.value, first.name
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            let what = format!("apikey header `{}`", name.value);
+            match self.credential(&value.value, model::pos_of(value), &what, Secrecy::Secret) {
+                Some(value) => keys.push(ApiKey {
+                    placement: KeyPlacement::Header,
+                    name: name.value.clone(),
+                    value,
+                }),
+                None => ok = false,
+            }
+        }
+        match ok {
+            true => Auth::ApiKey { keys },
+            false => Auth::None,
+        }
+    }
+
+    /// `placement: header|query` (or `in:`).
+    fn placement(&mut self, f: &model::Field<String>, key: &str) -> Option<KeyPlacement> {
+        match f.value.as_str() {
+            "header" => Some(KeyPlacement::Header),
+            "query" => Some(KeyPlacement::Query),
+            other => {
+                self.d.error(
+                    Code::InvalidValue,
+                    f.pos,
+                    format!("API key `{key}: {other}` is not one of header, query"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether `name` can be the name of an API key sent as `placement`; reports it when it cannot.
+    fn key_name(&mut self, name: &str, pos: Pos, placement: KeyPlacement) -> bool {
+        let problem = match placement {
+            KeyPlacement::Header if !names::is_header_name(name) => format!(
+                "API key header `{name}` is not a header name (letters, digits and any of !#$%&'*+-.^_`|~)"
+            ),
+            KeyPlacement::Query if name.is_empty() => {
+                "API key query parameter has an empty name".to_owned()
+            }
+            _ => return true,
+        };
+        self.d.error(Code::InvalidValue, pos, problem);
+        false
+    }
+
+    /// A credential, `what` (`bearer `token``): `{{VAR}}`, a bound value, or a literal. A literal secret warns: it
+    /// would be compiled into the binary.
+    fn credential(
+        &mut self,
+        value: &model::Scalar,
+        pos: Pos,
+        what: &str,
+        secrecy: Secrecy,
+    ) -> Option<Credential> {
+        let raw = value
+            .as_text()
+            .filter(|raw| !raw.is_empty() || secrecy == Secrecy::SecretMayBeEmpty);
+        let Some(raw) = raw else {
+            self.d
+                .error(Code::InvalidValue, pos, format!("{what} is empty"));
+            return None;
+        };
+        let value = match bound_var(raw) {
             Some(var) => {
-                self.check_bound(var, tok.pos);
+                self.check_bound(var, pos);
                 ValueSource::Bound(var.to_owned())
             }
-            None => {
-                self.d.warning(
-                    Code::Dialect,
-                    tok.pos,
-                    "bearer `token` is a literal: it will be compiled into the binary; bind it with `{{VAR}}` instead",
+            None if raw.contains("{{") => {
+                self.d.unsupported(
+                    pos,
+                    format!(
+                        "`{{{{VAR}}}}` within a longer {what} (it is `{{{{VAR}}}}` or a literal)"
+                    ),
                 );
+                return None;
+            }
+            None => {
+                if secrecy != Secrecy::Name && !raw.is_empty() {
+                    self.d.warning(
+                        Code::Dialect,
+                        pos,
+                        format!(
+                            "{what} is a literal: it will be compiled into the binary; bind it with `{{{{VAR}}}}` instead"
+                        ),
+                    );
+                }
                 ValueSource::Literal(raw.to_owned())
             }
         };
-        Auth::Bearer { token }
+        Some(Credential {
+            value,
+            pos,
+            const_ident: String::new(),
+        })
     }
+}
+
+/// How a credential is read: a secret (a literal one warns), a secret that may be empty (a password), or a name (a
+/// user name, which may be written literally).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Secrecy {
+    Secret,
+    SecretMayBeEmpty,
+    Name,
 }

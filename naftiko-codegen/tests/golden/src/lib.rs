@@ -21,6 +21,10 @@ pub mod shaped;
 #[cfg(test)]
 mod shaped_tests;
 
+#[rustfmt::skip]
+#[path = "../../fixtures/auth/expected/mod.rs"]
+pub mod auth;
+
 #[cfg(test)]
 mod tests {
     use super::kitchen_sink::client::{ListProductsQuery, ShopClient, StatusClient};
@@ -98,5 +102,101 @@ mod tests {
         assert_eq!(mcp::AGENTS_TOOLS[0].name, "getitem");
         assert!(mcp::AGENTS_TOOLS[0].input_schema.contains(r#""type":{"#));
         let _server: fn(std::sync::Arc<Clients>) -> mcp::AgentsServer = mcp::AgentsServer::new;
+    }
+
+    /// Each way of authenticating the fixture `auth` shows reaches the upstream as the spec says: the generated
+    /// `…_auth` functions build the runtime's `Auth` from the bound values, and the transport applies it to every
+    /// request.
+    #[tokio::test]
+    async fn generated_authentication_reaches_the_upstream() {
+        use super::auth::client::{
+            Bindings, CrmClient, ForecastQuery, LegacyClient, NotesClient, WeatherClient, crm_auth,
+            legacy_auth, notes_auth, weather_auth,
+        };
+        use e2e_tests::MockUpstream;
+        use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+
+        let mock = MockUpstream::start().await;
+        let bindings = Bindings {
+            notes_key: Some(Secret::new("notes-key")),
+            crm_key: Some(Secret::new("crm-key")),
+            crm_app: Some(Secret::new("crm-app")),
+            legacy_password: Some(Secret::new("open sesame")),
+            status_token: None,
+        };
+        let transport =
+            |auth: Auth| Transport::new(TransportConfig::new(mock.url(), auth)).unwrap();
+
+        NotesClient::new(transport(notes_auth(&bindings).unwrap()))
+            .getnote("n1")
+            .await
+            .unwrap();
+        let query = ForecastQuery {
+            city: "Lyon".into(),
+        };
+        WeatherClient::new(transport(weather_auth(&bindings).unwrap()))
+            .forecast(&query)
+            .await
+            .unwrap();
+        CrmClient::new(transport(crm_auth(&bindings).unwrap()))
+            .list_contacts()
+            .await
+            .unwrap();
+        LegacyClient::new(transport(legacy_auth(&bindings).unwrap()))
+            .list_orders()
+            .await
+            .unwrap();
+
+        let requests = mock.api_requests();
+        assert_eq!(requests.len(), 4);
+        let notes = &requests[0];
+        assert_eq!(notes.path, "/notes/n1");
+        assert_eq!(notes.header("x-api-key").as_deref(), Some("notes-key"));
+        assert_eq!(notes.authorization(), None);
+        let weather = &requests[1];
+        assert_eq!(weather.query.as_deref(), Some("city=Lyon&appid=demo-key"));
+        let crm = &requests[2];
+        assert_eq!(
+            (
+                crm.header("x-api-key").as_deref(),
+                crm.header("x-app-key").as_deref()
+            ),
+            (Some("crm-key"), Some("crm-app"))
+        );
+        // base64("gateway:open sesame")
+        assert_eq!(
+            requests[3].authorization().as_deref(),
+            Some("Basic Z2F0ZXdheTpvcGVuIHNlc2FtZQ==")
+        );
+    }
+
+    /// An unset bound value is a configuration error naming the variable and where it is read from.
+    #[test]
+    fn generated_authentication_names_an_unset_value() {
+        use super::auth::client::{
+            Bindings, CRM_X_APP_KEY_VAR, LEGACY_BASIC_USERNAME, WEATHER_APPID, crm_auth,
+            weather_auth,
+        };
+        use naftiko_runtime::client::{ApiKey, Auth, Secret};
+
+        let bindings = Bindings {
+            crm_key: Some(Secret::new("crm-key")),
+            ..Bindings::default()
+        };
+        let e = crm_auth(&bindings).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid client configuration: `{{CRM_APP}}` is not set (read from `CRM_APP_KEY`)"
+        );
+        assert_eq!(CRM_X_APP_KEY_VAR, "CRM_APP");
+        // A literal needs no bound value.
+        let Auth::ApiKeys(keys) = weather_auth(&Bindings::default()).unwrap() else {
+            panic!("API keys");
+        };
+        assert_eq!(keys, [ApiKey::query("appid", Secret::new("demo-key"))]);
+        assert_eq!(
+            (WEATHER_APPID, LEGACY_BASIC_USERNAME),
+            ("demo-key", "gateway")
+        );
     }
 }
