@@ -41,17 +41,18 @@ fn typed(cap: &Capability) -> Vec<&str> {
         .collect()
 }
 
+/// The Logto spec typed by the document at `path` (relative to the crate), which diagnostics call `display`.
+fn logto_typed_by(display: &str, path: &str) -> Compiled {
+    compile_typed(
+        &read("../spec/logto.naftiko.yaml"),
+        &Renames::new(),
+        &overlay(display, &read(path)),
+    )
+}
+
 #[test]
 fn logto_oss_types_58_of_the_60_operations() {
-    let spec = read("../spec/logto.naftiko.yaml");
-    let c = compile_typed(
-        &spec,
-        &Renames::new(),
-        &overlay(
-            "spec/logto.openapi.json",
-            &read("../spec/logto.openapi.json"),
-        ),
-    );
+    let c = logto_typed_by("spec/logto.openapi.json", "../spec/logto.openapi.json");
     let cap = c.ir.as_ref().expect("the spec compiles");
     assert_eq!(typed(cap).len(), 58);
     assert_eq!(
@@ -103,15 +104,7 @@ fn logto_oss_types_58_of_the_60_operations() {
 
 #[test]
 fn logto_cloud_types_56_of_the_60_operations() {
-    let spec = read("../spec/logto.naftiko.yaml");
-    let c = compile_typed(
-        &spec,
-        &Renames::new(),
-        &overlay(
-            "cloud.json",
-            &read("tests/openapi/logto-cloud-2025-01.json"),
-        ),
-    );
+    let c = logto_typed_by("cloud.json", "tests/openapi/logto-cloud-2025-01.json");
     let cap = c.ir.as_ref().expect("the spec compiles");
     assert_eq!(typed(cap).len(), 56);
     let missing: Vec<String> = openapi_warnings(&c).into_iter().map(|(_, m)| m).collect();
@@ -395,15 +388,7 @@ fn every_logto_tool_input_schema_is_one_every_mcp_client_accepts() {
             _ => {}
         }
     }
-    let spec = read("../spec/logto.naftiko.yaml");
-    let c = compile_typed(
-        &spec,
-        &Renames::new(),
-        &overlay(
-            "spec/logto.openapi.json",
-            &read("../spec/logto.openapi.json"),
-        ),
-    );
+    let c = logto_typed_by("spec/logto.openapi.json", "../spec/logto.openapi.json");
     let cap = c.ir.unwrap();
     let mut problems = Vec::new();
     let mut with_body_schema = 0;
