@@ -3,6 +3,8 @@
 //! Typed clients for Logto API references.
 //!
 //! Each method sends one upstream request through a shared [`Transport`](naftiko_runtime::client::Transport) and returns the upstream status, pagination headers and JSON body.
+//!
+//! An operation the API's OpenAPI document types has two: one whose body and result are models of [`types`], and `…_raw`, which returns the response as sent.
 use ::naftiko_runtime::client::{
     self as runtime, Error, Method, Query, Response, Secret, Transport, Typed,
 };

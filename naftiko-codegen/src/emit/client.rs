@@ -65,6 +65,10 @@ fn header(cap: &Capability, runtime: &str) -> TokenStream {
     let mut doc = vec![format!("Typed clients for {}.", cap.label)];
     doc.push(String::new());
     doc.push(format!("Each method sends one upstream request through a shared [`Transport`]({}::client::Transport) and returns the upstream status, pagination headers and JSON body.", runtime.trim_start_matches("::")));
+    if !cap.models.is_empty() {
+        doc.push(String::new());
+        doc.push("An operation the API's OpenAPI document types has two: one whose body and result are models of [`types`], and `…_raw`, which returns the response as sent.".to_owned());
+    }
     let doc = doc.iter().map(|l| {
         let l = format!(" {l}");
         quote!(#![doc = #l])
