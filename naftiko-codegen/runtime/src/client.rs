@@ -472,25 +472,6 @@ impl Response {
         })
     }
 
-    /// The response with its JSON body replaced by what `shape` writes from it (a shaped output); status and
-    /// headers are kept. A response without a JSON body (204, plain text) is left as it is.
-    pub fn shape(
-        mut self,
-        shape: impl FnOnce(Option<&serde_json::Value>, &mut crate::shape::Json),
-    ) -> Result<Response, Error> {
-        let Some(body) = &self.body else {
-            return Ok(self);
-        };
-        let value: serde_json::Value = serde_json::from_slice(body.as_bytes())
-            .map_err(|e| Error::InvalidResponse(format!("the body cannot be read: {e}")))?;
-        let mut out = crate::shape::Json::new();
-        shape(Some(&value), &mut out);
-        let shaped = JsonBody::new(Bytes::from(out.finish()))
-            .map_err(|e| Error::InvalidResponse(format!("the shaped body is not JSON: {e}")))?;
-        self.body = Some(shaped);
-        Ok(self)
-    }
-
     /// The status and headers of a response documented without a body (`204`, or `Created`), whatever it holds.
     pub fn empty(self) -> Result<Typed<()>, Error> {
         Ok(Typed {
@@ -1069,26 +1050,6 @@ mod tests {
             body: body.map(|b| JsonBody::new(Bytes::from_static(b.as_bytes())).unwrap()),
             raw: None,
         }
-    }
-
-    #[test]
-    fn shaping_replaces_the_json_body_and_keeps_status_headers_and_empty_answers() {
-        use crate::shape::{Kind, Step, at};
-        let shaped = response(Some(r#"{"a":{"b":"x"},"n":1}"#))
-            .shape(|v, out| {
-                out.begin_object();
-                out.key("b");
-                out.typed(Kind::String, at(v, &[Step::Key("a"), Step::Key("b")]));
-                out.key("missing");
-                out.typed(Kind::Number, at(v, &[Step::Key("nope")]));
-                out.end_object();
-            })
-            .unwrap();
-        assert_eq!(shaped.status, 200);
-        assert_eq!(shaped.headers.total_number.as_deref(), Some("3"));
-        assert_eq!(shaped.body.unwrap().get(), r#"{"b":"x","missing":null}"#);
-        let empty = response(None).shape(|_, out| out.null()).unwrap();
-        assert!(empty.body.is_none());
     }
 
     #[test]

@@ -195,8 +195,60 @@ impl Json {
     }
 }
 
+impl crate::client::Response {
+    /// The response with its JSON body replaced by what `shape` writes from it (a shaped output); status and
+    /// headers are kept. A response without a JSON body (204, plain text) is left as it is. (Here rather than in
+    /// `client`, whose source a vendored client inlines on its own.)
+    pub fn shape(
+        mut self,
+        shape: impl FnOnce(Option<&Value>, &mut Json),
+    ) -> Result<crate::client::Response, crate::client::Error> {
+        use crate::client::{Error, JsonBody};
+        let Some(body) = &self.body else {
+            return Ok(self);
+        };
+        let value: Value = serde_json::from_slice(body.as_bytes())
+            .map_err(|e| Error::InvalidResponse(format!("the body cannot be read: {e}")))?;
+        let mut out = Json::new();
+        shape(Some(&value), &mut out);
+        let shaped = JsonBody::new(bytes::Bytes::from(out.finish()))
+            .map_err(|e| Error::InvalidResponse(format!("the shaped body is not JSON: {e}")))?;
+        self.body = Some(shaped);
+        Ok(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shaping_replaces_the_json_body_and_keeps_status_headers_and_empty_answers() {
+        use crate::client::{JsonBody, Response, ResponseHeaders};
+        let response = |body: Option<&'static str>| Response {
+            status: 200,
+            headers: ResponseHeaders {
+                total_number: Some("3".into()),
+                ..Default::default()
+            },
+            body: body.map(|b| JsonBody::new(bytes::Bytes::from_static(b.as_bytes())).unwrap()),
+            raw: None,
+        };
+        let shaped = response(Some(r#"{"a":{"b":"x"},"n":1}"#))
+            .shape(|v, out| {
+                out.begin_object();
+                out.key("b");
+                out.typed(Kind::String, at(v, &[Step::Key("a"), Step::Key("b")]));
+                out.key("missing");
+                out.typed(Kind::Number, at(v, &[Step::Key("nope")]));
+                out.end_object();
+            })
+            .unwrap();
+        assert_eq!(shaped.status, 200);
+        assert_eq!(shaped.headers.total_number.as_deref(), Some("3"));
+        assert_eq!(shaped.body.unwrap().get(), r#"{"b":"x","missing":null}"#);
+        let empty = response(None).shape(|_, out| out.null()).unwrap();
+        assert!(empty.body.is_none());
+    }
+
     use super::*;
     use serde_json::json;
 
