@@ -58,6 +58,9 @@ pub struct ConsumedApi {
     pub description: Option<String>,
     pub base_uri: BaseUri,
     pub auth: Auth,
+    /// The API-level `inputParameters`: headers and query parameters sent with every request, after the
+    /// authentication's.
+    pub params: Vec<FixedParam>,
     pub operations: Vec<Operation>,
     pub idents: ApiIdents,
 }
@@ -77,6 +80,8 @@ pub struct ApiIdents {
     /// authentication, whose transport needs more than one value. (A bearer token is the one value
     /// `Auth::Bearer` takes.)
     pub auth_fn: Option<String>,
+    /// The function that builds the API's fixed parameters from the bound values (`shop_params`), when it has some.
+    pub params_fn: Option<String>,
 }
 
 /// A base URI such as `https://[tenant_id].logto.app`, split at its `[name]` placeholders.
@@ -116,7 +121,7 @@ pub enum Auth {
     },
     /// API keys sent with every request: one header or query parameter, or several headers.
     ApiKey {
-        keys: Vec<ApiKey>,
+        keys: Vec<FixedParam>,
     },
 }
 
@@ -132,9 +137,10 @@ impl Auth {
     }
 }
 
-/// One API key of `apikey` authentication.
+/// A header or query parameter sent with every request: one API key of `apikey` authentication, or one of the API's
+/// own `inputParameters` with a fixed `value`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKey {
+pub struct FixedParam {
     pub placement: KeyPlacement,
     /// The header's or query parameter's name, as the spec writes it.
     pub name: String,
@@ -153,6 +159,14 @@ impl KeyPlacement {
         match self {
             KeyPlacement::Header => "header",
             KeyPlacement::Query => "query",
+        }
+    }
+
+    /// What is sent: `header`, `query parameter`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            KeyPlacement::Header => "header",
+            KeyPlacement::Query => "query parameter",
         }
     }
 }

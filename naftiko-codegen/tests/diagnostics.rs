@@ -2400,3 +2400,146 @@ fn render_shows_file_line_col_severity_message_and_a_caret() {
             .starts_with(&format!("spec.yaml:17:21: warning: {}", d.message)),
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A consumed API's own `inputParameters`: fixed headers and query parameters
+// ---------------------------------------------------------------------------------------------------------------
+
+/// BASE with the API-level parameters `lines` (and the bound variable `VERSION`).
+fn with_api_params(lines: &[&str]) -> String {
+    let mut new = vec!["      inputParameters:"];
+    new.extend_from_slice(lines);
+    let src = insert_after(BASE, "      baseUri: https://[tenant].example.com", &new);
+    insert_after(
+        &src,
+        "        TOKEN: TOKEN",
+        &["        VERSION: API_VERSION"],
+    )
+}
+
+#[test]
+fn api_level_parameters_are_fixed_headers_and_query_parameters() {
+    let src = with_api_params(&[
+        "        - name: Api-Version",
+        "          in: header",
+        "          value: '{{VERSION}}'",
+        "        - name: locale",
+        "          in: query",
+        "          value: fr",
+        "          type: string",
+        "          description: Always French.",
+    ]);
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let api = c.ir.unwrap().apis.remove(0);
+    let params: Vec<(KeyPlacement, &str, &ValueSource, &str)> = api
+        .params
+        .iter()
+        .map(|p| {
+            (
+                p.placement,
+                p.name.as_str(),
+                &p.value.value,
+                p.value.const_ident.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        params,
+        [
+            (
+                KeyPlacement::Header,
+                "Api-Version",
+                &ValueSource::Bound("VERSION".into()),
+                "API_API_VERSION_VAR"
+            ),
+            (
+                KeyPlacement::Query,
+                "locale",
+                &ValueSource::Literal("fr".into()),
+                "API_LOCALE"
+            ),
+        ]
+    );
+    assert_eq!(api.idents.params_fn.as_deref(), Some("api_params"));
+}
+
+#[test]
+fn api_level_parameter_problems_are_reported_together() {
+    let src = with_api_params(&[
+        "        - name: Bad Header",
+        "          in: header",
+        "          value: x",
+        "        - name: X-Version",
+        "          in: header",
+        "          value: v1",
+        "        - name: x-version",
+        "          in: header",
+        "          value: v2",
+        "        - name: tenant",
+        "          in: path",
+        "          value: t",
+        "        - name: Accept",
+        "          in: header",
+        "        - name: Locale",
+        "          in: query",
+        "          value: [a, b]",
+        "        - name: Unbound",
+        "          in: header",
+        "          value: '{{NOPE}}'",
+    ]);
+    let c = compile(&src);
+    let got: Vec<(Code, Pos, String)> = c
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .map(|d| (d.code, d.pos, d.message))
+        .collect();
+    let at = |needle: &str| pos_of(&src, needle);
+    let first = got
+        .iter()
+        .map(|(code, pos, message)| format!("{code:?} {pos} {message}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let expected = [
+        (
+            Code::InvalidValue,
+            at("Bad Header"),
+            "parameter header `Bad Header` is not a header name (letters, digits and any of !#$%&'*+-.^_`|~)",
+        ),
+        (
+            Code::DuplicateName,
+            at("x-version"),
+            "header `x-version` is given twice (first as `X-Version`) (header names ignore case)",
+        ),
+        (
+            Code::Unsupported,
+            pos_in(&src, "in: path\n          value: t", "path"),
+            "not supported yet: API-level `in: path` parameters (`header` and `query` are implemented)",
+        ),
+        (
+            Code::Unsupported,
+            at("Accept"),
+            "not supported yet: API-level parameter `Accept` without a `value` (one every operation's caller would give)",
+        ),
+        (
+            Code::InvalidValue,
+            at("[a, b]"),
+            "the value of parameter `Locale` is a string, not a list or a mapping",
+        ),
+    ];
+    for (code, pos, message) in expected {
+        assert!(
+            got.iter()
+                .any(|(c, p, m)| (*c, *p, m.as_str()) == (code, pos, message)),
+            "missing {code:?} {pos} {message}\n--- got ---\n{first}"
+        );
+    }
+    // The unbound variable is reported where it is used, as for authentication.
+    assert!(
+        got.iter()
+            .any(|(_, p, m)| *p == at("'{{NOPE}}'") && m.contains("NOPE")),
+        "{first}"
+    );
+    assert_eq!(got.len(), 6, "{first}");
+}

@@ -58,28 +58,34 @@ pub enum Auth {
     ApiKeys(Vec<ApiKey>),
 }
 
-/// One API key: a header, or a query parameter appended to every request's query.
+/// A parameter sent with every request to the upstream: a header, or a query parameter appended after each
+/// request's own. API keys are such parameters ([`ApiKey`]), and so are the values a spec fixes for every request of
+/// an API (its API-level `inputParameters`: `Registry-Version: 2024-01`, `User-Agent: …`). The value is a [`Secret`],
+/// marked sensitive as a header: `Debug` shows none.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiKey {
+pub struct FixedParam {
     pub placement: KeyPlacement,
     /// The header's or the query parameter's name (`X-Api-Key`, `api_key`).
     pub name: String,
     pub value: Secret,
 }
 
-impl ApiKey {
-    /// A key sent as the header `name`.
+/// One API key: a header, or a query parameter appended to every request's query.
+pub type ApiKey = FixedParam;
+
+impl FixedParam {
+    /// A parameter sent as the header `name`.
     pub fn header(name: impl Into<String>, value: Secret) -> Self {
-        ApiKey {
+        FixedParam {
             placement: KeyPlacement::Header,
             name: name.into(),
             value,
         }
     }
 
-    /// A key sent as the query parameter `name`.
+    /// A parameter sent as the query parameter `name`.
     pub fn query(name: impl Into<String>, value: Secret) -> Self {
-        ApiKey {
+        FixedParam {
             placement: KeyPlacement::Query,
             name: name.into(),
             value,
@@ -87,7 +93,7 @@ impl ApiKey {
     }
 }
 
-/// Where an [`ApiKey`] goes.
+/// Where a [`FixedParam`] goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyPlacement {
     Header,
@@ -249,6 +255,9 @@ pub struct TransportConfig {
     /// The upstream's base URL, e.g. `https://tenant.logto.app` (no trailing slash needed).
     pub base_url: String,
     pub auth: Auth,
+    /// Headers and query parameters sent with every request besides the authentication's (a spec's API-level
+    /// `inputParameters`; the generated `…_params` function builds them from the bound values).
+    pub params: Vec<FixedParam>,
     /// Time allowed for one whole upstream exchange.
     pub timeout: Duration,
     /// Time allowed to establish a connection.
@@ -262,10 +271,17 @@ impl TransportConfig {
         TransportConfig {
             base_url: base_url.into(),
             auth,
+            params: Vec::new(),
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             max_response_bytes: 16 * 1024 * 1024,
         }
+    }
+
+    /// This configuration, sending `params` with every request too.
+    pub fn with_params(mut self, params: Vec<FixedParam>) -> Self {
+        self.params = params;
+        self
     }
 }
 
@@ -277,11 +293,13 @@ pub struct Transport {
     /// The base URL's path without its trailing `/`, prefixed to every request path.
     base_path: String,
     auth: Auth,
-    /// The headers of a fixed authentication (`Authorization: Bearer …`, `Authorization: Basic …`, API key headers),
-    /// built once and marked sensitive.
-    auth_headers: Headers,
-    /// API keys sent in the query, after the operation's own parameters.
-    auth_query: Vec<(String, Secret)>,
+    /// The headers of a fixed authentication (`Authorization: Bearer …`, `Authorization: Basic …`, API key headers)
+    /// and the fixed parameters, built once and marked sensitive.
+    fixed_headers: Headers,
+    /// API keys and fixed parameters sent in the query, after the operation's own parameters.
+    fixed_query: Vec<(String, Secret)>,
+    /// Whether a fixed header sets `Content-Type`: then a JSON body does not set it again.
+    fixed_content_type: bool,
     /// The base URL's `host[:port]` (the port only when not the scheme's default), built once: the `Host` header
     /// hyper would otherwise format for every request.
     host: reqwest::header::HeaderValue,
@@ -625,7 +643,10 @@ impl Transport {
             })),
             _ => None,
         };
-        let (auth_headers, auth_query) = auth_parts(&config.auth)?;
+        let (fixed_headers, fixed_query) = fixed_parts(&config.auth, &config.params)?;
+        let fixed_content_type = fixed_headers
+            .iter()
+            .any(|(name, _)| name == reqwest::header::CONTENT_TYPE);
         let host = match (base.host_str(), base.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
@@ -647,8 +668,9 @@ impl Transport {
             base_path: base.path().trim_end_matches('/').to_owned(),
             base,
             auth: config.auth,
-            auth_headers,
-            auth_query,
+            fixed_headers,
+            fixed_query,
+            fixed_content_type,
             host,
             tokens,
             timeout: config.timeout,
@@ -724,10 +746,10 @@ impl Transport {
                 reason: "the path would not be sent as built".into(),
             });
         }
-        if !query.is_empty() || !self.auth_query.is_empty() {
+        if !query.is_empty() || !self.fixed_query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(query.pairs())
-                .extend_pairs(self.auth_query.iter().map(|(k, v)| (k, v.expose())));
+                .extend_pairs(self.fixed_query.iter().map(|(k, v)| (k, v.expose())));
         }
         let body: Option<Bytes> = match body {
             Some(b) => Some(
@@ -766,7 +788,7 @@ impl Transport {
             .http
             .request(method.clone(), url)
             .header(reqwest::header::HOST, self.host.clone());
-        for (name, value) in &self.auth_headers {
+        for (name, value) in &self.fixed_headers {
             req = req.header(name.clone(), value.clone());
         }
         let mut used = None;
@@ -776,9 +798,10 @@ impl Transport {
             used = Some(token);
         }
         if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b);
+            if !self.fixed_content_type {
+                req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+            }
+            req = req.body(b);
         }
         let mut resp = req.send().await.map_err(transport_error)?;
         if let Some(t) = used {
@@ -898,23 +921,21 @@ impl Transport {
 /// Headers sent with every request.
 type Headers = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
 
-/// The headers and query pairs a fixed authentication adds to every request. Errors name the header, never a value.
-fn auth_parts(auth: &Auth) -> Result<(Headers, Vec<(String, Secret)>), Error> {
+/// The headers and query pairs a fixed authentication and the fixed parameters add to every request, in that order.
+/// Errors name the header, never a value.
+fn fixed_parts(
+    auth: &Auth,
+    params: &[FixedParam],
+) -> Result<(Headers, Vec<(String, Secret)>), Error> {
     use base64::Engine as _;
-    use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
-    let value = |v: String, what: &str| {
-        let mut v = HeaderValue::from_str(&v)
-            .map_err(|_| Error::Config(format!("{what} is not a valid header value")))?;
-        v.set_sensitive(true);
-        Ok::<_, Error>(v)
-    };
+    use reqwest::header::AUTHORIZATION;
     let mut headers = Vec::new();
     let mut query = Vec::new();
     match auth {
         Auth::None | Auth::ClientCredentials(_) => {}
         Auth::Bearer(t) => headers.push((
             AUTHORIZATION,
-            value(format!("Bearer {}", t.expose()), "the bearer token")?,
+            sensitive_value(&format!("Bearer {}", t.expose()), "the bearer token")?,
         )),
         Auth::Basic { username, password } => {
             if username.expose().contains(':') {
@@ -926,35 +947,61 @@ fn auth_parts(auth: &Auth) -> Result<(Headers, Vec<(String, Secret)>), Error> {
             let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
             headers.push((
                 AUTHORIZATION,
-                value(format!("Basic {encoded}"), "the basic credential header")?,
+                sensitive_value(&format!("Basic {encoded}"), "the basic credential header")?,
             ));
         }
         Auth::ApiKeys(keys) => {
             for k in keys {
-                match k.placement {
-                    KeyPlacement::Header => {
-                        let name = HeaderName::from_bytes(k.name.as_bytes()).map_err(|_| {
-                            Error::Config(format!(
-                                "the API key header `{}` is not a valid header name",
-                                k.name
-                            ))
-                        })?;
-                        let what = format!("the API key header `{}`", k.name);
-                        headers.push((name, value(k.value.expose().to_owned(), &what)?));
-                    }
-                    KeyPlacement::Query => {
-                        if k.name.is_empty() {
-                            return Err(Error::Config(
-                                "an API key query parameter has no name".into(),
-                            ));
-                        }
-                        query.push((k.name.clone(), k.value.clone()));
-                    }
-                }
+                add_fixed(k, "API key ", &mut headers, &mut query)?;
             }
         }
     }
+    for p in params {
+        add_fixed(p, "", &mut headers, &mut query)?;
+    }
     Ok((headers, query))
+}
+
+/// A header value marked sensitive (hyper keeps it out of HTTP/2 header tables and `Debug`); `what` names it in the
+/// error, which never shows the value.
+fn sensitive_value(v: &str, what: &str) -> Result<reqwest::header::HeaderValue, Error> {
+    let mut v = reqwest::header::HeaderValue::from_str(v)
+        .map_err(|_| Error::Config(format!("{what} is not a valid header value")))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// Adds `p` to the fixed headers or query pairs. `kind` names it in errors: "the API key header `X-Api-Key`", "the
+/// header `User-Agent`".
+fn add_fixed(
+    p: &FixedParam,
+    kind: &str,
+    headers: &mut Headers,
+    query: &mut Vec<(String, Secret)>,
+) -> Result<(), Error> {
+    match p.placement {
+        KeyPlacement::Header => {
+            let name =
+                reqwest::header::HeaderName::from_bytes(p.name.as_bytes()).map_err(|_| {
+                    Error::Config(format!(
+                        "the {kind}header `{}` is not a valid header name",
+                        p.name
+                    ))
+                })?;
+            let what = format!("the {kind}header `{}`", p.name);
+            headers.push((name, sensitive_value(p.value.expose(), &what)?));
+        }
+        KeyPlacement::Query => {
+            if p.name.is_empty() {
+                let article = if kind.is_empty() { "a" } else { "an" };
+                return Err(Error::Config(format!(
+                    "{article} {kind}query parameter has no name"
+                )));
+            }
+            query.push((p.name.clone(), p.value.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a `Content-Type` is `text/plain` (with any parameters).
@@ -1233,6 +1280,63 @@ mod tests {
                 "{head:?}"
             );
         }
+    }
+
+    /// A spec's fixed parameters go with every request, after the authentication's; a fixed `Content-Type` is the
+    /// only one a JSON body is sent with.
+    #[tokio::test]
+    async fn fixed_params_are_sent_with_every_request_after_the_authentication() {
+        let (base, heads) = serve(2).await;
+        let config =
+            TransportConfig::new(base, Auth::Bearer(Secret::new("t0k"))).with_params(vec![
+                FixedParam::header("Registry-Version", Secret::new("2024-01")),
+                FixedParam::header("Content-Type", Secret::new("application/vnd.api+json")),
+                FixedParam::query("locale", Secret::new("fr FR")),
+            ]);
+        let transport = Transport::new(config).unwrap();
+        let mut page = Query::new();
+        page.push("page", 2);
+        transport
+            .send(Method::GET, "/items", &page, None::<&()>)
+            .await
+            .unwrap();
+        transport
+            .send(
+                Method::POST,
+                "/items",
+                &Query::new(),
+                Some(&serde_json::json!({})),
+            )
+            .await
+            .unwrap();
+        let heads = heads.await.unwrap();
+        assert_eq!(heads[0][0], "GET /base/items?page=2&locale=fr+FR HTTP/1.1");
+        assert_eq!(heads[1][0], "POST /base/items?locale=fr+FR HTTP/1.1");
+        for head in &heads {
+            assert!(
+                head.contains(&"registry-version: 2024-01".to_owned()),
+                "{head:?}"
+            );
+            assert!(
+                head.contains(&"authorization: Bearer t0k".to_owned()),
+                "{head:?}"
+            );
+        }
+        let types: Vec<&String> = heads[1]
+            .iter()
+            .filter(|h| h.starts_with("content-type:"))
+            .collect();
+        assert_eq!(types, ["content-type: application/vnd.api+json"]);
+        // Configuration errors name the parameter, never its value.
+        let bad = TransportConfig::new("http://127.0.0.1:9", Auth::None).with_params(vec![
+            FixedParam::header("X-Version", Secret::new("v1\nhunter2")),
+        ]);
+        let e = Transport::new(bad).unwrap_err().to_string();
+        assert!(
+            e.contains("the header `X-Version` is not a valid header value"),
+            "{e}"
+        );
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[tokio::test]

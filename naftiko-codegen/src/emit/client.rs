@@ -94,12 +94,15 @@ fn header(cap: &Capability, runtime: &str) -> TokenStream {
 /// parameters or bound values does not leave an import unused.
 fn imports(cap: &Capability) -> Vec<TokenStream> {
     let ops = || cap.apis.iter().flat_map(|a| &a.operations);
-    // The credentials `…_auth` functions read.
+    // The values `…_auth` and `…_params` functions read.
     let fn_credentials = || {
-        cap.apis
-            .iter()
-            .filter(|a| a.idents.auth_fn.is_some())
-            .flat_map(|a| a.auth.credentials())
+        cap.apis.iter().flat_map(|a| {
+            let auth = match a.idents.auth_fn {
+                Some(_) => a.auth.credentials(),
+                None => Vec::new(),
+            };
+            auth.into_iter().chain(a.params.iter().map(|p| &p.value))
+        })
     };
     let auth_fns = cap.apis.iter().any(|a| a.idents.auth_fn.is_some());
     let mut imports = Vec::new();
@@ -120,6 +123,9 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
     }
     // `Error`: the operations', the authentication functions' and `Bindings::load`'s.
     imports.push(quote!(Error));
+    if cap.apis.iter().any(|a| a.idents.params_fn.is_some()) {
+        imports.push(quote!(FixedParam));
+    }
     if ops().next().is_some() {
         imports.extend([quote!(Method), quote!(Query), quote!(Response)]);
     }
@@ -300,6 +306,28 @@ fn api_items(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         }
     });
     let auth_fn = auth_fn(cap, api);
+    let params_fn = params_fn(cap, api);
+    let param_consts = api.params.iter().map(|p| {
+        let name = ident(&p.value.const_ident);
+        let what = format!(
+            "the {} `{}` every request to `{ns}` sends",
+            p.placement.noun(),
+            p.name
+        );
+        let doc = match &p.value.value {
+            ValueSource::Bound(var) => {
+                format!(" The bound variable that holds {what} (`{{{{{var}}}}}`).")
+            }
+            ValueSource::Literal(_) => format!(" The value of {what}."),
+        };
+        let value = match &p.value.value {
+            ValueSource::Bound(v) | ValueSource::Literal(v) => v,
+        };
+        quote! {
+            #[doc = #doc]
+            pub const #name: &str = #value;
+        }
+    });
     let mut client_doc = vec![format!("Client for `{ns}`.")];
     if let Some(d) = &api.description {
         client_doc.push(String::new());
@@ -315,6 +343,8 @@ fn api_items(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         pub const #ph_const: &[&str] = &[#(#placeholders),*];
         #(#credential_consts)*
         #auth_fn
+        #(#param_consts)*
+        #params_fn
 
         #client_doc
         #[derive(Clone, Debug)]
@@ -366,21 +396,7 @@ fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         return quote!();
     };
     let ns = &api.namespace;
-    let value = |c: &Credential| {
-        let konst = ident(&c.const_ident);
-        match &c.value {
-            ValueSource::Bound(var) => {
-                let (field, key) = cap
-                    .bound(var)
-                    .map_or((var.to_lowercase(), var.as_str()), |b| {
-                        (b.field.clone(), b.key.as_str())
-                    });
-                let field = ident(&field);
-                quote!(runtime::require_bound(&bindings.#field, #konst, #key)?)
-            }
-            ValueSource::Literal(_) => quote!(Secret::new(#konst)),
-        }
-    };
+    let value = |c: &Credential| credential_value(cap, c);
     let (what, auth) = match &api.auth {
         Auth::Basic { username, password } => {
             let (u, p) = (value(username), value(password));
@@ -436,6 +452,74 @@ fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         #doc
         pub fn #name(#bindings: &Bindings) -> Result<Auth, Error> {
             Ok(#auth)
+        }
+    }
+}
+
+/// The expression that reads the value of `c` in a function over `bindings`: its bound value (an unset one is an
+/// error naming it) or its literal.
+fn credential_value(cap: &Capability, c: &Credential) -> TokenStream {
+    let konst = ident(&c.const_ident);
+    match &c.value {
+        ValueSource::Bound(var) => {
+            let (field, key) = cap
+                .bound(var)
+                .map_or((var.to_lowercase(), var.as_str()), |b| {
+                    (b.field.clone(), b.key.as_str())
+                });
+            let field = ident(&field);
+            quote!(runtime::require_bound(&bindings.#field, #konst, #key)?)
+        }
+        ValueSource::Literal(_) => quote!(Secret::new(#konst)),
+    }
+}
+
+/// The function that builds the fixed parameters of `api` (its own `inputParameters`) from the bound values
+/// (`registry_params(&bindings)`), for `TransportConfig::with_params`.
+fn params_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
+    let Some(name) = api.idents.params_fn.as_deref().map(ident) else {
+        return quote!();
+    };
+    let ns = &api.namespace;
+    let params = api.params.iter().map(|p| {
+        let key = &p.name;
+        let v = credential_value(cap, &p.value);
+        match p.placement {
+            KeyPlacement::Header => quote!(FixedParam::header(#key, #v)),
+            KeyPlacement::Query => quote!(FixedParam::query(#key, #v)),
+        }
+    });
+    let listed: Vec<String> = api
+        .params
+        .iter()
+        .map(|p| format!("the {} `{}`", p.placement.noun(), p.name))
+        .collect();
+    let bound = api
+        .params
+        .iter()
+        .any(|p| matches!(p.value.value, ValueSource::Bound(_)));
+    let mut doc = vec![
+        format!(
+            "What every request to `{ns}` sends besides its own parameters, as the spec fixes it: {}.",
+            listed.join(", ")
+        ),
+        String::new(),
+        "Give them to the transport with `TransportConfig::with_params`.".to_owned(),
+    ];
+    if bound {
+        doc.push(
+            "Bound values are read from `bindings`; an unset one is an [`Error::Config`] naming it.".to_owned(),
+        );
+    }
+    let doc = doc_lines(&doc);
+    let bindings = match bound {
+        true => quote!(bindings),
+        false => quote!(_bindings),
+    };
+    quote! {
+        #doc
+        pub fn #name(#bindings: &Bindings) -> Result<Vec<FixedParam>, Error> {
+            Ok(Vec::from([#(#params),*]))
         }
     }
 }

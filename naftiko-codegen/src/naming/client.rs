@@ -6,8 +6,8 @@ use super::scope::Origin;
 use super::scope::Scope;
 use super::{Named, Namer};
 use crate::ir::{
-    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Credential, Model, Operation, Param,
-    ResponseModel, ValueSource,
+    ApiIdents, Auth, BoundKey, Capability, ConsumedApi, Credential, FixedParam, Model, Operation,
+    Param, ResponseModel, ValueSource,
 };
 use crate::names;
 use crate::openapi::schema;
@@ -19,6 +19,7 @@ const CLIENT_TYPES: &[&str] = &[
     "Clients",
     "ApiKey",
     "Auth",
+    "FixedParam",
     "Error",
     "KeyFile",
     "Method",
@@ -92,6 +93,7 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
             }
             Auth::None | Auth::Bearer { .. } => None,
         },
+        params_fn: (!api.params.is_empty()).then(|| names::fn_ident(&format!("{base}_params"))),
     };
     let idents = &api.idents;
     n.claim(&mut module.clients_fields, &idents.clients_field, &origin);
@@ -99,10 +101,10 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
     for c in [&idents.base_uri_const, &idents.placeholders_const] {
         n.claim(&mut module.consts, c, &origin);
     }
-    if let Some(f) = &idents.auth_fn {
+    for f in [&idents.auth_fn, &idents.params_fn].into_iter().flatten() {
         n.claim(&mut module.fns, f, &origin);
     }
-    name_credentials(n, &prefix, &mut api.auth, &origin, module);
+    name_credentials(n, &prefix, &mut api.auth, &mut api.params, &origin, module);
     let client = idents.client_type.clone();
     let mut methods = Scope::with_generated(format!("the methods of `{client}`"), CLIENT_METHODS);
     for op in &mut api.operations {
@@ -112,16 +114,17 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
 
 /// The constants of `auth`'s credentials, each naming its bound variable (`…_VAR`) or holding its literal:
 /// `{P}_BEARER_TOKEN`, `{P}_BASIC_USERNAME` and `{P}_BASIC_PASSWORD`, and `{P}_{NAME}` for the API key `NAME`
-/// (`SHOP_X_API_KEY_VAR` for the header `X-Api-Key`). An API key's constant is claimed as the key's (two keys of one
-/// API may clash); the others as the API's.
+/// (`SHOP_X_API_KEY_VAR` for the header `X-Api-Key`), and `{P}_{NAME}` for the fixed parameter `NAME`. An API key's
+/// or a fixed parameter's constant is claimed as its own (two of one API may clash); the others as the API's.
 fn name_credentials(
     n: &mut Namer,
     prefix: &str,
     auth: &mut Auth,
+    params: &mut [FixedParam],
     api: &Origin,
     module: &mut Module,
 ) {
-    let named: Vec<(&mut Credential, String, Option<Origin>)> = match auth {
+    let mut named: Vec<(&mut Credential, String, Option<Origin>)> = match auth {
         Auth::None => Vec::new(),
         Auth::Bearer { token } => vec![(token, "BEARER_TOKEN".into(), None)],
         Auth::Basic { username, password } => vec![
@@ -141,6 +144,15 @@ fn name_credentials(
             })
             .collect(),
     };
+    named.extend(params.iter_mut().map(|p| {
+        let origin = Origin {
+            kind: "fixed parameter",
+            name: format!("{}: {}", api.name, p.name),
+            pos: p.value.pos,
+            renamed: None,
+        };
+        (&mut p.value, names::const_ident(&p.name), Some(origin))
+    }));
     for (c, role, origin) in named {
         c.const_ident = match c.value {
             ValueSource::Bound(_) => format!("{prefix}_{role}_VAR"),

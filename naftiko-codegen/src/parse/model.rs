@@ -344,7 +344,7 @@ spec_object!(
         r#type: String = "type",
         description: String = "description",
         base_uri: String = "baseUri",
-        input_parameters: Any = "inputParameters",
+        input_parameters: List<ConsumedInputParameter> = "inputParameters",
         authentication: Authentication = "authentication",
         resources: List<ConsumedResource> = "resources",
         location: Any = "location",

@@ -8,7 +8,8 @@ use super::fields::{items, not_here, report_extra, req, text, unsupported};
 use super::templates::{base_uri, path_template};
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
-    ApiIdents, ApiKey, Auth, BaseUri, ConsumedApi, Credential, KeyPlacement, Operation, ValueSource,
+    ApiIdents, Auth, BaseUri, ConsumedApi, Credential, FixedParam, KeyPlacement, Operation,
+    ValueSource,
 };
 use crate::names;
 use crate::parse::model::{self, SpecObject};
@@ -34,7 +35,6 @@ impl Resolver<'_> {
             self.d
                 .unsupported(t.pos, format!("consumed API of type `{}`", t.value));
         }
-        unsupported(&c.input_parameters, "API-level `inputParameters`", self.d);
         let namespace = req(&c.namespace, "namespace", "consumed API", at, self.d);
         if let Some(ns) = namespace {
             self.check_namespace(ns);
@@ -45,6 +45,7 @@ impl Resolver<'_> {
             None => Auth::None,
             Some(a) => self.auth(&a.value, a.pos),
         };
+        let params = self.fixed_params(&c.input_parameters);
         let ns_name = namespace.map(|n| n.value.clone()).unwrap_or_default();
         let operations = self.consumed_operations(&c.resources, &ns_name);
         let namespace = namespace?;
@@ -58,6 +59,7 @@ impl Resolver<'_> {
                 parts: Vec::new(),
             }),
             auth,
+            params,
             operations,
             idents: ApiIdents::default(),
         })
@@ -283,11 +285,11 @@ impl Resolver<'_> {
         let (Some(name), Some(placement), Some(value)) = (name, placement, value) else {
             return Auth::None;
         };
-        if !self.key_name(&name.value, name.pos, placement) {
+        if !self.key_name(&name.value, name.pos, placement, "API key") {
             return Auth::None;
         }
         Auth::ApiKey {
-            keys: vec![ApiKey {
+            keys: vec![FixedParam {
                 placement,
                 name: name.value.clone(),
                 value,
@@ -302,11 +304,11 @@ impl Resolver<'_> {
                 .error(Code::InvalidValue, at, "apikey `headers` lists no header");
             return Auth::None;
         }
-        let mut keys: Vec<ApiKey> = Vec::new();
+        let mut keys: Vec<FixedParam> = Vec::new();
         let mut ok = true;
         for (name, value) in &headers.entries {
             let name_pos = model::pos_of(name);
-            if !self.key_name(&name.value, name_pos, KeyPlacement::Header) {
+            if !self.key_name(&name.value, name_pos, KeyPlacement::Header, "API key") {
                 ok = false;
                 continue;
             }
@@ -327,7 +329,7 @@ impl Resolver<'_> {
             }
             let what = format!("apikey header `{}`", name.value);
             match self.credential(&value.value, model::pos_of(value), &what, Secrecy::Secret) {
-                Some(value) => keys.push(ApiKey {
+                Some(value) => keys.push(FixedParam {
                     placement: KeyPlacement::Header,
                     name: name.value.clone(),
                     value,
@@ -357,14 +359,21 @@ impl Resolver<'_> {
         }
     }
 
-    /// Whether `name` can be the name of an API key sent as `placement`; reports it when it cannot.
-    fn key_name(&mut self, name: &str, pos: Pos, placement: KeyPlacement) -> bool {
+    /// Whether `name` can be the name of `what` (`API key`, `parameter`) sent as `placement`; reports it when it
+    /// cannot.
+    pub(super) fn key_name(
+        &mut self,
+        name: &str,
+        pos: Pos,
+        placement: KeyPlacement,
+        what: &str,
+    ) -> bool {
         let problem = match placement {
             KeyPlacement::Header if !names::is_header_name(name) => format!(
-                "API key header `{name}` is not a header name (letters, digits and any of !#$%&'*+-.^_`|~)"
+                "{what} header `{name}` is not a header name (letters, digits and any of !#$%&'*+-.^_`|~)"
             ),
             KeyPlacement::Query if name.is_empty() => {
-                "API key query parameter has an empty name".to_owned()
+                format!("{what} query parameter has an empty name")
             }
             _ => return true,
         };
@@ -374,7 +383,7 @@ impl Resolver<'_> {
 
     /// A credential, `what` (`bearer `token``): `{{VAR}}`, a bound value, or a literal. A literal secret warns: it
     /// would be compiled into the binary.
-    fn credential(
+    pub(super) fn credential(
         &mut self,
         value: &model::Scalar,
         pos: Pos,
@@ -427,7 +436,7 @@ impl Resolver<'_> {
 /// How a credential is read: a secret (a literal one warns), a secret that may be empty (a password), or a name (a
 /// user name, which may be written literally).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Secrecy {
+pub(super) enum Secrecy {
     Secret,
     SecretMayBeEmpty,
     Name,

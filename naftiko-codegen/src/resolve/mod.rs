@@ -11,6 +11,7 @@ mod call;
 mod consumes;
 mod exposes;
 mod fields;
+mod fixed;
 mod mcp;
 mod operation;
 mod outputs;

@@ -111,7 +111,7 @@ mod tests {
     async fn generated_authentication_reaches_the_upstream() {
         use super::auth::client::{
             Bindings, CrmClient, ForecastQuery, LegacyClient, NotesClient, WeatherClient, crm_auth,
-            legacy_auth, notes_auth, weather_auth,
+            legacy_auth, notes_auth, notes_params, weather_auth, weather_params,
         };
         use e2e_tests::MockUpstream;
         use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
@@ -119,6 +119,7 @@ mod tests {
         let mock = MockUpstream::start().await;
         let bindings = Bindings {
             notes_key: Some(Secret::new("notes-key")),
+            notes_version: Some(Secret::new("2024-06")),
             crm_key: Some(Secret::new("crm-key")),
             crm_app: Some(Secret::new("crm-app")),
             legacy_password: Some(Secret::new("open sesame")),
@@ -127,17 +128,27 @@ mod tests {
         let transport =
             |auth: Auth| Transport::new(TransportConfig::new(mock.url(), auth)).unwrap();
 
-        NotesClient::new(transport(notes_auth(&bindings).unwrap()))
-            .getnote("n1")
-            .await
-            .unwrap();
+        // The fixed parameters go through the transport's configuration, next to the authentication.
+        let with_params = |auth: Auth, params| {
+            Transport::new(TransportConfig::new(mock.url(), auth).with_params(params)).unwrap()
+        };
+        NotesClient::new(with_params(
+            notes_auth(&bindings).unwrap(),
+            notes_params(&bindings).unwrap(),
+        ))
+        .getnote("n1")
+        .await
+        .unwrap();
         let query = ForecastQuery {
             city: "Lyon".into(),
         };
-        WeatherClient::new(transport(weather_auth(&bindings).unwrap()))
-            .forecast(&query)
-            .await
-            .unwrap();
+        WeatherClient::new(with_params(
+            weather_auth(&bindings).unwrap(),
+            weather_params(&bindings).unwrap(),
+        ))
+        .forecast(&query)
+        .await
+        .unwrap();
         CrmClient::new(transport(crm_auth(&bindings).unwrap()))
             .list_contacts()
             .await
@@ -152,9 +163,17 @@ mod tests {
         let notes = &requests[0];
         assert_eq!(notes.path, "/notes/n1");
         assert_eq!(notes.header("x-api-key").as_deref(), Some("notes-key"));
+        assert_eq!(notes.header("notes-version").as_deref(), Some("2024-06"));
         assert_eq!(notes.authorization(), None);
         let weather = &requests[1];
-        assert_eq!(weather.query.as_deref(), Some("city=Lyon&appid=demo-key"));
+        assert_eq!(
+            weather.query.as_deref(),
+            Some("city=Lyon&appid=demo-key&units=metric")
+        );
+        assert_eq!(
+            weather.header("user-agent").as_deref(),
+            Some("auth-fixture/1.0")
+        );
         let crm = &requests[2];
         assert_eq!(
             (
@@ -189,6 +208,11 @@ mod tests {
             "invalid client configuration: `{{CRM_APP}}` is not set (read from `CRM_APP_KEY`)"
         );
         assert_eq!(CRM_X_APP_KEY_VAR, "CRM_APP");
+        let e = super::auth::client::notes_params(&bindings).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid client configuration: `{{NOTES_VERSION}}` is not set (read from `NOTES_API_VERSION`)"
+        );
         // A literal needs no bound value.
         let Auth::ApiKeys(keys) = weather_auth(&Bindings::default()).unwrap() else {
             panic!("API keys");
