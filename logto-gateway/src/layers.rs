@@ -1,108 +1,17 @@
-//! The tower layers around every route: inbound bearer authentication and the request log line.
+//! The tower layer around every route that writes the request log line. (Inbound authentication is the runtime's
+//! `RequireAuthLayer`.)
 //!
-//! Written as plain `tower` services rather than `axum::middleware::from_fn`, which clones and boxes the inner
-//! service and boxes a future on every request: here a request that passes costs a header comparison, and a
-//! request that is not logged costs one check of the log filter.
+//! Written as a plain `tower` service rather than `axum::middleware::from_fn`, which clones and boxes the inner
+//! service and boxes a future on every request: here a request that is not logged costs one check of the log filter.
 
 use std::convert::Infallible;
-use std::future::{Ready, ready};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::future::{BoxFuture, Either};
-use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
-
-use naftiko_runtime::client::Secret;
-use naftiko_runtime::rest::Problem;
-
-/// Requires `Authorization: Bearer <token>` when a token is configured; compares in constant time. Refused requests
-/// get `401` with `WWW-Authenticate: Bearer` and a JSON problem.
-#[derive(Clone, Debug)]
-pub struct RequireBearerLayer {
-    token: Arc<Option<Secret>>,
-}
-
-impl RequireBearerLayer {
-    pub fn new(token: Option<Secret>) -> Self {
-        RequireBearerLayer {
-            token: Arc::new(token),
-        }
-    }
-}
-
-impl<S> Layer<S> for RequireBearerLayer {
-    type Service = RequireBearer<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        RequireBearer {
-            inner,
-            token: Arc::clone(&self.token),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct RequireBearer<S> {
-    inner: S,
-    token: Arc<Option<Secret>>,
-}
-
-impl<S> Service<Request> for RequireBearer<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Either<S::Future, Ready<Result<Response, Infallible>>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        if authorized(&req, &self.token) {
-            Either::Left(self.inner.call(req))
-        } else {
-            Either::Right(ready(Ok(unauthorized())))
-        }
-    }
-}
-
-/// Whether `req` passes [`RequireBearer`] with `token`.
-pub(crate) fn authorized(req: &Request, token: &Option<Secret>) -> bool {
-    token
-        .as_ref()
-        .is_none_or(|expected| bearer_matches(req, expected))
-}
-
-/// The scheme name is case-insensitive (RFC 7235); the token is compared exactly, in constant time.
-fn bearer_matches(req: &Request, expected: &Secret) -> bool {
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case(b"bearer "))
-        .map(|v| &v[7..])
-        .unwrap_or_default();
-    bool::from(given.ct_eq(expected.expose().as_bytes()))
-}
-
-fn unauthorized() -> Response {
-    let mut r = Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "gateway.unauthorized",
-        "missing or wrong `Authorization: Bearer` token",
-    )
-    .into_response();
-    r.headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    r
-}
 
 /// Whether request log lines are on.
 pub(crate) fn logging_requests() -> bool {

@@ -16,8 +16,9 @@ use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
-use crate::layers::{LogRequestsLayer, RequireBearerLayer};
+use crate::layers::LogRequestsLayer;
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+use naftiko_runtime::inbound::RequireAuthLayer;
 use naftiko_runtime::mcp::http::FastLane;
 use naftiko_runtime::rest::Problem;
 
@@ -88,7 +89,7 @@ pub fn rest_app(
     };
     let adapter = logto_rest_router(clients).route_layer(
         tower::ServiceBuilder::new()
-            .layer(RequireBearerLayer::new(auth_token))
+            .layer(require_token(auth_token.as_ref()))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     );
     let plain = Router::new()
@@ -101,6 +102,11 @@ pub fn rest_app(
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     LoggedRouter::new(plain)
+}
+
+/// The inbound authentication of both adapters: `Authorization: Bearer <token>` when a token is configured.
+fn require_token(token: Option<&Secret>) -> RequireAuthLayer {
+    token.map_or_else(RequireAuthLayer::none, RequireAuthLayer::bearer)
 }
 
 /// An application's router, with and without the request log layer.
@@ -209,7 +215,7 @@ pub fn mcp_app(
     LoggedRouter::new(
         Router::new()
             .route("/mcp", mcp)
-            .route_layer(RequireBearerLayer::new(auth_token))
+            .route_layer(require_token(auth_token.as_ref()))
             .route("/healthz", get(healthz))
             .fallback(not_found),
     )

@@ -533,6 +533,8 @@ pub struct RestAdapter {
     /// The host name or IP address the spec means it to listen on (`address`).
     pub address: Option<String>,
     pub port: u16,
+    /// What its callers must send (`authentication`).
+    pub inbound: Auth,
     /// One route per distinct path, in order of first appearance.
     pub routes: Vec<RestRoute>,
     pub idents: RestIdents,
@@ -554,6 +556,8 @@ pub struct RestIdents {
     /// The constants holding its OpenAPI document, without and with the bearer security scheme
     /// (`SHOP_REST_OPENAPI`, `SHOP_REST_OPENAPI_BEARER`).
     pub openapi_consts: [String; 2],
+    /// The function that builds its inbound authentication from the bound values (`shop_rest_auth`), when it has one.
+    pub auth_fn: Option<String>,
 }
 
 /// All operations exposed on one path.
@@ -604,6 +608,8 @@ pub struct McpAdapter {
     pub address: Option<String>,
     pub port: Option<u16>,
     pub transport: McpTransport,
+    /// What its callers must send (`authentication`).
+    pub inbound: Auth,
     pub tools: Vec<Tool>,
     pub idents: McpIdents,
 }
@@ -625,6 +631,8 @@ pub struct McpIdents {
     pub port_const: String,
     /// The address the spec gives it (`SHOP_MCP_ADDRESS`).
     pub address_const: String,
+    /// The function that builds its inbound authentication from the bound values (`shop_mcp_auth`), when it has one.
+    pub auth_fn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

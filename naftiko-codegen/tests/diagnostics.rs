@@ -2543,3 +2543,43 @@ fn api_level_parameter_problems_are_reported_together() {
     );
     assert_eq!(got.len(), 6, "{first}");
 }
+
+#[test]
+fn an_exposures_authentication_is_read_like_a_consumed_apis() {
+    let src = insert_after(
+        BASE,
+        "      namespace: api-mcp",
+        &[
+            "      authentication:",
+            "        type: bearer",
+            "        token: '{{TOKEN}}'",
+        ],
+    );
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let mcp = c.ir.unwrap().mcp.remove(0);
+    assert!(
+        matches!(mcp.inbound, Auth::Bearer { .. }),
+        "{:?}",
+        mcp.inbound
+    );
+    assert_eq!(mcp.idents.auth_fn.as_deref(), Some("api_mcp_auth"));
+
+    // An API key in the query would be read by the adapter's routes as one of their own parameters.
+    let src = insert_after(
+        BASE,
+        "      namespace: api-mcp",
+        &[
+            "      authentication:",
+            "        type: apikey",
+            "        in: query",
+            "        name: key",
+            "        value: '{{TOKEN}}'",
+        ],
+    );
+    assert_unsupported(
+        &src,
+        pos_in(&src, "name: key\n        value: '{{TOKEN}}'", "'{{TOKEN}}'"),
+        "an exposure's API key in the query (`key`; a header is implemented)",
+    );
+}

@@ -919,11 +919,11 @@ impl Transport {
 }
 
 /// Headers sent with every request.
-type Headers = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
+pub(crate) type Headers = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
 
 /// The headers and query pairs a fixed authentication and the fixed parameters add to every request, in that order.
 /// Errors name the header, never a value.
-fn fixed_parts(
+pub(crate) fn fixed_parts(
     auth: &Auth,
     params: &[FixedParam],
 ) -> Result<(Headers, Vec<(String, Secret)>), Error> {

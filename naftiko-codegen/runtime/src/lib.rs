@@ -8,12 +8,16 @@
 //! - [`client`] (feature `client`, on by default): the connection-pooled upstream transport, authentication (bearer,
 //!   HTTP Basic, API keys, OAuth 2.0 client credentials), path and query building, responses and errors.
 //! - [`rest`] (feature `rest`): support for generated axum REST adapters.
+//! - [`inbound`] (feature `inbound`, part of `rest` and `mcp-http`): the inbound authentication of an adapter served
+//!   over HTTP.
 //! - [`shape`] (feature `client`): building shaped outputs from an upstream's JSON body.
 //! - [`mcp`] (feature `mcp`): support for generated rmcp MCP adapters.
 //! - [`include_generated!`]: the modules a build script generated into `$OUT_DIR`, in place.
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "inbound")]
+pub mod inbound;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 #[cfg(feature = "rest")]

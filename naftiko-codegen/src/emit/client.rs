@@ -392,12 +392,48 @@ fn capitalized(s: &str) -> String {
 /// For basic and API key authentication, the function that builds the runtime's `Auth` of `api` from the bound
 /// values (`shop_auth(&bindings)`), with what the transport needs: the key names and where they go.
 fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
-    let Some(name) = api.idents.auth_fn.as_deref().map(ident) else {
+    let Some(name) = api.idents.auth_fn.as_deref() else {
         return quote!();
     };
     let ns = &api.namespace;
+    let signature = AuthFnTypes {
+        bindings: quote!(Bindings),
+        result: quote!(Result<Auth, Error>),
+        prelude: quote!(),
+    };
+    auth_builder(cap, name, &api.auth, &signature, |what| {
+        vec![format!("How requests to `{ns}` authenticate: {what}.")]
+    })
+}
+
+/// The types an authentication builder names, and what its body imports.
+pub(super) struct AuthFnTypes {
+    pub bindings: TokenStream,
+    pub result: TokenStream,
+    /// `use` items the body needs (none in the client module, which imports them).
+    pub prelude: TokenStream,
+}
+
+/// The function `name(&Bindings) -> Result<Auth, Error>` building the runtime's `Auth` of `auth` from the bound values,
+/// with what the transport or an inbound check needs: the key names and where they go. `doc` gives the opening of its
+/// documentation from what the authentication is (`an API key in the header `X-Api-Key``).
+pub(super) fn auth_builder(
+    cap: &Capability,
+    name: &str,
+    auth: &Auth,
+    types: &AuthFnTypes,
+    doc: impl FnOnce(&str) -> Vec<String>,
+) -> TokenStream {
+    let name = ident(name);
     let value = |c: &Credential| credential_value(cap, c);
-    let (what, auth) = match &api.auth {
+    let (what, expr) = match auth {
+        Auth::Bearer { token } => {
+            let t = value(token);
+            (
+                "a bearer token (`Authorization: Bearer …`)".to_owned(),
+                quote!(Auth::Bearer(#t)),
+            )
+        }
         Auth::Basic { username, password } => {
             let (u, p) = (value(username), value(password));
             (
@@ -408,10 +444,7 @@ fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         Auth::ApiKey { keys } => {
             let what: Vec<String> = keys
                 .iter()
-                .map(|k| match k.placement {
-                    KeyPlacement::Header => format!("the header `{}`", k.name),
-                    KeyPlacement::Query => format!("the query parameter `{}`", k.name),
-                })
+                .map(|k| format!("the {} `{}`", k.placement.noun(), k.name))
                 .collect();
             let keys = keys.iter().map(|k| {
                 let key = &k.name;
@@ -428,18 +461,17 @@ fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
             };
             (what, quote!(Auth::ApiKeys(Vec::from([#(#keys),*]))))
         }
-        Auth::None | Auth::Bearer { .. } => return quote!(),
+        Auth::None => return quote!(),
     };
-    let bound = api
-        .auth
+    let bound = auth
         .credentials()
         .iter()
         .any(|c| matches!(c.value, ValueSource::Bound(_)));
-    let mut doc = vec![format!("How requests to `{ns}` authenticate: {what}.")];
+    let mut doc = doc(&what);
     if bound {
         doc.push(String::new());
         doc.push(
-            "Bound values are read from `bindings`; an unset one is an [`Error::Config`] naming it."
+            "Bound values are read from `bindings`; an unset one is an `Error::Config` naming it."
                 .to_owned(),
         );
     }
@@ -448,17 +480,23 @@ fn auth_fn(cap: &Capability, api: &ConsumedApi) -> TokenStream {
         true => quote!(bindings),
         false => quote!(_bindings),
     };
+    let AuthFnTypes {
+        bindings: bindings_ty,
+        result,
+        prelude,
+    } = types;
     quote! {
         #doc
-        pub fn #name(#bindings: &Bindings) -> Result<Auth, Error> {
-            Ok(#auth)
+        pub fn #name(#bindings: &#bindings_ty) -> #result {
+            #prelude
+            Ok(#expr)
         }
     }
 }
 
 /// The expression that reads the value of `c` in a function over `bindings`: its bound value (an unset one is an
 /// error naming it) or its literal.
-fn credential_value(cap: &Capability, c: &Credential) -> TokenStream {
+pub(super) fn credential_value(cap: &Capability, c: &Credential) -> TokenStream {
     let konst = ident(&c.const_ident);
     match &c.value {
         ValueSource::Bound(var) => {

@@ -20,6 +20,10 @@ pub(crate) fn emit<'a>(cap: &'a Capability, runtime: &'a str, file: &mut Parts<'
     file.items(move || header(runtime));
     for a in &cap.mcp {
         file.items(move || tool_table(cap, a));
+        file.items(move || {
+            let auth_fn = a.idents.auth_fn.as_deref();
+            super::inbound::items(cap, runtime, &a.namespace, &a.inbound, auth_fn)
+        });
         file.items(move || server(a));
         file.block(
             Block::Mod,
@@ -197,11 +201,11 @@ fn server(a: &McpAdapter) -> TokenStream {
         let f = ident(&t.ident);
         quote!(#name => #module::#f(clients, args).await,)
     });
-    let server_doc = format!(
-        " The `{}` MCP server: {} tools.",
-        a.namespace,
-        a.tools.len()
-    );
+    let tools_count = match a.tools.len() {
+        1 => "1 tool".to_owned(),
+        n => format!("{n} tools"),
+    };
+    let server_doc = format!(" The `{}` MCP server: {tools_count}.", a.namespace);
     quote! {
         #[doc = #server_doc]
         ///

@@ -4,6 +4,7 @@
 
 mod args;
 pub mod client;
+mod inbound;
 pub mod mcp;
 mod openapi_doc;
 mod parts;

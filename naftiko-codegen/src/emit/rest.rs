@@ -50,7 +50,7 @@ fn header(cap: &Capability) -> TokenStream {
 }
 
 fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: &mut Parts<'a>) {
-    file.items(move || router(cap, a));
+    file.items(move || router(cap, a, runtime));
     file.block(
         Block::Mod,
         a.routes.iter().flat_map(|r| &r.operations),
@@ -60,7 +60,7 @@ fn adapter<'a>(cap: &'a Capability, a: &'a RestAdapter, runtime: &'a str, file: 
 }
 
 /// The constants of `a` and its router constructor.
-fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
+fn router(cap: &Capability, a: &RestAdapter, runtime: &str) -> TokenStream {
     let [openapi_const, openapi_bearer_const] =
         a.idents.openapi_consts.each_ref().map(|c| ident(c));
     let openapi = super::openapi_doc::document(cap, a, false);
@@ -99,16 +99,26 @@ fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
         }
         routes.push(quote!(.route(#path, #(#chain)*)));
     }
+    let routes_count = match table.len() {
+        1 => "1 route".to_owned(),
+        n => format!("{n} routes"),
+    };
     let mut doc = vec![format!(
-        "The `{}` REST adapter: {} routes.",
-        a.namespace,
-        table.len()
+        "The `{}` REST adapter: {routes_count}.",
+        a.namespace
     )];
     if let Some(d) = &a.description {
         doc.push(String::new());
         doc.push(d.clone());
     }
     let router_doc = doc_lines(&doc);
+    let inbound = super::inbound::items(
+        cap,
+        runtime,
+        &a.namespace,
+        &a.inbound,
+        a.idents.auth_fn.as_deref(),
+    );
     quote! {
         #[doc = #port_doc]
         pub const #port_const: u16 = #port;
@@ -123,6 +133,8 @@ fn router(cap: &Capability, a: &RestAdapter) -> TokenStream {
         pub const #openapi_const: &str = #openapi;
         #[doc = #openapi_doc]
         pub const #openapi_bearer_const: &str = #openapi_bearer;
+
+        #inbound
 
         #router_doc
         pub fn #router_fn(clients: Arc<Clients>) -> Router {

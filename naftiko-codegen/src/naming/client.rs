@@ -104,7 +104,14 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
     for f in [&idents.auth_fn, &idents.params_fn].into_iter().flatten() {
         n.claim(&mut module.fns, f, &origin);
     }
-    name_credentials(n, &prefix, &mut api.auth, &mut api.params, &origin, module);
+    name_credentials(
+        n,
+        &prefix,
+        &mut api.auth,
+        &mut api.params,
+        &origin,
+        &mut module.consts,
+    );
     let client = idents.client_type.clone();
     let mut methods = Scope::with_generated(format!("the methods of `{client}`"), CLIENT_METHODS);
     for op in &mut api.operations {
@@ -116,13 +123,13 @@ fn name_api(n: &mut Namer, api: &mut ConsumedApi, module: &mut Module) {
 /// `{P}_BEARER_TOKEN`, `{P}_BASIC_USERNAME` and `{P}_BASIC_PASSWORD`, and `{P}_{NAME}` for the API key `NAME`
 /// (`SHOP_X_API_KEY_VAR` for the header `X-Api-Key`), and `{P}_{NAME}` for the fixed parameter `NAME`. An API key's
 /// or a fixed parameter's constant is claimed as its own (two of one API may clash); the others as the API's.
-fn name_credentials(
+pub(super) fn name_credentials(
     n: &mut Namer,
     prefix: &str,
     auth: &mut Auth,
     params: &mut [FixedParam],
     api: &Origin,
-    module: &mut Module,
+    consts: &mut Scope,
 ) {
     let mut named: Vec<(&mut Credential, String, Option<Origin>)> = match auth {
         Auth::None => Vec::new(),
@@ -158,11 +165,7 @@ fn name_credentials(
             ValueSource::Bound(_) => format!("{prefix}_{role}_VAR"),
             ValueSource::Literal(_) => format!("{prefix}_{role}"),
         };
-        n.claim(
-            &mut module.consts,
-            &c.const_ident,
-            origin.as_ref().unwrap_or(api),
-        );
+        n.claim(consts, &c.const_ident, origin.as_ref().unwrap_or(api));
     }
 }
 

@@ -55,6 +55,7 @@ fn name_adapter(
         instructions_const: format!("{prefix}_INSTRUCTIONS"),
         port_const: format!("{prefix}_PORT"),
         address_const: format!("{prefix}_ADDRESS"),
+        auth_fn: super::rest::inbound_fn(&a.inbound, &module),
         module,
     };
     let idents = &a.idents;
@@ -69,6 +70,10 @@ fn name_adapter(
     ] {
         n.claim(values, c, &origin);
     }
+    if let Some(f) = &idents.auth_fn {
+        n.claim(values, f, &origin);
+    }
+    super::client::name_credentials(n, &prefix, &mut a.inbound, &mut [], &origin, values);
     let module = idents.module.clone();
     let mut functions = Scope::new(format!("the tool functions of `{module}`"));
     let mut seen = BTreeSet::new();

@@ -3,7 +3,9 @@
 
 use super::scope::Scope;
 use super::{Named, Namer};
-use crate::ir::{Capability, ConsumedApi, InputLocation, RestAdapter, RestIdents, RestOperation};
+use crate::ir::{
+    Auth, Capability, ConsumedApi, InputLocation, RestAdapter, RestIdents, RestOperation,
+};
 use crate::names;
 
 /// The types the REST module imports.
@@ -65,6 +67,7 @@ fn name_adapter(
             format!("{prefix}_OPENAPI"),
             format!("{prefix}_OPENAPI_BEARER"),
         ],
+        auth_fn: inbound_fn(&a.inbound, &module),
         module,
     };
     let idents = &a.idents;
@@ -76,6 +79,10 @@ fn name_adapter(
     for c in &idents.openapi_consts {
         n.claim(values, c, &origin);
     }
+    if let Some(f) = &idents.auth_fn {
+        n.claim(values, f, &origin);
+    }
+    super::client::name_credentials(n, &prefix, &mut a.inbound, &mut [], &origin, values);
     let module = idents.module.clone();
     let mut scopes = Module {
         ns: &ns,
@@ -86,6 +93,11 @@ fn name_adapter(
     for op in a.routes.iter_mut().flat_map(|r| &mut r.operations) {
         name_operation(n, apis, op, &mut scopes);
     }
+}
+
+/// The function building an adapter's inbound authentication (`shop_rest_auth`), when it has one.
+pub(super) fn inbound_fn(inbound: &Auth, module: &str) -> Option<String> {
+    (*inbound != Auth::None).then(|| format!("{module}_auth"))
 }
 
 /// An operation of a REST adapter: its handler, claimed among the module's handlers, its path struct among the

@@ -424,7 +424,7 @@ spec_object!(
         port: u32 = "port",
         namespace: String = "namespace",
         description: String = "description",
-        authentication: Any = "authentication",
+        authentication: Authentication = "authentication",
         resources: List<ExposedResource> = "resources",
         tools: List<McpTool> = "tools",
         prompts: Any = "prompts",

@@ -132,7 +132,7 @@ impl Resolver<'_> {
         operations
     }
 
-    fn auth(&mut self, a: &model::Authentication, at: Pos) -> Auth {
+    pub(super) fn auth(&mut self, a: &model::Authentication, at: Pos) -> Auth {
         report_extra(a, self.d);
         let Some(t) = req(&a.r#type, "type", "authentication", at, self.d) else {
             return Auth::None;

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::Resolver;
-use super::fields::{not_here, report_extra, req, unsupported};
+use super::fields::{not_here, report_extra, req};
 
 use crate::diagnostic::{Code, Diagnostics, Pos};
-use crate::ir::{ConsumedApi, McpAdapter, OpRef, RestAdapter};
+use crate::ir::{Auth, ConsumedApi, KeyPlacement, McpAdapter, OpRef, RestAdapter};
 use crate::names;
 use crate::parse::model::{self, Field};
 
@@ -46,17 +46,35 @@ impl Resolver<'_> {
         at: Pos,
         what: &str,
     ) -> Option<&'e Field<String>> {
-        unsupported(
-            &e.authentication,
-            "exposure `authentication` (inbound auth is configured when the gateway starts)",
-            self.d,
-        );
         not_here(&e.skills, "skills", what, self.d);
         not_here(&e.management, "management", what, self.d);
         not_here(&e.observability, "observability", what, self.d);
         let ns = req(&e.namespace, "namespace", what, at, self.d)?;
         self.check_namespace(ns);
         Some(ns)
+    }
+
+    /// What the callers of an exposure must send (`authentication`): a bearer token, HTTP Basic credentials or API
+    /// key headers, read like a consumed API's. An API key in the query is not supported yet: the adapter's routes
+    /// would read it as one of their own parameters.
+    pub(super) fn inbound_auth(&mut self, e: &model::Exposure) -> Auth {
+        let Some(a) = &e.authentication else {
+            return Auth::None;
+        };
+        let auth = self.auth(&a.value, a.pos);
+        if let Auth::ApiKey { keys } = &auth
+            && let Some(k) = keys.iter().find(|k| k.placement == KeyPlacement::Query)
+        {
+            self.d.unsupported(
+                k.value.pos,
+                format!(
+                    "an exposure's API key in the query (`{}`; a header is implemented)",
+                    k.name
+                ),
+            );
+            return Auth::None;
+        }
+        auth
     }
 
     /// The consumed operation an exposed operation or tool calls. `orchestrated` says whether it has `steps` or

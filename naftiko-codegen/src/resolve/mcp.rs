@@ -28,6 +28,7 @@ impl Resolver<'_> {
     ) -> Option<McpAdapter> {
         let what = "an mcp exposure";
         let ns = self.exposure_common(e, at, what);
+        let inbound = self.inbound_auth(e);
         if let Some(r) = &e.resources {
             self.d.unsupported(r.key_pos, "MCP `resources`");
         }
@@ -48,6 +49,7 @@ impl Resolver<'_> {
             address: super::exposes::address(&e.address, self.d),
             port,
             transport,
+            inbound,
             tools,
             idents: McpIdents::default(),
         })

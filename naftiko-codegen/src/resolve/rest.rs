@@ -51,6 +51,7 @@ impl Resolver<'_> {
     ) -> Option<RestAdapter> {
         let what = "a rest exposure";
         let ns = self.exposure_common(e, at, what);
+        let inbound = self.inbound_auth(e);
         not_here(&e.tools, "tools", what, self.d);
         not_here(&e.prompts, "prompts", what, self.d);
         not_here(&e.transport, "transport", what, self.d);
@@ -85,6 +86,7 @@ impl Resolver<'_> {
             description: text(&e.description),
             address: super::exposes::address(&e.address, self.d),
             port: port?,
+            inbound,
             routes,
             idents: RestIdents::default(),
         })

@@ -123,7 +123,7 @@ mod tests {
             crm_key: Some(Secret::new("crm-key")),
             crm_app: Some(Secret::new("crm-app")),
             legacy_password: Some(Secret::new("open sesame")),
-            status_token: None,
+            ..Bindings::default()
         };
         let transport =
             |auth: Auth| Transport::new(TransportConfig::new(mock.url(), auth)).unwrap();
@@ -221,6 +221,107 @@ mod tests {
         assert_eq!(
             (WEATHER_APPID, LEGACY_BASIC_USERNAME),
             ("demo-key", "gateway")
+        );
+    }
+}
+
+/// An exposure's `authentication`: the generated `…_auth` functions build what callers must send, and the runtime's
+/// layer in front of the generated router refuses a request without it before the upstream is called.
+#[cfg(test)]
+mod inbound_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use std::sync::Arc;
+
+    use super::auth::client::{Bindings, Clients, NotesClient, notes_auth};
+    use super::auth::{mcp, rest};
+    use e2e_tests::{MockUpstream, Reply};
+    use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+    use naftiko_runtime::inbound::RequireAuthLayer;
+
+    fn bindings() -> Bindings {
+        Bindings {
+            notes_key: Some(Secret::new("notes-key")),
+            notes_version: Some(Secret::new("2024-06")),
+            gateway_key: Some(Secret::new("caller-key")),
+            mcp_token: Some(Secret::new("caller-token")),
+            ..Bindings::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rest_exposure_with_an_api_key_refuses_callers_without_it() {
+        let mock = MockUpstream::start().await;
+        mock.on(Some("GET"), "/notes/n1", Reply::json(200, r#"{"id":"n1"}"#));
+        let bindings = bindings();
+        let transport = Transport::new(TransportConfig::new(
+            mock.url(),
+            notes_auth(&bindings).unwrap(),
+        ))
+        .unwrap();
+        let layer = RequireAuthLayer::new(&rest::auth_rest_auth(&bindings).unwrap()).unwrap();
+        let clients = Arc::new(Clients {
+            notes: NotesClient::new(transport.clone()),
+            weather: super::auth::client::WeatherClient::new(transport.clone()),
+            crm: super::auth::client::CrmClient::new(transport.clone()),
+            legacy: super::auth::client::LegacyClient::new(transport.clone()),
+            status: super::auth::client::StatusClient::new(transport),
+            bindings,
+        });
+        let router = rest::auth_rest_router(clients).layer(layer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let http = reqwest::Client::new();
+
+        for key in [None, Some("wrong-key")] {
+            let mut req = http.get(format!("{base}/notes/n1"));
+            if let Some(k) = key {
+                req = req.header("X-Gateway-Key", k);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 401, "{key:?}");
+            assert_eq!(
+                resp.headers()["www-authenticate"],
+                "ApiKey header=\"X-Gateway-Key\""
+            );
+            let body: serde_json::Value = resp.json().await.unwrap();
+            assert_eq!(body["code"], "gateway.unauthorized");
+            assert_eq!(
+                body["message"],
+                "missing or wrong API key header `X-Gateway-Key`"
+            );
+        }
+        assert!(
+            mock.api_requests().is_empty(),
+            "refused calls reach no upstream"
+        );
+
+        let resp = http
+            .get(format!("{base}/notes/n1"))
+            .header("X-Gateway-Key", "caller-key")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let sent = mock.api_requests();
+        assert_eq!(sent.len(), 1);
+        // The caller's key stays with the gateway; the upstream gets the API's own.
+        assert_eq!(sent[0].header("x-gateway-key"), None);
+        assert_eq!(sent[0].header("x-api-key").as_deref(), Some("notes-key"));
+    }
+
+    #[test]
+    fn an_mcp_exposure_with_a_bearer_token_is_built_from_its_binding() {
+        let Auth::Bearer(token) = mcp::auth_mcp_auth(&bindings()).unwrap() else {
+            panic!("a bearer token");
+        };
+        assert_eq!(token.expose(), "caller-token");
+        assert_eq!(mcp::AUTH_MCP_BEARER_TOKEN_VAR, "MCP_TOKEN");
+        let e = mcp::auth_mcp_auth(&Bindings::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid client configuration: `{{MCP_TOKEN}}` is not set (read from `MCP_TOKEN`)"
         );
     }
 }
