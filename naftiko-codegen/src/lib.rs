@@ -431,7 +431,8 @@ fn cargo_warnings(diagnostics: &Diagnostics, display: &str) -> Vec<String> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .flat_map(|d| {
-            d.render(display, None)
+            diagnostics
+                .render_one(d, display, None)
                 .lines()
                 .map(|line| format!("cargo:warning={line}"))
                 .collect::<Vec<_>>()
