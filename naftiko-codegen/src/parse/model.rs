@@ -309,7 +309,7 @@ spec_object!(
     Document, "document" {
         naftiko: String = "naftiko",
         info: Info = "info",
-        consumes: Any = "consumes",
+        consumes: List<ConsumesHttp> = "consumes",
         binds: List<Binding> = "binds",
         capability: Capability = "capability",
     }
