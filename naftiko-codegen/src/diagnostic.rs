@@ -4,20 +4,33 @@
 //! [`Diagnostics`] sink, and the caller renders the whole list at once.
 
 use std::fmt;
+use std::path::{Component, Path, PathBuf};
 
-/// A position in the spec source, 1-based. `line == 0` means "no position known" (rare: only for problems that are
-/// about the document as a whole).
+/// A position in a source file, 1-based. `line == 0` means "no position known" (rare: only for problems that are
+/// about the document as a whole). `file` is 0 in the spec itself, and `n` in the `n`th file it imports (see
+/// [`Diagnostics::sources`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pos {
+    pub file: u32,
     pub line: u32,
     pub col: u32,
 }
 
 impl Pos {
-    pub const UNKNOWN: Pos = Pos { line: 0, col: 0 };
+    pub const UNKNOWN: Pos = Pos {
+        file: 0,
+        line: 0,
+        col: 0,
+    };
 
+    /// A position in the spec itself.
     pub fn new(line: u32, col: u32) -> Self {
-        Pos { line, col }
+        Pos { file: 0, line, col }
+    }
+
+    /// This position, in the file `file`.
+    pub fn in_file(self, file: u32) -> Self {
+        Pos { file, ..self }
     }
 
     pub fn is_known(self) -> bool {
@@ -55,6 +68,8 @@ pub enum Code {
     MissingField,
     /// A field the format does not have.
     UnknownField,
+    /// An imported consumed API that cannot be read or is not in its file, or an import cycle.
+    Import,
     /// `naftiko:` names a version this compiler does not read.
     Version,
     /// A value outside what the format allows (bad method, bad type name, bad port…).
@@ -104,6 +119,17 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
 }
 
+/// A file other than the spec that positions point into: a file the spec imports consumed APIs from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// How diagnostics name it: relative to the spec's folder (`shared/registry.yaml`), or absolute.
+    pub name: String,
+    /// Its text (`None`: it could not be read).
+    pub text: Option<String>,
+}
+
 /// Another place a diagnostic points at, with what is there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -114,17 +140,20 @@ pub struct Note {
 impl Diagnostic {
     /// Renders the diagnostic as `FILE:LINE:COL: SEVERITY: MESSAGE`, followed by the source line and a caret when
     /// `source` is given and the position is known; then each note the same way, as `FILE:LINE:COL: note: …`.
+    /// Positions in imported files are rendered as if in `file`; [`Diagnostics::render_one`] names those files.
     pub fn render(&self, file: &str, source: Option<&str>) -> String {
-        let mut out = located(
-            file,
-            self.pos,
-            &self.severity.to_string(),
-            &self.message,
-            source,
-        );
+        self.render_in(&|_| (file.to_owned(), source))
+    }
+
+    /// Renders with the name and text of each position's file from `files`.
+    fn render_in<'s>(&self, files: &dyn Fn(u32) -> (String, Option<&'s str>)) -> String {
+        let (name, text) = files(self.pos.file);
+        let severity = self.severity.to_string();
+        let mut out = located(&name, self.pos, &severity, &self.message, text);
         for n in &self.notes {
+            let (name, text) = files(n.pos.file);
             out.push('\n');
-            out.push_str(&located(file, n.pos, "note", &n.message, source));
+            out.push_str(&located(&name, n.pos, "note", &n.message, text));
         }
         out
     }
@@ -158,6 +187,8 @@ fn located(file: &str, pos: Pos, label: &str, message: &str, source: Option<&str
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// The files positions point into besides the spec, `Pos::file` `n` at index `n - 1`.
+    sources: Vec<Source>,
 }
 
 impl Diagnostics {
@@ -244,11 +275,66 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Adds `note` to every diagnostic reported since there were `since` of them, but those in the file `except`.
+    pub fn note_since(&mut self, since: usize, except: u32, note: &Note) {
+        for d in self.items.iter_mut().skip(since) {
+            if d.pos.file != except {
+                d.notes.push(note.clone());
+            }
+        }
+    }
+
+    /// Adds a file that positions may point into; returns the `Pos::file` of its positions.
+    pub fn add_source(&mut self, source: Source) -> u32 {
+        self.sources.push(source);
+        u32::try_from(self.sources.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The files positions point into besides the spec (the files it imports), in the order they were read.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// The source `file` of a position (`None` for the spec itself, 0).
+    pub fn source(&self, file: u32) -> Option<&Source> {
+        let index = usize::try_from(file).ok()?.checked_sub(1)?;
+        self.sources.get(index)
+    }
+
+    /// How diagnostics name the file of `pos` when the spec is named `spec`: `spec` itself, or an imported file's name
+    /// in the spec's folder as `spec` names it (`api/shared/registry.yaml` for `shared/registry.yaml` beside
+    /// `api/spec.yaml`).
+    pub fn file_name(&self, pos: Pos, spec: &str) -> String {
+        match self.source(pos.file) {
+            None => spec.to_owned(),
+            Some(s) if Path::new(&s.name).is_absolute() => s.name.clone(),
+            Some(s) => {
+                let dir = Path::new(spec).parent().unwrap_or(Path::new(""));
+                normalize(&dir.join(&s.name))
+                    .display()
+                    .to_string()
+                    .replace('\\', "/")
+            }
+        }
+    }
+
+    /// Renders one diagnostic as [`Diagnostic::render`] does, each position in its own file: the spec `file`, whose
+    /// text is `source`, or an imported one (whose text is shown when `source` is given).
+    pub fn render_one(&self, d: &Diagnostic, file: &str, source: Option<&str>) -> String {
+        d.render_in(&|f| match f {
+            0 => (file.to_owned(), source),
+            _ => (
+                self.file_name(Pos::UNKNOWN.in_file(f), file),
+                source.and(self.source(f).and_then(|s| s.text.as_deref())),
+            ),
+        })
+    }
+
     /// Renders every diagnostic, one block each, with a closing summary line.
     pub fn render(&self, file: &str, source: Option<&str>) -> String {
         let mut out = String::new();
         for d in self.sorted() {
-            out.push_str(&d.render(file, source));
+            out.push_str(&self.render_one(&d, file, source));
             out.push('\n');
         }
         let (e, w) = (self.error_count(), self.iter_warnings().count());
@@ -261,4 +347,24 @@ impl Diagnostics {
         }
         out
     }
+}
+
+/// `path` with its `.` components dropped and each `dir/..` pair resolved, without looking at the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let up = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if up {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

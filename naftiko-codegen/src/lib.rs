@@ -55,7 +55,9 @@ pub struct Compiled {
     pub diagnostics: Diagnostics,
 }
 
-/// Parses, resolves, names and checks `source`. Never panics; every problem is a diagnostic.
+/// Parses, resolves, names and checks `source`. Never panics; every problem is a diagnostic. The files it imports
+/// consumed APIs from are read relative to the working directory (see [`Config::compile_source`] for a spec's own
+/// folder).
 pub fn compile(source: &str) -> Compiled {
     compile_with(source, &Renames::new())
 }
@@ -67,6 +69,16 @@ pub fn compile_with(source: &str, renames: &Renames) -> Compiled {
 
 /// [`compile_with`], the consumed APIs typed from their OpenAPI documents (see [`openapi`]).
 pub fn compile_typed(source: &str, renames: &Renames, overlays: &[openapi::Overlay]) -> Compiled {
+    compile_at(Path::new(""), source, renames, overlays)
+}
+
+/// [`compile_typed`] of the text of the spec at `spec`, whose imports are read relative to its folder.
+fn compile_at(
+    spec: &Path,
+    source: &str,
+    renames: &Renames,
+    overlays: &[openapi::Overlay],
+) -> Compiled {
     let mut diagnostics = Diagnostics::new();
     let doc = match parse::parse(source) {
         Ok(doc) => doc,
@@ -78,7 +90,7 @@ pub fn compile_typed(source: &str, renames: &Renames, overlays: &[openapi::Overl
             };
         }
     };
-    let mut ir = resolve::resolve(&doc, &mut diagnostics);
+    let mut ir = resolve::resolve(&doc, spec, &mut diagnostics);
     if let Some(ir) = &mut ir {
         openapi::apply(ir, overlays, &mut diagnostics);
         naming::name(ir, renames, &mut diagnostics);
@@ -299,7 +311,9 @@ impl Config {
         }
     }
 
-    /// The files the compiler reads: the spec, and each rename file the [`Renames`] given were read from.
+    /// The files the compiler reads before it reads the spec: the spec, each rename file the [`Renames`] given were
+    /// read from, and the OpenAPI documents. The files the spec imports consumed APIs from are known once it is read:
+    /// [`Diagnostics::sources`] lists them (and [`Config::write`] tells cargo of them too).
     pub fn inputs(&self) -> Vec<PathBuf> {
         let mut inputs = vec![self.spec.clone()];
         inputs.extend(self.renames.files().iter().cloned());
@@ -353,16 +367,22 @@ impl Config {
     }
 
     /// Compiles the spec's text with this configuration's renames and OpenAPI documents, without emitting: every
-    /// diagnostic, and the IR when there is no error.
+    /// diagnostic, and the IR when there is no error. The files it imports consumed APIs from are read relative to
+    /// the spec's folder; the diagnostics list them ([`Diagnostics::sources`]).
     pub fn compile_source(&self, source: &str) -> Result<Compiled, Error> {
-        Ok(compile_typed(source, &self.renames, &self.overlays()?))
+        Ok(compile_at(
+            &self.spec,
+            source,
+            &self.renames,
+            &self.overlays()?,
+        ))
     }
 
     /// Like [`Config::generate`], from the spec's text.
     pub fn generate_from_source(&self, source: &str) -> Result<Output, Error> {
         let display = self.display();
         let overlays = self.overlays()?;
-        let compiled = compile_typed(source, &self.renames, &overlays);
+        let compiled = compile_at(&self.spec, source, &self.renames, &overlays);
         let rendered = compiled.diagnostics.render(&display, Some(source));
         let Some(ir) = compiled.ir else {
             return Err(Error::Spec {
@@ -399,7 +419,19 @@ impl Config {
         if build_script {
             cargo_directives(self.inputs().iter().map(|p| rerun_if_changed(p)));
         }
-        let out = self.generate()?;
+        let out = self.generate();
+        if build_script {
+            // The files the spec imports are known once it is read, whether it compiles or not.
+            let diagnostics = match &out {
+                Ok(out) => Some(&out.diagnostics),
+                Err(Error::Spec { diagnostics, .. }) => Some(diagnostics),
+                Err(_) => None,
+            };
+            if let Some(diagnostics) = diagnostics {
+                cargo_directives(imported_inputs(diagnostics).map(rerun_if_changed));
+            }
+        }
+        let out = out?;
         if build_script {
             cargo_directives(cargo_warnings(&out.diagnostics, &self.display()));
         }
@@ -419,6 +451,11 @@ impl Config {
     }
 }
 
+/// The files the spec imported consumed APIs from (or tried to), each once.
+fn imported_inputs(diagnostics: &Diagnostics) -> impl Iterator<Item = &Path> {
+    diagnostics.sources().iter().map(|s| s.path.as_path())
+}
+
 /// `cargo:rerun-if-changed` for `path`.
 fn rerun_if_changed(path: &Path) -> String {
     format!("cargo:rerun-if-changed={}", path.display())
@@ -431,7 +468,8 @@ fn cargo_warnings(diagnostics: &Diagnostics, display: &str) -> Vec<String> {
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .flat_map(|d| {
-            d.render(display, None)
+            diagnostics
+                .render_one(d, display, None)
                 .lines()
                 .map(|line| format!("cargo:warning={line}"))
                 .collect::<Vec<_>>()
@@ -600,6 +638,28 @@ mod tests {
             lines[1],
             format!("cargo:rerun-if-changed={}", file.display())
         );
+    }
+
+    /// A build script runs again when a file the spec imports from changes, whether the spec compiles or not.
+    #[test]
+    fn the_imported_files_are_inputs_once_read() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imported");
+        let config = Config::new(fixture.join("spec.yaml"));
+        let out = config.generate().unwrap();
+        let apis = fixture.join("shared/apis.yaml");
+        let lines: Vec<String> = imported_inputs(&out.diagnostics)
+            .map(rerun_if_changed)
+            .collect();
+        assert_eq!(
+            lines,
+            [format!("cargo:rerun-if-changed={}", apis.display())]
+        );
+        let source = std::fs::read_to_string(fixture.join("spec.yaml")).unwrap();
+        let broken = source.replace("call: tags.list-tags", "call: tags.nosuchop");
+        let Err(Error::Spec { diagnostics, .. }) = config.generate_from_source(&broken) else {
+            panic!("a call of an unknown operation is an error");
+        };
+        assert_eq!(imported_inputs(&diagnostics).collect::<Vec<_>>(), [apis]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The official Naftiko 1.0.0-alpha2 tutorial, schema examples and test specs, and the Ikanos 1.0.0-beta4 tutorial
 //! (`../shared/naftiko-examples/`): what the compiler makes of each standalone spec, compared with
-//! `tests/examples.census`, one line per file: `PATH: accepted`, or `PATH: LINE:COL CODE: MESSAGE` of its first error.
+//! `tests/examples.census`, one line per file: `PATH: accepted`, or `PATH: LINE:COL CODE: MESSAGE` of its first error
+//! (`PATH: FILE:LINE:COL …` when it is in a file the spec imports).
 //! A change of any line fails the test: what is accepted stays accepted, and what is refused is refused as recorded.
 //! `NAFTIKO_CENSUS_WRITE=1` rewrites the census after a deliberate change.
 //!
@@ -58,7 +59,12 @@ fn result(spec: &Path) -> String {
                 .iter_errors()
                 .min_by_key(|d| d.pos)
                 .expect("an error");
-            format!("{} {:?}: {}", first.pos, first.code, first.message)
+            // An error in a file the spec imports is named with that file (relative to the spec's folder).
+            let at = match diagnostics.source(first.pos.file) {
+                Some(file) => format!("{}:{}", file.name, first.pos),
+                None => first.pos.to_string(),
+            };
+            format!("{at} {:?}: {}", first.code, first.message)
         }
         Err(e) => format!("{e}"),
     }

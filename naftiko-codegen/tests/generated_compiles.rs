@@ -46,13 +46,15 @@ struct Case {
     renames: String,
     /// The OpenAPI document typing its consumed API, if any.
     openapi: Option<PathBuf>,
+    /// Where the spec stands, for the files it imports consumed APIs from.
+    path: PathBuf,
 }
 
 impl Case {
     /// The files the compiler generates for this spec, or `None` when it refuses it.
     fn generate(&self) -> Option<Vec<GeneratedFile>> {
         let renames = Renames::parse(&self.renames, "spec.renames").ok()?;
-        let config = Config::new("spec.yaml").renames(renames);
+        let config = Config::new(&self.path).renames(renames);
         let config = match &self.openapi {
             Some(doc) => config.openapi(doc),
             None => config,
@@ -82,6 +84,7 @@ fn fixtures() -> Vec<Case> {
                 yaml: read("spec.yaml").unwrap_or_else(|e| panic!("fixture {name}: {e}")),
                 renames: read("spec.renames").unwrap_or_default(),
                 openapi: None,
+                path: dir.join("spec.yaml"),
             }
         })
         .collect()
@@ -101,6 +104,7 @@ fn base_cases() -> (Vec<Case>, Vec<Case>) {
         yaml: mutations::MINI.into(),
         renames: String::new(),
         openapi: None,
+        path: "spec.yaml".into(),
     });
     let yaml = std::fs::read_to_string(Path::new(MANIFEST_DIR).join("../spec/logto.naftiko.yaml"))
         .unwrap_or_else(|e| panic!("spec/logto.naftiko.yaml: {e}"));
@@ -120,6 +124,7 @@ fn base_cases() -> (Vec<Case>, Vec<Case>) {
         yaml: yaml.clone(),
         renames: String::new(),
         openapi: doc.map(|d| Path::new(MANIFEST_DIR).join(d)),
+        path: Path::new(MANIFEST_DIR).join("../spec/logto.naftiko.yaml"),
     })
     .collect();
     (small, logto)
@@ -189,6 +194,7 @@ fn accepted_examples() -> Vec<Case> {
                 yaml,
                 renames: String::new(),
                 openapi: None,
+                path: dir.join(rel),
             })
         })
         .collect()
@@ -226,6 +232,7 @@ fn cases() -> Vec<Generated> {
             yaml,
             renames: base.renames.clone(),
             openapi: None,
+            path: base.path.clone(),
         }
     });
     let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, SEED);
@@ -237,6 +244,7 @@ fn cases() -> Vec<Generated> {
             yaml: generator::spec(&mut rng),
             renames: String::new(),
             openapi: None,
+            path: "spec.yaml".into(),
         }
     });
     all.extend(mutated);

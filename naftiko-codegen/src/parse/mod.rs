@@ -2,14 +2,52 @@
 
 pub mod model;
 
+use std::cell::Cell;
+
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
 use crate::diagnostic::{Code, Diagnostic, Pos, Severity};
 pub use model::Document;
 
+thread_local! {
+    /// The `Pos::file` of the document being read on this thread: serde gives the model's visitors no context, and
+    /// a list item keeps only its line and column (see [`model::pos_of`]).
+    static FILE: Cell<u32> = const { Cell::new(0) };
+}
+
+fn file_being_parsed() -> u32 {
+    FILE.get()
+}
+
+/// Runs `f` with the positions read from the model (as it parses, or later from its lists' items) in the file
+/// `file`: the parse of an imported document, and the resolution of what it declares.
+pub(crate) fn in_file<R>(file: u32, f: impl FnOnce() -> R) -> R {
+    /// Restores the file of the positions when `f` ends.
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FILE.set(self.0);
+        }
+    }
+    let _restore = Restore(FILE.replace(file));
+    f()
+}
+
 /// Parses a spec. The only errors here are malformed YAML and values of the wrong shape; everything else (missing,
 /// unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
 pub fn parse(source: &str) -> Result<Document, Diagnostic> {
+    parse_file(source, 0)
+}
+
+/// Parses a document whose positions are in the file `file` (see [`Pos::file`]): an imported one.
+pub fn parse_file(source: &str, file: u32) -> Result<Document, Diagnostic> {
+    in_file(file, || parse_document(source)).map_err(|d| Diagnostic {
+        pos: d.pos.in_file(file),
+        ..d
+    })
+}
+
+fn parse_document(source: &str) -> Result<Document, Diagnostic> {
     if let Some(d) = ikanos(source) {
         return Err(d);
     }

@@ -23,6 +23,7 @@ pub(crate) fn pos_of<T>(s: &Spanned<T>) -> Pos {
         u32::try_from(loc.line()).unwrap_or(u32::MAX),
         u32::try_from(loc.column()).unwrap_or(u32::MAX),
     )
+    .in_file(super::file_being_parsed())
 }
 
 /// A value with the position of its key and of the value itself.
@@ -308,7 +309,7 @@ spec_object!(
     Document, "document" {
         naftiko: String = "naftiko",
         info: Info = "info",
-        consumes: Any = "consumes",
+        consumes: List<ConsumesHttp> = "consumes",
         binds: List<Binding> = "binds",
         capability: Capability = "capability",
     }

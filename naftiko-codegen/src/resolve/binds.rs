@@ -15,6 +15,15 @@ pub(super) fn bound_var(s: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The path of a `file://` URI, what follows `file://`: `/./x` and `/../x` are the relative `./x` and `../x`, any other
+/// path is as written (`/etc/x.yaml`).
+pub(super) fn file_uri_path(path: &str) -> &str {
+    match path.strip_prefix('/') {
+        Some(rest) if rest.starts_with("./") || rest.starts_with("../") => rest,
+        _ => path,
+    }
+}
+
 impl Resolver<'_> {
     /// One `binds[]` entry: each of its keys becomes a [`BoundKey`].
     pub(super) fn binding(&mut self, b: &model::Binding, at: Pos) {
@@ -111,10 +120,7 @@ impl Resolver<'_> {
             );
             return None;
         };
-        let path = match path.strip_prefix('/') {
-            Some(rest) if rest.starts_with("./") || rest.starts_with("../") => rest,
-            _ => path,
-        };
+        let path = file_uri_path(path);
         if path.is_empty() || path.ends_with('/') {
             self.d.error(
                 Code::InvalidValue,

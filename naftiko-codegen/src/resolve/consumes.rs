@@ -18,15 +18,7 @@ impl Resolver<'_> {
     pub(super) fn consumes(&mut self, c: &model::ConsumesHttp, at: Pos) -> Option<ConsumedApi> {
         report_extra(c, self.d);
         if c.location.is_some() || c.import.is_some() {
-            let pos = c
-                .location
-                .as_ref()
-                .or(c.import.as_ref())
-                .map(|f| f.key_pos)
-                .unwrap_or(at);
-            self.d
-                .unsupported(pos, "imported consumes (`location`/`import`)");
-            return None;
+            return self.imported(c, at);
         }
         not_here(&c.r#as, "as", "an inline consumed API", self.d);
         if let Some(t) = req(&c.r#type, "type", "consumed API", at, self.d)

@@ -4,7 +4,8 @@
 //! One module per part of the spec: `binds` (bound values), `consumes` and `operation` (consumed APIs and their
 //! operations), `exposes` (what every exposure shares), `rest` and `mcp` (the two exposure types), `call` (an
 //! exposure's call of a consumed operation, its `with:` bindings), `repair` (the dialect repair of `with:`),
-//! `templates` (paths and base URIs), `outputs`, and `fields` (reading any object's fields).
+//! `templates` (paths and base URIs), `outputs`, `imports` (consumed APIs imported from other files), and `fields`
+//! (reading any object's fields).
 
 mod binds;
 mod call;
@@ -12,6 +13,7 @@ mod consumes;
 mod exposes;
 mod fields;
 mod fixed;
+mod imports;
 mod mcp;
 mod operation;
 mod outputs;
@@ -20,6 +22,7 @@ mod rest;
 mod templates;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use self::fields::{items, report_extra, req, text, unsupported, warn_extra};
 use crate::diagnostic::{Code, Diagnostics, Pos};
@@ -29,9 +32,10 @@ use crate::parse::model::{self, SpecObject};
 /// The only version of the format this compiler reads.
 pub const FORMAT_VERSION: &str = "1.0.0-alpha2";
 
-/// Resolves a parsed document. Returns the IR when the document was complete enough to build one; the IR of a
-/// document with errors is only fit for further checking, never for emitting.
-pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability> {
+/// Resolves a parsed document, the spec at `spec` (its imports are read relative to its folder; an empty path: the
+/// working directory). Returns the IR when the document was complete enough to build one; the IR of a document with
+/// errors is only fit for further checking, never for emitting.
+pub fn resolve(doc: &model::Document, spec: &Path, d: &mut Diagnostics) -> Option<Capability> {
     let root = Pos::new(1, 1);
     report_extra(doc, d);
     match req(&doc.naftiko, "naftiko", model::Document::WHAT, root, d) {
@@ -55,11 +59,21 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         }
         None => (None, None),
     };
-    if let Some(f) = &doc.consumes {
-        d.unsupported(
+    match (&doc.consumes, &doc.capability) {
+        (Some(f), Some(_)) => d.unsupported(
             f.key_pos,
-            "file-scope `consumes` (declare them under `capability.consumes`)",
-        );
+            "file-scope `consumes` beside a `capability` (declare them under `capability.consumes`)",
+        ),
+        (Some(f), None) => {
+            d.error(
+                Code::MissingField,
+                f.key_pos,
+                "this document only declares consumed APIs (root-level `consumes`), for capabilities to import \
+                 (`location`/`import`): it has no `capability` to compile",
+            );
+            return None;
+        }
+        _ => {}
     }
     let cap = req(
         &doc.capability,
@@ -72,6 +86,7 @@ pub fn resolve(doc: &model::Document, d: &mut Diagnostics) -> Option<Capability>
         d,
         binds: Vec::new(),
         op_indexes: Vec::new(),
+        imports: imports::Imports::new(spec),
     };
     // Bindings at the document's root (the format's file-wide ones) come first, then the capability's.
     for b in items(&doc.binds) {
@@ -100,6 +115,8 @@ struct Resolver<'d> {
     binds: Vec<BoundKey>,
     /// Per consumed API, operation name → index, for `call:` lookups.
     op_indexes: Vec<BTreeMap<String, usize>>,
+    /// The documents consumed APIs are imported from.
+    imports: imports::Imports,
 }
 
 impl Resolver<'_> {
@@ -141,18 +158,23 @@ impl Resolver<'_> {
             let Some(api) = self.consumes(&c.value, model::pos_of(c)) else {
                 continue;
             };
+            // An imported API is named where its `as` (or `import`) is written.
+            let (pos, hint) = match c.value.location.is_some() || c.value.import.is_some() {
+                true => (api.namespace_pos, "; `as` imports it under another name"),
+                false => (model::pos_of(c), ""),
+            };
             if let Some(first) = seen_ns.get(&api.namespace) {
                 self.d.error(
                     Code::DuplicateName,
-                    model::pos_of(c),
+                    pos,
                     format!(
-                        "consumed namespace `{}` is declared twice (first at {first})",
+                        "consumed namespace `{}` is declared twice (first at {first}){hint}",
                         api.namespace
                     ),
                 );
                 continue;
             }
-            seen_ns.insert(api.namespace.clone(), model::pos_of(c));
+            seen_ns.insert(api.namespace.clone(), pos);
             apis.push(api);
         }
         apis

@@ -25,6 +25,10 @@ mod shaped_tests;
 #[path = "../../fixtures/auth/expected/mod.rs"]
 pub mod auth;
 
+#[rustfmt::skip]
+#[path = "../../fixtures/imported/expected/mod.rs"]
+pub mod imported;
+
 #[cfg(test)]
 mod tests {
     use super::kitchen_sink::client::{ListProductsQuery, ShopClient, StatusClient};
