@@ -1,18 +1,19 @@
 //! Stage 1 — parse: YAML text → the serde model of the format, with source positions.
 
+pub mod format;
 pub mod model;
 
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
 use crate::diagnostic::{Code, Diagnostic, Pos, Severity};
+pub use format::Format;
 pub use model::Document;
 
-/// Parses a spec. The only errors here are malformed YAML and values of the wrong shape; everything else (missing,
-/// unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
+/// Parses a spec, in the format its version key tells ([`Format::of`]). The only errors here are malformed YAML and
+/// values of the wrong shape (which include a list where the format keys items by name, and the reverse); everything
+/// else (missing, unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
 pub fn parse(source: &str) -> Result<Document, Diagnostic> {
-    if let Some(d) = ikanos(source) {
-        return Err(d);
-    }
+    let _reading = format::Reading::start(Format::of(source));
     let mut options = Options::default();
     // Repeated keys reach the model's visitors, which record them: this spec's dialect relies on one repair of a
     // repeated key (see `resolve`), and every other repetition becomes a diagnostic with both positions.
@@ -48,25 +49,6 @@ pub fn parse(source: &str) -> Result<Document, Diagnostic> {
             })
         }
     }
-}
-
-/// A document of the format's successor, Ikanos (`ikanos: 1.0.0-beta4` at the top level), whose keyed maps this
-/// model would misread as lists: named as what it is, at its `ikanos` key.
-fn ikanos(source: &str) -> Option<Diagnostic> {
-    let (n, line) = source
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.starts_with("ikanos:"))?;
-    let version = line["ikanos:".len()..].trim().trim_matches(['"', '\'']);
-    Some(Diagnostic {
-        severity: Severity::Error,
-        code: Code::Unsupported,
-        pos: Pos::new(u32::try_from(n + 1).unwrap_or(u32::MAX), 1),
-        message: format!(
-            "not supported yet: Ikanos documents (`ikanos: {version}`); this compiler reads `naftiko: 1.0.0-alpha2`"
-        ),
-        notes: Vec::new(),
-    })
 }
 
 fn strip_location_suffix(message: &str) -> String {

@@ -16,6 +16,9 @@ use crate::parse::model::{self, SpecObject};
 impl Resolver<'_> {
     pub(super) fn consumes(&mut self, c: &model::ConsumesHttp, at: Pos) -> Option<ConsumedApi> {
         report_extra(c, self.d);
+        if self.ikanos_consumes(c) {
+            return None;
+        }
         if c.location.is_some() || c.import.is_some() {
             let pos = c
                 .location
