@@ -2583,3 +2583,276 @@ fn an_exposures_authentication_is_read_like_a_consumed_apis() {
         "an exposure's API key in the query (`key`; a header is implemented)",
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Ikanos 1.0.0-beta4 documents: the same rules, positions in the Ikanos text
+// ---------------------------------------------------------------------------------------------------------------
+
+/// [`BASE`] as an Ikanos 1.0.0-beta4 document: named items keyed by name, `display` for `label`.
+const IKANOS_BASE: &str = r"ikanos: 1.0.0-beta4
+info:
+  display: Mini
+  description: A minimal spec.
+  version: 1.2.0
+capability:
+  consumes:
+    - type: http
+      namespace: api
+      baseUri: https://[tenant].example.com
+      authentication:
+        type: bearer
+        token: '{{TOKEN}}'
+      resources:
+        items:
+          path: /items/{id}
+          tags: [items]
+          operations:
+            getitem:
+              method: GET
+              inputParameters:
+                id:
+                  in: path
+              outputParameters:
+                result:
+                  type: object
+                  value: $.
+  exposes:
+    - type: rest
+      port: 8080
+      namespace: api-rest
+      resources:
+        items:
+          path: /items/{id}
+          operations:
+            getitem:
+              method: GET
+              display: Get an item
+              call: api.getitem
+              outputParameters:
+                - type: object
+                  mapping: $.
+    - type: mcp
+      port: 9090
+      namespace: api-mcp
+      tools:
+        getitem:
+          description: Get an item
+          display: Get an item
+          call: api.getitem
+  binds:
+    - namespace: env
+      keys:
+        TOKEN: TOKEN
+";
+
+const IKANOS_TOOL_DESCRIPTION: &str = "          description: Get an item";
+
+#[test]
+fn ikanos_base_spec_compiles_like_its_naftiko_twin() {
+    let c = compile(IKANOS_BASE);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let (ikanos, naftiko) = (c.ir.unwrap(), compile(BASE).ir.unwrap());
+    assert_eq!(ikanos.apis[0].operations[0].name, "getitem");
+    assert_eq!(ikanos.mcp[0].tools[0].name, "getitem");
+    assert_eq!(ikanos.mcp[0].tools[0].title.as_deref(), Some("Get an item"));
+    assert_eq!(ikanos.label, naftiko.label);
+}
+
+#[test]
+fn ikanos_keyed_item_stands_where_its_key_does() {
+    // A keyed tool without `call`: reported at the tool's key.
+    let src = IKANOS_BASE.replacen("          call: api.getitem\n  binds:", "  binds:", 1);
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        pos_of(&src, "getitem:\n          description"),
+        "missing required field `call` in MCP tool",
+    );
+
+    // A keyed consumed operation given twice (the parser passes repeated keys): the second key, the first's position.
+    let src = insert_after(
+        IKANOS_BASE,
+        "                  value: $.",
+        &["            getitem:", "              method: POST"],
+    );
+    let first = pos_in(
+        &src,
+        "            getitem:\n              method: GET\n              inputParameters:",
+        "getitem",
+    );
+    let (_, d) = one_with(&src, Code::DuplicateName);
+    assert_error(
+        &d,
+        Code::DuplicateName,
+        pos_in(
+            &src,
+            "            getitem:\n              method: POST",
+            "getitem",
+        ),
+        &format!("operation `api.getitem` is declared twice (first at {first})"),
+    );
+
+    // A `with` key inside keyed maps points at the key.
+    let src = insert_after(
+        IKANOS_BASE,
+        "          call: api.getitem",
+        &["          with:", "            nope: x"],
+    );
+    let (_, d) = one_with(&src, Code::UnknownWithKey);
+    assert_eq!(d.pos, pos_of(&src, "nope: x"));
+}
+
+#[test]
+fn ikanos_keys_of_the_other_format_are_unknown() {
+    // `name` inside a keyed entry: the key names it.
+    let src = insert_after(
+        IKANOS_BASE,
+        IKANOS_TOOL_DESCRIPTION,
+        &["          name: getitem"],
+    );
+    assert_error(
+        &sole(&src),
+        Code::UnknownField,
+        pos_of(&src, "name: getitem"),
+        "unknown field `name` in MCP tool; expected one of: display, tags, description, inputParameters, ref, call, \
+         with, steps, mappings, hints, outputParameters",
+    );
+    // `label` is Naftiko's `display`; in `info`, an unknown key is a warning.
+    let src = IKANOS_BASE.replacen("  display: Mini", "  display: Mini\n  label: Mini", 1);
+    let d = sole(&src);
+    assert_diag(
+        &d,
+        Severity::Warning,
+        Code::UnknownField,
+        Pos::new(4, 3),
+        "unknown field `label` in info is ignored; it has: display, version, description, tags, created, \
+         modified, stakeholders",
+    );
+    let src = IKANOS_BASE.replacen("  display: Mini\n", "", 1);
+    assert_error(
+        &sole(&src),
+        Code::MissingField,
+        Pos::new(3, 3),
+        "missing required field `display` in info",
+    );
+    // And the reverse: `display` in a Naftiko document.
+    let src = insert_after(BASE, TOOL_NAME, &["          display: Get an item"]);
+    let (_, d) = one_with(&src, Code::UnknownField);
+    assert_eq!(d.pos, pos_of(&src, "display: Get an item"));
+    assert!(
+        d.message
+            .starts_with("unknown field `display` in MCP tool; expected one of: name, label,")
+    );
+}
+
+#[test]
+fn ikanos_shapes_of_the_other_format_are_wrong_shapes() {
+    // A list of named tools in an Ikanos document.
+    let src = IKANOS_BASE.replacen(
+        "        getitem:\n          description: Get an item",
+        "        - name: getitem\n          description: Get an item",
+        1,
+    );
+    let d = sole(&src);
+    assert_eq!(
+        (d.code, d.pos),
+        (Code::Syntax, pos_of(&src, "- name: getitem"))
+    );
+    assert_eq!(
+        d.message,
+        "malformed spec: expected MCP tools keyed by name, found a list (a list of named items is Naftiko's form; \
+         Ikanos keys them by name)"
+    );
+    // Tools keyed by name in a Naftiko document.
+    let src = BASE.replacen(
+        "        - name: getitem\n          description: Get an item",
+        "        getitem:\n          description: Get an item",
+        1,
+    );
+    let d = sole(&src);
+    assert_eq!((d.code, d.pos), (Code::Syntax, pos_of(&src, "getitem:\n")));
+    assert_eq!(
+        d.message,
+        "malformed spec: expected a list of MCP tools, found a mapping (items keyed by name are Ikanos' form; this \
+         document is `naftiko: 1.0.0-alpha2`)"
+    );
+}
+
+#[test]
+fn ikanos_version_other_than_beta4_points_at_the_value() {
+    let src = IKANOS_BASE.replacen("ikanos: 1.0.0-beta4", "ikanos: 1.0.0-beta2", 1);
+    assert_error(
+        &sole(&src),
+        Code::Version,
+        Pos::new(1, 9),
+        "unsupported format version `1.0.0-beta2`: this compiler reads `ikanos: 1.0.0-beta4`",
+    );
+    // The other format's version key is not a key of an Ikanos document.
+    let src = IKANOS_BASE.replacen("info:", "naftiko: 1.0.0-alpha2\ninfo:", 1);
+    let (_, d) = one_with(&src, Code::UnknownField);
+    assert_eq!(d.pos, Pos::new(2, 1));
+}
+
+#[test]
+fn ikanos_features_not_implemented_are_reported_where_they_stand() {
+    // A `from`-style import of a consumed API is read as Naftiko's `location`: here, a file that is not there.
+    let src = IKANOS_BASE.replacen(
+        "  consumes:\n",
+        "  consumes:\n    - import: shared\n      from: ./no-such-shared.yml\n",
+        1,
+    );
+    let (_, d) = one_with(&src, Code::Import);
+    assert_eq!(d.pos, pos_of(&src, "./no-such-shared.yml"));
+    assert!(
+        d.message.starts_with("cannot read `./no-such-shared.yml`"),
+        "{}",
+        d.message
+    );
+    // A `from`-style import of a binding and of an exposure is not supported yet.
+    let src = IKANOS_BASE.replacen(
+        "  binds:\n",
+        "  binds:\n    - from: ./binds.yml\n      import: env2\n",
+        1,
+    );
+    assert_unsupported(
+        &src,
+        pos_of(&src, "from: ./binds.yml"),
+        "imported binds (`from`/`import`)",
+    );
+    let src = IKANOS_BASE.replacen(
+        "  exposes:\n",
+        "  exposes:\n    - from: ./exposes.yml\n      import: more\n",
+        1,
+    );
+    assert_unsupported(
+        &src,
+        pos_of(&src, "from: ./exposes.yml"),
+        "imported exposes (`from`/`import`)",
+    );
+    // Keys Ikanos adds, each inserted before a line of the base.
+    for (before, key, feature) in [
+        (
+            "      authentication:",
+            "      tunnel: {type: ziti, service: api}",
+            "`tunnel` (reverse-tunnel transport)",
+        ),
+        (
+            "              display: Get an item",
+            "              responses: {'200': {description: OK}}",
+            "`responses` (response contracts)",
+        ),
+        (
+            "              inputParameters:",
+            "              outputMediaType: application/json",
+            "`outputMediaType`",
+        ),
+        (
+            "      namespace: api-mcp",
+            "      ttlMs: 1000",
+            "`ttlMs` (MCP caching hints)",
+        ),
+    ] {
+        let src = replace_line(IKANOS_BASE, before, &[key, before]);
+        assert_unsupported(&src, pos_of(&src, key.trim_start()), feature);
+    }
+}

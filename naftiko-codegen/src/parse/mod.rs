@@ -1,5 +1,6 @@
 //! Stage 1 — parse: YAML text → the serde model of the format, with source positions.
 
+pub mod format;
 pub mod model;
 
 use std::cell::Cell;
@@ -7,6 +8,7 @@ use std::cell::Cell;
 use serde_saphyr::{DuplicateKeyPolicy, Options};
 
 use crate::diagnostic::{Code, Diagnostic, Pos, Severity};
+pub use format::Format;
 pub use model::Document;
 
 thread_local! {
@@ -33,8 +35,9 @@ pub(crate) fn in_file<R>(file: u32, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Parses a spec. The only errors here are malformed YAML and values of the wrong shape; everything else (missing,
-/// unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
+/// Parses a spec, in the format its version key tells ([`Format::of`]). The only errors here are malformed YAML and
+/// values of the wrong shape (which include a list where the format keys items by name, and the reverse); everything
+/// else (missing, unknown and repeated keys, bad values) is recorded in the model for the resolver to report.
 pub fn parse(source: &str) -> Result<Document, Diagnostic> {
     parse_file(source, 0)
 }
@@ -48,9 +51,7 @@ pub fn parse_file(source: &str, file: u32) -> Result<Document, Diagnostic> {
 }
 
 fn parse_document(source: &str) -> Result<Document, Diagnostic> {
-    if let Some(d) = ikanos(source) {
-        return Err(d);
-    }
+    let _reading = format::Reading::start(Format::of(source));
     let mut options = Options::default();
     // Repeated keys reach the model's visitors, which record them: this spec's dialect relies on one repair of a
     // repeated key (see `resolve`), and every other repetition becomes a diagnostic with both positions.
@@ -86,25 +87,6 @@ fn parse_document(source: &str) -> Result<Document, Diagnostic> {
             })
         }
     }
-}
-
-/// A document of the format's successor, Ikanos (`ikanos: 1.0.0-beta4` at the top level), whose keyed maps this
-/// model would misread as lists: named as what it is, at its `ikanos` key.
-fn ikanos(source: &str) -> Option<Diagnostic> {
-    let (n, line) = source
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.starts_with("ikanos:"))?;
-    let version = line["ikanos:".len()..].trim().trim_matches(['"', '\'']);
-    Some(Diagnostic {
-        severity: Severity::Error,
-        code: Code::Unsupported,
-        pos: Pos::new(u32::try_from(n + 1).unwrap_or(u32::MAX), 1),
-        message: format!(
-            "not supported yet: Ikanos documents (`ikanos: {version}`); this compiler reads `naftiko: 1.0.0-alpha2`"
-        ),
-        notes: Vec::new(),
-    })
 }
 
 fn strip_location_suffix(message: &str) -> String {

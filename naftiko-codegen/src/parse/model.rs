@@ -1,4 +1,4 @@
-//! The serde model of a Naftiko 1.0.0-alpha2 document.
+//! The serde model of a Naftiko 1.0.0-alpha2 or Ikanos 1.0.0-beta4 document (see [`super::format`]).
 //!
 //! Every object of the format is a struct whose fields are all optional [`Field`]s: a field remembers where its key
 //! and its value stand in the source. Presence of required fields, unknown keys and repeated keys are *recorded*, not
@@ -15,6 +15,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use super::format::{self, Format, In, Keying};
 use crate::diagnostic::Pos;
 
 pub(crate) fn pos_of<T>(s: &Spanned<T>) -> Pos {
@@ -42,6 +43,8 @@ pub struct ExtraKey {
     /// The value, when it is a scalar (kept for dialect repairs of repeated keys).
     pub scalar: Option<Spanned<Scalar>>,
     pub duplicate: bool,
+    /// The format of the document, whose keys a message about this one lists.
+    pub format: Format,
 }
 
 /// A scalar as written: strings, numbers and booleans are kept as their text, with their kind.
@@ -191,7 +194,9 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
     }
 }
 
-/// A list that may also be written as `key:` with no value (read as empty).
+/// A list that may also be written as `key:` with no value (read as empty). In an Ikanos document, the items of a
+/// kind that Ikanos keys by name ([`SpecObject::KEYING`]) are read from a mapping instead: each key fills the item's
+/// name, and the item stands where its key does.
 #[derive(Debug, Clone)]
 pub struct List<T>(pub Vec<Spanned<T>>);
 
@@ -201,13 +206,19 @@ impl<T> Default for List<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+impl<'de, T: Deserialize<'de> + SpecObject> Deserialize<'de> for List<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct ListVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+        impl<'de, T: Deserialize<'de> + SpecObject> Visitor<'de> for ListVisitor<T> {
             type Value = List<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list")
+                match (format::reading(), T::KEYING) {
+                    (Format::Ikanos, Keying::Map) => write!(f, "{}s keyed by name", T::WHAT),
+                    (Format::Ikanos, Keying::Either) => {
+                        write!(f, "a list, or {}s keyed by name", T::WHAT)
+                    }
+                    _ => f.write_str("a list"),
+                }
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(List(Vec::new()))
@@ -216,9 +227,48 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 self.visit_unit()
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                if format::reading() == Format::Ikanos && T::KEYING == Keying::Map {
+                    return Err(de::Error::custom(format!(
+                        "expected {}s keyed by name, found a list (a list of named items is Naftiko's form; \
+                         Ikanos keys them by name)",
+                        T::WHAT
+                    )));
+                }
                 let mut v = Vec::new();
                 while let Some(item) = seq.next_element::<Spanned<T>>()? {
                     v.push(item);
+                }
+                Ok(List(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                match (format::reading(), T::KEYING) {
+                    (_, Keying::List) => {
+                        return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+                    }
+                    (Format::Naftiko, _) => {
+                        return Err(de::Error::custom(format!(
+                            "expected a list of {}s, found a mapping (items keyed by name are Ikanos' form; \
+                             this document is `{}`)",
+                            T::WHAT,
+                            Format::Naftiko.declaration()
+                        )));
+                    }
+                    (Format::Ikanos, _) => {}
+                }
+                let mut v = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    let mut item = map.next_value::<Spanned<T>>()?;
+                    let pos = pos_of(&key);
+                    item.value.set_key(Field {
+                        key_pos: pos,
+                        pos,
+                        value: key.value,
+                    });
+                    v.push(Spanned {
+                        value: item.value,
+                        referenced: key.referenced,
+                        defined: key.defined,
+                    });
                 }
                 Ok(List(v))
             }
@@ -233,16 +283,49 @@ pub trait SpecObject {
     const WHAT: &'static str;
     /// The keys this object has, as the format spells them.
     const KEYS: &'static [&'static str];
+    /// For each of [`Self::KEYS`], the formats that have it.
+    const IN: &'static [In];
+    /// How an Ikanos document writes a collection of these objects.
+    const KEYING: Keying;
     /// Keys the format does not have here, and keys given twice, in source order.
     fn extra(&self) -> &[ExtraKey];
     /// Where the (first) key `key` stands, when present.
     fn key_pos(&self, key: &str) -> Option<Pos>;
+    /// Names the object by the key it has in a mapping keyed by name (Ikanos). A name also given inside is recorded
+    /// as a repeated key.
+    fn set_key(&mut self, key: Field<String>);
+
+    /// The keys this object has in a document of `format`.
+    fn keys_in(format: Format) -> Vec<&'static str> {
+        Self::KEYS
+            .iter()
+            .zip(Self::IN)
+            .filter(|(_, i)| i.has(format))
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Whether this object has the key `key` in a document of `format`.
+    fn has_key(key: &str, format: Format) -> bool {
+        Self::KEYS
+            .iter()
+            .zip(Self::IN)
+            .any(|(k, i)| *k == key && i.has(format))
+    }
 }
 
 /// Defines an object of the format: a struct of optional [`Field`]s plus the unknown and repeated keys met, and a
-/// `Deserialize` that records rather than rejects. `KEYS` lists the field names as the format spells them.
+/// `Deserialize` that records rather than rejects. `KEYS` lists the field names as the format spells them; a key
+/// followed by `in Naftiko` or `in Ikanos` belongs to that format only (in the other, it is an unknown key). An
+/// object that Ikanos keys by name says so after its name (`Map by name`: a mapping keyed by the field `name`;
+/// `Either by name`: a list, or such a mapping); others are listed in both formats.
 macro_rules! spec_object {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $( $field:ident : $ty:ty = $key:literal ),* $(,)? }) => {
+    (@in) => { In::Both };
+    (@in $fmt:ident) => { In::$fmt };
+    (@keying) => { Keying::List };
+    (@keying $keying:ident) => { Keying::$keying };
+    ($(#[$meta:meta])* $name:ident, $what:literal $(, $keying:ident by $keyfield:ident)?
+        { $( $field:ident : $ty:ty = $key:literal $(in $fmt:ident)? ),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default)]
         pub struct $name {
@@ -254,6 +337,8 @@ macro_rules! spec_object {
         impl SpecObject for $name {
             const WHAT: &'static str = $what;
             const KEYS: &'static [&'static str] = &[$($key),*];
+            const IN: &'static [In] = &[$(spec_object!(@in $($fmt)?)),*];
+            const KEYING: Keying = spec_object!(@keying $($keying)?);
             fn extra(&self) -> &[ExtraKey] {
                 &self.extra
             }
@@ -262,6 +347,19 @@ macro_rules! spec_object {
                     $( $key => self.$field.as_ref().map(|f| f.key_pos), )*
                     _ => None,
                 }
+            }
+            fn set_key(&mut self, _key: Field<String>) {
+                $(
+                    if let Some(given) = self.$keyfield.replace(_key) {
+                        self.extra.push(ExtraKey {
+                            name: stringify!($keyfield).to_owned(),
+                            pos: given.key_pos,
+                            scalar: None,
+                            duplicate: true,
+                            format: format::reading(),
+                        });
+                    }
+                )?
             }
         }
 
@@ -276,29 +374,38 @@ macro_rules! spec_object {
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         let mut out = $name::default();
                         while let Some(key) = map.next_key::<Spanned<String>>()? {
-                            let key_pos = pos_of(&key);
-                            match key.value.as_str() {
-                                $(
-                                    $key if out.$field.is_none() => {
-                                        let v = map.next_value::<Spanned<$ty>>()?;
-                                        out.$field = Some(Field { key_pos, pos: pos_of(&v), value: v.value });
-                                    }
-                                )*
-                                _ => {
-                                    let duplicate = <$name as SpecObject>::KEYS.contains(&key.value.as_str());
-                                    let v = map.next_value::<Spanned<Any>>()?;
-                                    let scalar = match v.value {
-                                        Any::Scalar(s) => Some(Spanned { value: s, referenced: v.referenced, defined: v.defined }),
-                                        _ => None,
-                                    };
-                                    out.extra.push(ExtraKey { name: key.value, pos: key_pos, scalar, duplicate });
-                                }
-                            }
+                            out.read_entry(key, &mut map)?;
                         }
                         Ok(out)
                     }
                 }
                 d.deserialize_map(V)
+            }
+        }
+
+        impl $name {
+            /// Reads the value of `key`, the next entry of `map`, into its field (or records the key as extra).
+            fn read_entry<'de, A: MapAccess<'de>>(&mut self, key: Spanned<String>, map: &mut A) -> Result<(), A::Error> {
+                let format = format::reading();
+                let key_pos = pos_of(&key);
+                match key.value.as_str() {
+                    $(
+                        $key if self.$field.is_none() && spec_object!(@in $($fmt)?).has(format) => {
+                            let v = map.next_value::<Spanned<$ty>>()?;
+                            self.$field = Some(Field { key_pos, pos: pos_of(&v), value: v.value });
+                        }
+                    )*
+                    _ => {
+                        let duplicate = <$name as SpecObject>::has_key(&key.value, format);
+                        let v = map.next_value::<Spanned<Any>>()?;
+                        let scalar = match v.value {
+                            Any::Scalar(s) => Some(Spanned { value: s, referenced: v.referenced, defined: v.defined }),
+                            _ => None,
+                        };
+                        self.extra.push(ExtraKey { name: key.value, pos: key_pos, scalar, duplicate, format });
+                    }
+                }
+                Ok(())
             }
         }
     };
@@ -307,16 +414,21 @@ macro_rules! spec_object {
 spec_object!(
     /// The whole document.
     Document, "document" {
-        naftiko: String = "naftiko",
+        naftiko: String = "naftiko" in Naftiko,
         info: Info = "info",
         consumes: List<ConsumesHttp> = "consumes",
         binds: List<Binding> = "binds",
         capability: Capability = "capability",
+        ikanos: String = "ikanos" in Ikanos,
+        exposes: Any = "exposes" in Ikanos,
+        aggregates: Any = "aggregates" in Ikanos,
     }
 );
 
 spec_object!(Info, "info" {
-    label: String = "label",
+    label: String = "label" in Naftiko,
+    display: String = "display" in Ikanos,
+    version: String = "version" in Ikanos,
     description: String = "description",
     tags: Any = "tags",
     created: String = "created",
@@ -336,6 +448,9 @@ spec_object!(Binding, "binding" {
     description: String = "description",
     location: String = "location",
     keys: Entries<Scalar> = "keys",
+    from: Any = "from" in Ikanos,
+    import: Any = "import" in Ikanos,
+    r#as: Any = "as" in Ikanos,
 });
 
 spec_object!(
@@ -351,6 +466,8 @@ spec_object!(
         location: Any = "location",
         import: Any = "import",
         r#as: Any = "as",
+        from: Any = "from" in Ikanos,
+        tunnel: Any = "tunnel" in Ikanos,
     }
 );
 
@@ -378,18 +495,24 @@ spec_object!(
     }
 );
 
-spec_object!(ConsumedResource, "consumed resource" {
-    name: String = "name",
-    label: String = "label",
+spec_object!(ConsumedResource, "consumed resource", Map by name {
+    name: String = "name" in Naftiko,
+    label: String = "label" in Naftiko,
+    display: String = "display" in Ikanos,
+    tags: Any = "tags" in Ikanos,
     description: String = "description",
     path: String = "path",
     input_parameters: Any = "inputParameters",
     operations: List<ConsumedOperation> = "operations",
 });
 
-spec_object!(ConsumedOperation, "consumed operation" {
-    name: String = "name",
-    label: String = "label",
+spec_object!(ConsumedOperation, "consumed operation", Map by name {
+    name: String = "name" in Naftiko,
+    label: String = "label" in Naftiko,
+    display: String = "display" in Ikanos,
+    tags: Any = "tags" in Ikanos,
+    max_binary_size: Any = "maxBinarySize" in Ikanos,
+    output_media_type: Any = "outputMediaType" in Ikanos,
     description: String = "description",
     method: String = "method",
     input_parameters: List<ConsumedInputParameter> = "inputParameters",
@@ -401,8 +524,8 @@ spec_object!(ConsumedOperation, "consumed operation" {
 
 spec_object!(
     /// A consumed parameter. `type`, `description` and `required` are this spec dialect's additions to the schema.
-    ConsumedInputParameter, "consumed input parameter" {
-        name: String = "name",
+    ConsumedInputParameter, "consumed input parameter", Map by name {
+        name: String = "name" in Naftiko,
         r#in: String = "in",
         value: Any = "value",
         r#type: String = "type",
@@ -411,8 +534,8 @@ spec_object!(
     }
 );
 
-spec_object!(ConsumedOutputParameter, "consumed output parameter" {
-    name: String = "name",
+spec_object!(ConsumedOutputParameter, "consumed output parameter", Map by name {
+    name: String = "name" in Naftiko,
     r#type: String = "type",
     value: String = "value",
 });
@@ -433,14 +556,23 @@ spec_object!(
         skills: Any = "skills",
         management: Any = "management",
         observability: Any = "observability",
+        max_binary_size: Any = "maxBinarySize" in Ikanos,
+        ttl_ms: Any = "ttlMs" in Ikanos,
+        cache_scope: Any = "cacheScope" in Ikanos,
+        from: Any = "from" in Ikanos,
+        import: Any = "import" in Ikanos,
+        r#as: Any = "as" in Ikanos,
     }
 );
 
-spec_object!(ExposedResource, "exposed resource" {
-    label: String = "label",
+spec_object!(ExposedResource, "exposed resource", Map by name {
+    label: String = "label" in Naftiko,
     description: String = "description",
     path: String = "path",
-    name: String = "name",
+    name: String = "name" in Naftiko,
+    display: String = "display" in Ikanos,
+    tags: Any = "tags" in Ikanos,
+    binary: Any = "binary" in Ikanos,
     input_parameters: List<ExposedInputParameter> = "inputParameters",
     operations: List<ExposedOperation> = "operations",
     forward: Any = "forward",
@@ -456,9 +588,13 @@ spec_object!(ExposedResource, "exposed resource" {
     location: Any = "location",
 });
 
-spec_object!(ExposedOperation, "exposed operation" {
-    name: String = "name",
-    label: String = "label",
+spec_object!(ExposedOperation, "exposed operation", Map by name {
+    name: String = "name" in Naftiko,
+    label: String = "label" in Naftiko,
+    display: String = "display" in Ikanos,
+    tags: Any = "tags" in Ikanos,
+    responses: Any = "responses" in Ikanos,
+    response_binary: Any = "responseBinary" in Ikanos,
     description: String = "description",
     method: String = "method",
     input_parameters: List<ExposedInputParameter> = "inputParameters",
@@ -470,8 +606,8 @@ spec_object!(ExposedOperation, "exposed operation" {
     mappings: Any = "mappings",
 });
 
-spec_object!(ExposedInputParameter, "exposed input parameter" {
-    name: String = "name",
+spec_object!(ExposedInputParameter, "exposed input parameter", Map by name {
+    name: String = "name" in Naftiko,
     r#in: String = "in",
     r#type: String = "type",
     description: String = "description",
@@ -480,9 +616,11 @@ spec_object!(ExposedInputParameter, "exposed input parameter" {
     required: bool = "required",
 });
 
-spec_object!(McpTool, "MCP tool" {
-    name: String = "name",
-    label: String = "label",
+spec_object!(McpTool, "MCP tool", Map by name {
+    name: String = "name" in Naftiko,
+    label: String = "label" in Naftiko,
+    display: String = "display" in Ikanos,
+    tags: Any = "tags" in Ikanos,
     description: String = "description",
     input_parameters: List<McpToolInputParameter> = "inputParameters",
     r#ref: Any = "ref",
@@ -494,8 +632,8 @@ spec_object!(McpTool, "MCP tool" {
     output_parameters: List<MappedOutputParameter> = "outputParameters",
 });
 
-spec_object!(McpToolInputParameter, "MCP tool input parameter" {
-    name: String = "name",
+spec_object!(McpToolInputParameter, "MCP tool input parameter", Map by name {
+    name: String = "name" in Naftiko,
     r#type: String = "type",
     description: String = "description",
     required: bool = "required",
@@ -508,7 +646,7 @@ spec_object!(McpToolHints, "MCP tool hints" {
     open_world: bool = "openWorld",
 });
 
-spec_object!(MappedOutputParameter, "output parameter" {
+spec_object!(MappedOutputParameter, "output parameter", Either by name {
     name: String = "name",
     r#type: String = "type",
     mapping: String = "mapping",
@@ -518,8 +656,8 @@ spec_object!(MappedOutputParameter, "output parameter" {
     items: Items = "items",
 });
 
-/// An output's `items`: one output parameter, as the schema writes it, or a list of named ones, as the outputs of
-/// orchestrated steps are written (read only to be reported).
+/// An output's `items`: one output parameter, as the schema writes it, or named ones — a list of them (Naftiko) or a
+/// mapping keyed by name (Ikanos) — as the outputs of orchestrated steps are written (read only to be reported).
 #[derive(Debug, Clone)]
 pub enum Items {
     One(Box<MappedOutputParameter>),
@@ -534,14 +672,49 @@ impl<'de> Deserialize<'de> for Items {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("an output parameter")
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Items, A::Error> {
-                MappedOutputParameter::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|p| Items::One(Box::new(p)))
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Items, A::Error> {
+                if format::reading() == Format::Naftiko {
+                    return MappedOutputParameter::deserialize(
+                        de::value::MapAccessDeserializer::new(map),
+                    )
+                    .map(|p| Items::One(Box::new(p)));
+                }
+                // Ikanos: one parameter (`type: array`, …) or parameters keyed by name (`fullName: {type: string}`),
+                // told apart by the first key: a key an output parameter does not have, or a `type` whose value is a
+                // mapping, names a parameter.
+                let mut one = MappedOutputParameter::default();
+                let Some(first) = map.next_key::<Spanned<String>>()? else {
+                    return Ok(Items::One(Box::new(one)));
+                };
+                if first.value == "type" {
+                    let v = map.next_value::<Spanned<Any>>()?;
+                    let Any::Scalar(ty) = &v.value else {
+                        return skip_rest(map);
+                    };
+                    one.r#type = Some(Field {
+                        key_pos: pos_of(&first),
+                        pos: pos_of(&v),
+                        value: ty.as_text().unwrap_or_default().to_owned(),
+                    });
+                } else if MappedOutputParameter::has_key(&first.value, Format::Ikanos) {
+                    one.read_entry(first, &mut map)?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                    return skip_rest(map);
+                }
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    one.read_entry(key, &mut map)?;
+                }
+                Ok(Items::One(Box::new(one)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Items::List)
             }
+        }
+        fn skip_rest<'de, A: MapAccess<'de>>(mut map: A) -> Result<Items, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Items::List)
         }
         d.deserialize_any(V)
     }

@@ -28,6 +28,9 @@ impl Resolver<'_> {
     /// One `binds[]` entry: each of its keys becomes a [`BoundKey`].
     pub(super) fn binding(&mut self, b: &model::Binding, at: Pos) {
         report_extra(b, self.d);
+        if self.ikanos_binding(b) {
+            return;
+        }
         let ns = req(&b.namespace, "namespace", "binding", at, self.d);
         let location = b.location.as_ref().and_then(|l| self.location(l));
         let Some(keys) = req(&b.keys, "keys", "binding", at, self.d) else {

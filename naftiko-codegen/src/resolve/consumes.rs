@@ -17,7 +17,8 @@ use crate::parse::model::{self, SpecObject};
 impl Resolver<'_> {
     pub(super) fn consumes(&mut self, c: &model::ConsumesHttp, at: Pos) -> Option<ConsumedApi> {
         report_extra(c, self.d);
-        if c.location.is_some() || c.import.is_some() {
+        self.ikanos_consumes(c);
+        if c.location.is_some() || c.from.is_some() || c.import.is_some() {
             return self.imported(c, at);
         }
         not_here(&c.r#as, "as", "an inline consumed API", self.d);

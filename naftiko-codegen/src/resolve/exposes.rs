@@ -22,6 +22,9 @@ impl Resolver<'_> {
         mcp: &mut Vec<McpAdapter>,
     ) {
         report_extra(e, self.d);
+        if self.ikanos_exposure(e) {
+            return;
+        }
         let Some(t) = req(&e.r#type, "type", "exposure", at, self.d) else {
             return;
         };

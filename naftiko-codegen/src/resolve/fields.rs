@@ -35,7 +35,7 @@ pub(super) fn report_extra_keys<'a, T: SpecObject>(
                     "unknown field `{}` in {}; expected one of: {}",
                     e.name,
                     T::WHAT,
-                    T::KEYS.join(", ")
+                    T::keys_in(e.format).join(", ")
                 ),
             );
         }
@@ -56,7 +56,7 @@ pub(super) fn warn_extra<T: SpecObject>(obj: &T, d: &mut Diagnostics) {
                 "unknown field `{}` in {} is ignored; it has: {}",
                 e.name,
                 T::WHAT,
-                T::KEYS.join(", ")
+                T::keys_in(e.format).join(", ")
             ),
         );
     }

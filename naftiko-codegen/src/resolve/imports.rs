@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::Resolver;
 use super::binds::file_uri_path;
 use super::fields::{items, report_extra, req, text, warn_extra};
-use super::{FORMAT_VERSION, Resolver};
 use crate::diagnostic::{Code, Note, Pos, Source, normalize};
 use crate::ir::ConsumedApi;
 use crate::parse::model::{self, Any, Document, Field, SpecObject};
@@ -83,7 +83,7 @@ fn scalar_text(f: &Field<Any>) -> Option<Field<String>> {
 
 /// The namespace an entry of a `consumes` list declares: its `namespace`, or, imported, its `as` or its `import`.
 fn declared_namespace(c: &model::ConsumesHttp) -> Option<String> {
-    if c.location.is_some() || c.import.is_some() {
+    if c.location.is_some() || c.from.is_some() || c.import.is_some() {
         let name = c.r#as.as_ref().or(c.import.as_ref())?;
         return scalar_text(name).map(|f| f.value);
     }
@@ -106,8 +106,13 @@ impl Resolver<'_> {
             }
         }
         let what = "imported consumed API";
-        let location = req(&c.location, "location", what, at, self.d);
-        let location = location.and_then(|f| self.import_text(f, "location"));
+        // Ikanos names the file `from`, Naftiko `location`.
+        let (location, key) = match (&c.location, &c.from) {
+            (None, Some(_)) => (&c.from, "from"),
+            _ => (&c.location, "location"),
+        };
+        let location = req(location, key, what, at, self.d);
+        let location = location.and_then(|f| self.import_text(f, key));
         let import = req(&c.import, "import", what, at, self.d);
         let import = import.and_then(|f| self.import_text(f, "import"));
         let alias = c.r#as.as_ref().and_then(|f| self.import_text(f, "as"));
@@ -293,18 +298,7 @@ impl Resolver<'_> {
     fn imported_document(&mut self, doc: &Document, file: u32) {
         let root = Pos::new(1, 1).in_file(file);
         report_extra(doc, self.d);
-        if let Some(v) = req(&doc.naftiko, "naftiko", Document::WHAT, root, self.d)
-            && v.value != FORMAT_VERSION
-        {
-            self.d.error(
-                Code::Version,
-                v.pos,
-                format!(
-                    "unsupported format version `{}`: this compiler reads `naftiko: {FORMAT_VERSION}`",
-                    v.value
-                ),
-            );
-        }
+        super::ikanos::version_at(doc, root, self.d);
         if let Some(info) = &doc.info {
             warn_extra(&info.value, self.d);
         }

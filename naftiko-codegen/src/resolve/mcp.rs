@@ -112,7 +112,7 @@ impl Resolver<'_> {
         Some(Tool {
             ident: String::new(),
             name: name.value.clone(),
-            title: text(&t.label),
+            title: text(super::ikanos::label(&t.label, &t.display)),
             description: text(&t.description).or_else(|| op.description.clone()),
             hints,
             call: Call {

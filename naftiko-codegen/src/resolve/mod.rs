@@ -4,8 +4,9 @@
 //! One module per part of the spec: `binds` (bound values), `consumes` and `operation` (consumed APIs and their
 //! operations), `exposes` (what every exposure shares), `rest` and `mcp` (the two exposure types), `call` (an
 //! exposure's call of a consumed operation, its `with:` bindings), `repair` (the dialect repair of `with:`),
-//! `templates` (paths and base URIs), `outputs`, `imports` (consumed APIs imported from other files), and `fields`
-//! (reading any object's fields).
+//! `templates` (paths and base URIs), `outputs`, `imports` (consumed APIs imported from other files), `fixed` (a
+//! consumed API's fixed parameters), `fields` (reading any object's fields), and `ikanos` (the version key, and the
+//! keys only Ikanos documents have).
 
 mod binds;
 mod call;
@@ -13,6 +14,7 @@ mod consumes;
 mod exposes;
 mod fields;
 mod fixed;
+mod ikanos;
 mod imports;
 mod mcp;
 mod operation;
@@ -29,31 +31,19 @@ use crate::diagnostic::{Code, Diagnostics, Pos};
 use crate::ir::{BoundKey, Capability, ConsumedApi};
 use crate::parse::model::{self, SpecObject};
 
-/// The only version of the format this compiler reads.
-pub const FORMAT_VERSION: &str = "1.0.0-alpha2";
-
 /// Resolves a parsed document, the spec at `spec` (its imports are read relative to its folder; an empty path: the
 /// working directory). Returns the IR when the document was complete enough to build one; the IR of a document with
 /// errors is only fit for further checking, never for emitting.
 pub fn resolve(doc: &model::Document, spec: &Path, d: &mut Diagnostics) -> Option<Capability> {
     let root = Pos::new(1, 1);
     report_extra(doc, d);
-    match req(&doc.naftiko, "naftiko", model::Document::WHAT, root, d) {
-        Some(v) if v.value != FORMAT_VERSION => d.error(
-            Code::Version,
-            v.pos,
-            format!(
-                "unsupported format version `{}`: this compiler reads `naftiko: {FORMAT_VERSION}`",
-                v.value
-            ),
-        ),
-        _ => {}
-    }
+    let format = ikanos::version(doc, d);
     // `info` only describes: it may be left out, and a field it does not have is a warning.
     let (label, description) = match &doc.info {
         Some(info) => {
             warn_extra(&info.value, d);
-            let label = req(&info.value.label, "label", "info", info.pos, d)
+            let label = ikanos::label(&info.value.label, &info.value.display);
+            let label = req(label, format.label_key(), "info", info.pos, d)
                 .map(|f| fields::clean_text(&f.value));
             (label, text(&info.value.description))
         }

@@ -31,6 +31,7 @@ impl Resolver<'_> {
         path: Option<&PathTemplate>,
     ) -> Option<Operation> {
         report_extra(o, self.d);
+        self.ikanos_consumed_operation(o);
         let name = req(&o.name, "name", "consumed operation", at, self.d);
         let method = method(&o.method, self.d);
         self.consumed_output(o);

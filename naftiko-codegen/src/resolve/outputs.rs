@@ -178,7 +178,7 @@ fn shape(
             model::Items::List => {
                 d.unsupported(
                     i.key_pos,
-                    "`items` as a list of named output parameters (the outputs of orchestrated steps)",
+                    "`items` as named output parameters (the outputs of orchestrated steps)",
                 );
                 ok = false;
                 None

@@ -291,6 +291,7 @@ impl Resolver<'_> {
         };
         let (entries, extra) = self.with_entries(o, &o.with, &site);
         report_extra_keys(o, extra.into_iter(), self.d);
+        self.ikanos_exposed_operation(o);
         unsupported(&o.r#ref, "`ref` (aggregate functions)", self.d);
         unsupported(&o.steps, "`steps` (orchestrated operations)", self.d);
         unsupported(&o.mappings, "`mappings` (orchestrated operations)", self.d);
