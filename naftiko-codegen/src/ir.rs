@@ -279,12 +279,49 @@ pub struct Operation {
     pub path_params: Vec<Param>,
     /// In order of declaration.
     pub query_params: Vec<Param>,
-    /// POST/PUT/PATCH: a JSON body is forwarded.
+    /// POST/PUT/PATCH without a body template: the caller's JSON body is forwarded.
     pub body: bool,
+    /// The request body the spec writes (`body:`), filled from the operation's body parameters.
+    pub template: Option<BodyTemplate>,
+    /// The values the body template names (`{{shipImo}}`), in order of first appearance: each a method argument of
+    /// the client, bound at a call like any parameter.
+    pub body_params: Vec<Param>,
     pub output: OutputMapping,
     pub pos: Pos,
     /// What the upstream's OpenAPI document says of it, when one was given and has the operation.
     pub typing: Option<Typing>,
+}
+
+/// A request body template, split at its placeholders: the generated client writes its pieces in order, each value
+/// encoded for where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyTemplate {
+    /// The `Content-Type` it is sent with.
+    pub content_type: &'static str,
+    pub pieces: Vec<BodyPiece>,
+    /// Where the body is written.
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyPiece {
+    /// Text written as is (already encoded for its place: JSON, form).
+    Literal(String),
+    /// The value of the body parameter `param` (an argument of the client method), encoded for where it stands.
+    Value { param: String, place: BodyPlace },
+}
+
+/// Where a body value stands, which decides how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPlace {
+    /// Inside a JSON string (`"{{name}}"`): its text, JSON-escaped.
+    JsonString,
+    /// Where a JSON value goes (`{{crewIds}}`): the value as JSON.
+    JsonValue,
+    /// In a text body: its text as is.
+    Text,
+    /// In a form body's value: its text, form-encoded.
+    Form,
 }
 
 /// What an upstream's OpenAPI document (`Config::openapi`) says of a consumed operation: its `operationId` and the

@@ -1750,17 +1750,6 @@ fn unsupported_steps_on_mcp_tool() {
 }
 
 #[test]
-fn unsupported_request_body_on_consumed_operation() {
-    // 19:               body: '{}'
-    let src = insert_after(BASE, CONSUMED_METHOD, &["              body: '{}'"]);
-    assert_unsupported(
-        &src,
-        Pos::new(19, 15),
-        "request `body` templates (the caller's JSON body is forwarded as is)",
-    );
-}
-
-#[test]
 fn unsupported_output_raw_format_xml() {
     // 19:               outputRawFormat: xml     <- at the value
     let src = insert_after(
@@ -2855,4 +2844,120 @@ fn ikanos_features_not_implemented_are_reported_where_they_stand() {
         let src = replace_line(IKANOS_BASE, before, &[key, before]);
         assert_unsupported(&src, pos_of(&src, key.trim_start()), feature);
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request body templates
+// ---------------------------------------------------------------------------------------------------------------
+
+/// BASE with its consumed operation a POST whose `body` is `lines`.
+fn with_body(lines: &[&str]) -> String {
+    let mut new = vec!["              method: POST", "              body:"];
+    new.extend_from_slice(lines);
+    replace_line(BASE, CONSUMED_METHOD, &new)
+}
+
+#[test]
+fn a_body_template_names_the_values_it_takes() {
+    let src = with_body(&[
+        r#"                '{"name": "{{tools.name}}", "tags": {{tags}}, "again": "{{name}}"}'"#,
+    ]);
+    // The REST operation maps the values to its path input; the MCP tool takes each as an argument.
+    let mapped = insert_after(
+        &src,
+        REST_CALL,
+        &[
+            "              with:",
+            "                name: rest.id",
+            "                tags: rest.id",
+        ],
+    );
+    let c = compile(&mapped);
+    assert!(c.ir.is_some(), "{}", dump(&c));
+    let op = &c.ir.as_ref().unwrap().apis[0].operations[0];
+    let names: Vec<&str> = op.body_params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["name", "tags"]);
+    assert!(
+        !op.body,
+        "a templated operation does not forward the caller's body"
+    );
+    let t = op.template.as_ref().unwrap();
+    assert_eq!(t.content_type, "application/json");
+    let tool = &c.ir.as_ref().unwrap().mcp[0].tools[0];
+    assert!(tool.call.inputs.iter().any(|i| i.name == "tags"));
+    // Without `with:`, the REST operation, which has no input of those names, cannot supply them: one error each.
+    let c = compile(&src);
+    let unsupplied: Vec<String> = c
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .filter(|d| d.code == Code::UnsuppliedPathParam)
+        .map(|d| d.message)
+        .collect();
+    assert_eq!(unsupplied.len(), 2, "{}", dump(&c));
+    assert!(
+        unsupplied[0].starts_with("`{{name}}` of the body of `api.getitem` is not supplied"),
+        "{}",
+        unsupplied[0]
+    );
+}
+
+#[test]
+fn body_template_problems_are_errors_at_the_body() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[r#"                '{"name": "{{name"}'"#],
+            "the body template of `api.getitem` is malformed: a `{{` is not closed",
+        ),
+        (
+            &[r#"                '{"name": {{name}} }}'"#],
+            "the body template of `api.getitem` is not JSON once its values are filled in",
+        ),
+        (
+            &["                type: yaml", "                data: x"],
+            "request body type `yaml` is not one of json, text, xml, sparql, formUrlEncoded, multipartForm",
+        ),
+        (
+            &[
+                "                type: formUrlEncoded",
+                "                data:",
+                "                  count: 3",
+            ],
+            "form field `count` is a string, not 3",
+        ),
+        (
+            &[
+                "                type: multipartForm",
+                "                data: []",
+            ],
+            "not supported yet: `multipartForm` request bodies",
+        ),
+        (
+            &[r#"                '{"token": "{{TOKEN}}"}'"#],
+            "not supported yet: bound values in a request body (`{{TOKEN}}` in the body of `api.getitem`)",
+        ),
+        (
+            &[r#"                '{"items": [{{#items}}1{{/items}}]}'"#],
+            "not supported yet: Mustache `{{#…}}` tags in the body of `api.getitem` (only `{{name}}` values)",
+        ),
+    ];
+    for (lines, message) in cases {
+        let src = with_body(lines);
+        let c = compile(&src);
+        let all = c.diagnostics.sorted();
+        assert!(
+            all.iter()
+                .any(|d| d.severity == Severity::Error && d.message.starts_with(message)),
+            "missing {message:?}\n{}",
+            dump(&c)
+        );
+    }
+    // A GET sends no body.
+    let src = insert_after(BASE, CONSUMED_METHOD, &["              body: '{}'"]);
+    let (_, d) = one_with(&src, Code::InvalidValue);
+    assert_eq!(d.pos, pos_of(&src, "body: '{}'"));
+    assert_eq!(
+        d.message,
+        "`api.getitem` is a GET request, which sends no body (POST, PUT and PATCH do)"
+    );
 }

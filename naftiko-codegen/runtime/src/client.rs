@@ -12,6 +12,8 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use reqwest::Method;
+/// Any JSON value: what a body template's values are.
+pub use serde_json::Value as JsonValue;
 
 /// A secret value (a token, a client secret). Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -524,6 +526,67 @@ impl<T> std::ops::Deref for Typed<T> {
     }
 }
 
+/// A request body already written, with its `Content-Type`.
+#[derive(Clone, Debug)]
+pub struct RawBody {
+    pub bytes: Bytes,
+    pub content_type: &'static str,
+}
+
+impl RawBody {
+    /// A body of `content_type`.
+    pub fn new(bytes: impl Into<Bytes>, content_type: &'static str) -> Self {
+        RawBody {
+            bytes: bytes.into(),
+            content_type,
+        }
+    }
+
+    /// A JSON body.
+    pub fn json(bytes: impl Into<Bytes>) -> Self {
+        Self::new(bytes, "application/json")
+    }
+}
+
+/// `v` as a JSON value, for a body template (an input of any type feeds a template's value).
+pub fn json_value<T: serde::Serialize + ?Sized>(v: &T) -> JsonValue {
+    serde_json::to_value(v).unwrap_or(JsonValue::Null)
+}
+
+/// Writes `v` where a JSON value goes in a body template (`"crewIds": {{crewIds}}`): as JSON.
+pub fn push_json(out: &mut String, v: &serde_json::Value) {
+    out.push_str(&v.to_string());
+}
+
+/// Writes `v` inside a JSON string of a body template (`"name": "{{name}}"`): a string's text, any other value's
+/// JSON, escaped as a JSON string's content, so that no value can end the string.
+pub fn push_json_string(out: &mut String, v: &serde_json::Value) {
+    let quoted = match v {
+        serde_json::Value::String(s) => serde_json::Value::from(s.as_str()).to_string(),
+        other => serde_json::Value::from(other.to_string()).to_string(),
+    };
+    out.push_str(
+        quoted
+            .get(1..quoted.len().saturating_sub(1))
+            .unwrap_or_default(),
+    );
+}
+
+/// Writes `v` in a text body: a string's text as it is, any other value's JSON.
+pub fn push_text(out: &mut String, v: &serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => out.push_str(s),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Writes `v` as (part of) a form field's value: its text (as [`push_text`]), percent-encoded.
+pub fn push_form(out: &mut String, v: &serde_json::Value) {
+    let mut text = String::new();
+    push_text(&mut text, v);
+    out.extend(utf8_percent_encode(&text, FORM));
+}
+
 /// One JSON value as the upstream sent it: validated (UTF-8, a single JSON value), kept verbatim and shared without
 /// copying.
 #[derive(Clone, PartialEq, Eq)]
@@ -734,6 +797,27 @@ impl Transport {
         query: &Query,
         body: Option<&B>,
     ) -> Result<Response, Error> {
+        let body = match body {
+            Some(b) => Some(RawBody::json(serde_json::to_vec(b).map_err(|e| {
+                Error::InvalidArgument {
+                    param: "body",
+                    reason: e.to_string(),
+                }
+            })?)),
+            None => None,
+        };
+        self.send_raw(method, path, query, body).await
+    }
+
+    /// Sends one request with a body already written (a spec's body template, filled): sent as it is, with its
+    /// content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<RawBody>,
+    ) -> Result<Response, Error> {
         let mut url = self.base.clone();
         let mut full_path = String::with_capacity(self.base_path.len() + path.len());
         full_path.push_str(&self.base_path);
@@ -751,17 +835,6 @@ impl Transport {
                 .extend_pairs(query.pairs())
                 .extend_pairs(self.fixed_query.iter().map(|(k, v)| (k, v.expose())));
         }
-        let body: Option<Bytes> = match body {
-            Some(b) => Some(
-                serde_json::to_vec(b)
-                    .map_err(|e| Error::InvalidArgument {
-                        param: "body",
-                        reason: e.to_string(),
-                    })?
-                    .into(),
-            ),
-            None => None,
-        };
         // A refused client-credentials token is refreshed once and the call retried: only then is the request kept
         // for a second attempt.
         let again = self.tokens.is_some().then(|| (url.clone(), body.clone()));
@@ -782,7 +855,7 @@ impl Transport {
         &self,
         method: &Method,
         url: reqwest::Url,
-        body: Option<Bytes>,
+        body: Option<RawBody>,
     ) -> Result<reqwest::Response, Error> {
         let mut req = self
             .http
@@ -799,9 +872,9 @@ impl Transport {
         }
         if let Some(b) = body {
             if !self.fixed_content_type {
-                req = req.header(reqwest::header::CONTENT_TYPE, "application/json");
+                req = req.header(reqwest::header::CONTENT_TYPE, b.content_type);
             }
-            req = req.body(b);
+            req = req.body(b.bytes);
         }
         let mut resp = req.send().await.map_err(transport_error)?;
         if let Some(t) = used {
@@ -1280,6 +1353,30 @@ mod tests {
                 "{head:?}"
             );
         }
+    }
+
+    /// Each place of a body template writes a value its own way; none lets a value escape its place.
+    #[test]
+    fn template_values_are_written_for_their_place() {
+        let v = serde_json::json!("a\"b\\c\n");
+        let mut out = String::new();
+        push_json_string(&mut out, &v);
+        assert_eq!(out, r#"a\"b\\c\n"#);
+        let mut out = String::new();
+        push_json_string(&mut out, &serde_json::json!({"k": "v"}));
+        assert_eq!(out, r#"{\"k\":\"v\"}"#);
+        let mut out = String::new();
+        push_json(&mut out, &v);
+        assert_eq!(out, r#""a\"b\\c\n""#);
+        let mut out = String::new();
+        push_text(&mut out, &v);
+        push_text(&mut out, &serde_json::json!(12));
+        assert_eq!(out, "a\"b\\c\n12");
+        let mut out = String::new();
+        push_form(&mut out, &serde_json::json!("a b&c=d/é"));
+        assert_eq!(out, "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(json_value(&Some(3)), serde_json::json!(3));
+        assert_eq!(json_value(&None::<String>), serde_json::Value::Null);
     }
 
     /// A spec's fixed parameters go with every request, after the authentication's; a fixed `Content-Type` is the

@@ -55,6 +55,23 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
         }
     }
 
+    /// A body template value's argument: `&JsonValue` of an input of any type, of a bound value's text or of a
+    /// literal.
+    fn body_arg(&self, p: &Param, runtime: &TokenStream) -> TokenStream {
+        let json = quote!(#runtime::client::json_value);
+        match self.source(p) {
+            (ArgSource::Input(_), Some(i)) => {
+                let place = (self.place)(i);
+                quote!(&#json(&#place))
+            }
+            (ArgSource::Bound(var), _) => {
+                let b = self.bound(var);
+                quote!(&#json(#b))
+            }
+            (ArgSource::Literal(l), _) | (ArgSource::Input(l), None) => quote!(&#json(#l)),
+        }
+    }
+
     /// A query parameter's field of the query struct.
     fn query_field(&self, p: &Param) -> TokenStream {
         let f = ident(&p.ident);
@@ -97,11 +114,13 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
 pub(crate) fn call_args(
     cap: &Capability,
     call: &Call,
+    runtime: &TokenStream,
     place: impl Fn(&ExposedInput) -> TokenStream,
 ) -> (Vec<TokenStream>, TokenStream) {
     let site = Site { cap, call, place };
     let op: &Operation = cap.operation(call.target);
     let mut args: Vec<TokenStream> = op.path_params.iter().map(|p| site.path_arg(p)).collect();
+    args.extend(op.body_params.iter().map(|p| site.body_arg(p, runtime)));
     let Some(t) = &op.query_type else {
         return (args, quote!());
     };
@@ -109,6 +128,13 @@ pub(crate) fn call_args(
     let fields = op.query_params.iter().map(|p| site.query_field(p));
     args.push(quote!(&query));
     (args, quote!(let query = #t { #(#fields)* };))
+}
+
+/// Whether input `i` feeds a parameter of `call`: one that feeds none is still read (and checked), but not used.
+pub(crate) fn is_used(call: &Call, i: &ExposedInput) -> bool {
+    call.args
+        .iter()
+        .any(|a| matches!(&a.source, ArgSource::Input(n) if *n == i.name))
 }
 
 /// A literal of a parameter's type (the resolver has checked that it parses).

@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 use super::parts::{Block, Parts};
 use super::{doc_lines, doc_opening, ident};
 use crate::ir::{
-    Auth, Capability, ConsumedApi, Credential, KeyPlacement, Operation, ParamType, ResponseModel,
-    TemplatePart, ValueSource,
+    Auth, BodyPiece, BodyPlace, BodyTemplate, Capability, ConsumedApi, Credential, KeyPlacement,
+    Operation, ParamType, ResponseModel, TemplatePart, ValueSource,
 };
 
 /// The Rust type a query parameter is held in.
@@ -106,7 +106,7 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
     };
     let auth_fns = cap.apis.iter().any(|a| a.idents.auth_fn.is_some());
     let mut imports = Vec::new();
-    if ops().any(|o| !o.path_params.is_empty())
+    if ops().any(|o| !o.path_params.is_empty() || o.template.is_some())
         || fn_credentials().any(|c| matches!(c.value, ValueSource::Bound(_)))
     {
         imports.push(quote!(self as runtime));
@@ -599,6 +599,11 @@ fn typed_method(op: &Operation) -> TokenStream {
         params.push(quote!(#a: &str));
         args.push(quote!(#a));
     }
+    for p in &op.body_params {
+        let a = ident(&p.ident);
+        params.push(quote!(#a: &runtime::JsonValue));
+        args.push(quote!(#a));
+    }
     if let Some(t) = &op.query_type {
         let t = ident(t);
         params.push(quote!(query: &#t));
@@ -663,6 +668,10 @@ fn raw_method(op: &Operation) -> TokenStream {
         let a = ident(&p.ident);
         args.push(quote!(#a: &str));
     }
+    for p in &op.body_params {
+        let a = ident(&p.ident);
+        args.push(quote!(#a: &runtime::JsonValue));
+    }
     if let Some(t) = &op.query_type {
         let t = ident(t);
         args.push(quote!(query: &#t));
@@ -690,10 +699,16 @@ fn raw_method(op: &Operation) -> TokenStream {
         }
     });
     let query = query(op);
-    let body = if op.body {
-        quote!(body)
-    } else {
-        quote!(None::<&()>)
+    let send = match &op.template {
+        Some(t) => {
+            let write = template_body(op, t);
+            quote! {
+                #write
+                self.transport.send_raw(Method::#http_method, &path, &q, Some(body)).await
+            }
+        }
+        None if op.body => quote!(self.transport.send(Method::#http_method, &path, &q, body).await),
+        None => quote!(self.transport.send(Method::#http_method, &path, &q, None::<&()>).await),
     };
     quote! {
         #doc
@@ -701,8 +716,46 @@ fn raw_method(op: &Operation) -> TokenStream {
             let mut path = String::with_capacity(#capacity);
             #(#pushes)*
             #query
-            self.transport.send(Method::#http_method, &path, &q, #body).await
+            #send
         }
+    }
+}
+
+/// The statements that write `body`, the filled template `t` of `op`: its literal pieces as they are, each value as
+/// its place asks.
+fn template_body(op: &Operation, t: &BodyTemplate) -> TokenStream {
+    let literal_len: usize = t
+        .pieces
+        .iter()
+        .map(|p| match p {
+            BodyPiece::Literal(l) => l.len(),
+            BodyPiece::Value { .. } => 16,
+        })
+        .sum();
+    let capacity = Literal::usize_unsuffixed(literal_len);
+    let writes = t.pieces.iter().map(|p| match p {
+        BodyPiece::Literal(l) => quote!(body.push_str(#l);),
+        BodyPiece::Value { param, place } => {
+            let a = ident(
+                op.body_params
+                    .iter()
+                    .find(|p| &p.name == param)
+                    .map_or(param.as_str(), |p| p.ident.as_str()),
+            );
+            let f = match place {
+                BodyPlace::JsonString => quote!(push_json_string),
+                BodyPlace::JsonValue => quote!(push_json),
+                BodyPlace::Text => quote!(push_text),
+                BodyPlace::Form => quote!(push_form),
+            };
+            quote!(runtime::#f(&mut body, #a);)
+        }
+    });
+    let content_type = t.content_type;
+    quote! {
+        let mut body = String::with_capacity(#capacity);
+        #(#writes)*
+        let body = runtime::RawBody::new(body, #content_type);
     }
 }
 

@@ -322,6 +322,9 @@ fn tool_fn(cap: &Capability, runtime: &str, t: &Tool) -> TokenStream {
         } else {
             body.push(quote!(let #f = a.#getter(#key)?;));
         }
+        if !super::args::is_used(&t.call, i) {
+            body.push(quote!(let _ = #f;));
+        }
         // The values the input schema lists, when the OpenAPI document gives the parameter an enum.
         let listed: Vec<String> = schemas::input_property(op, &t.call, i)
             .get("enum")
@@ -364,7 +367,7 @@ fn tool_fn(cap: &Capability, runtime: &str, t: &Tool) -> TokenStream {
             None => quote!(let body = a.body(#BODY_ARG)?;),
         });
     }
-    let (mut args, query) = call_args(cap, &t.call, |i| {
+    let (mut args, query) = call_args(cap, &t.call, &super::runtime_path(runtime), |i| {
         let l = ident(&i.local);
         quote!(#l)
     });

@@ -212,7 +212,7 @@ fn handler(cap: &Capability, runtime: &str, op: &RestOperation) -> TokenStream {
         prelude.push(quote!(let body = rt::json_body(body)?;));
     }
 
-    let (mut args, query) = call_args(cap, &op.call, place);
+    let (mut args, query) = call_args(cap, &op.call, &super::runtime_path(runtime), place);
     prelude.push(query);
     if op.call.body {
         args.push(quote!(body.as_deref()));
@@ -311,6 +311,13 @@ fn query_prelude(op: &RestOperation) -> Vec<TokenStream> {
         let f = ident(&i.local);
         let key = &i.name;
         prelude.push(quote!(let #f = rt::required(#f, #key)?;));
+    }
+    for i in query_inputs
+        .iter()
+        .filter(|i| !super::args::is_used(&op.call, i))
+    {
+        let f = ident(&i.local);
+        prelude.push(quote!(let _ = #f;));
     }
     prelude
 }

@@ -183,7 +183,13 @@ fn type_api(api: &mut ConsumedApi, doc: &Document, d: &mut Diagnostics) {
         let what = format!("`{ns}.{}`", op.name);
         match doc.operation(op.method, &op.path.shape()) {
             Some((pointer, item, found)) => {
-                op.typing = Some(typing(doc, &pointer, found));
+                let mut t = typing(doc, &pointer, found);
+                // A body template writes the body itself, from its own values.
+                if op.template.is_some() {
+                    t.body = None;
+                    t.body_required = false;
+                }
+                op.typing = Some(t);
                 type_params(op, doc, &pointer, item, found, &what, d);
             }
             None => d.warning(

@@ -519,7 +519,7 @@ spec_object!(ConsumedOperation, "consumed operation", Map by name {
     output_raw_format: String = "outputRawFormat",
     output_schema: Any = "outputSchema",
     output_parameters: List<ConsumedOutputParameter> = "outputParameters",
-    body: Any = "body",
+    body: Body = "body",
 });
 
 spec_object!(
@@ -655,6 +655,43 @@ spec_object!(MappedOutputParameter, "output parameter", Either by name {
     properties: Entries<MappedOutputParameter> = "properties",
     items: Items = "items",
 });
+
+/// A consumed operation's request `body`: a raw template (a string, sent as JSON unless a `Content-Type` parameter
+/// says otherwise), or an object with a `type` and its `data`.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Raw(String),
+    Typed(Box<TypedBody>),
+}
+
+spec_object!(
+    /// `{type: json|text|xml|sparql|formUrlEncoded|multipartForm, data}` (and `form`, a spec generator's name for
+    /// `formUrlEncoded`).
+    TypedBody, "request body" {
+        r#type: String = "type",
+        data: serde_json::Value = "data",
+    }
+);
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Body;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a body template (a string) or a request body (`type` and `data`)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Body, E> {
+                Ok(Body::Raw(v.to_owned()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body, A::Error> {
+                TypedBody::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|b| Body::Typed(Box::new(b)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// An output's `items`: one output parameter, as the schema writes it, or named ones — a list of them (Naftiko) or a
 /// mapping keyed by name (Ikanos) — as the outputs of orchestrated steps are written (read only to be reported).

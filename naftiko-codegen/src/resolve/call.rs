@@ -63,11 +63,19 @@ pub(super) struct Called<'a> {
 impl<'a> Called<'a> {
     fn params(&self) -> impl Iterator<Item = &'a Param> + use<'a> {
         let op: &'a Operation = self.op;
-        op.path_params.iter().chain(&op.query_params)
+        op.path_params
+            .iter()
+            .chain(&op.query_params)
+            .chain(&op.body_params)
     }
 
     fn is_path_param(&self, name: &str) -> bool {
         self.op.path_params.iter().any(|p| p.name == name)
+    }
+
+    /// A value of the body template: any input feeds it, written as the template's place asks.
+    fn is_body_param(&self, name: &str) -> bool {
+        self.op.body_params.iter().any(|p| p.name == name)
     }
 }
 
@@ -253,7 +261,7 @@ impl Resolver<'_> {
         let fits = if is_path {
             i.ty != ParamType::Object
         } else {
-            i.ty == param.ty
+            called.is_body_param(&param.name) || i.ty == param.ty
         };
         if !fits {
             self.d.error(
@@ -334,6 +342,17 @@ impl Resolver<'_> {
             return self.feed(called, p, i, pos, " (bound by name)");
         }
         let is_path = called.is_path_param(&p.name);
+        if called.is_body_param(&p.name) && site.ctx == Ctx::Rest {
+            self.d.error(
+                Code::UnsuppliedPathParam,
+                site.pos,
+                format!(
+                    "`{{{{{}}}}}` of the body of `{}.{}` is not supplied: declare an input `{}` (a path or query parameter) or map it in `with:`",
+                    p.name, called.ns, called.op.name, p.name
+                ),
+            );
+            return false;
+        }
         if is_path && site.ctx == Ctx::Rest {
             self.d.error(
                 Code::UnsuppliedPathParam,

@@ -9,6 +9,7 @@
 //! keys only Ikanos documents have).
 
 mod binds;
+mod body;
 mod call;
 mod consumes;
 mod exposes;

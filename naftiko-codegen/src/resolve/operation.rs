@@ -47,6 +47,10 @@ impl Resolver<'_> {
             }
             None => Vec::new(),
         };
+        let template = o
+            .body
+            .as_ref()
+            .and_then(|b| self.body_template(b, method, &format!("{ns}.{op_name}")));
         let name = name?;
         if !names::is_kebab_ident(&name.value) {
             self.d.error(
@@ -69,14 +73,16 @@ impl Resolver<'_> {
             path: path?.clone(),
             path_params,
             query_params: declared.query,
-            body: method.has_body(),
+            body: method.has_body() && o.body.is_none(),
+            body_params: template.as_ref().map(|t| t.1.clone()).unwrap_or_default(),
+            template: template.map(|t| t.0),
             output: OutputMapping::Whole,
             pos: at,
             typing: None,
         })
     }
 
-    /// What the operation says of its output and body: JSON, the whole response, no request body template.
+    /// What the operation says of its output: JSON, the whole response.
     fn consumed_output(&mut self, o: &model::ConsumedOperation) {
         if let Some(f) = &o.output_raw_format
             && f.value != "json"
@@ -90,11 +96,6 @@ impl Resolver<'_> {
             );
         }
         unsupported(&o.output_schema, "`outputSchema`", self.d);
-        unsupported(
-            &o.body,
-            "request `body` templates (the caller's JSON body is forwarded as is)",
-            self.d,
-        );
         let outs = items(&o.output_parameters);
         if outs.len() > 1 {
             self.d.unsupported(

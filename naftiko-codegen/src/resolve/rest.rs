@@ -351,16 +351,19 @@ impl Resolver<'_> {
     /// The body follows the consumed operation: a GET that calls a POST forwards the request's body, and a POST that
     /// calls a GET has none to forward, which is worth a warning.
     fn ignored_body(&mut self, pos: Pos, method: Method, path: &PathTemplate, called: &Called) {
+        let why = match called.op.template {
+            Some(_) => "which writes its own body from its template".to_owned(),
+            None => format!("a `{}`, which sends no body", called.op.method.as_str()),
+        };
         self.d.warning(
             Code::IgnoredBody,
             pos,
             format!(
-                "`{} {}` calls `{}.{}`, a `{}`, which sends no body: the request's body is ignored",
+                "`{} {}` calls `{}.{}`, {why}: the request's body is ignored",
                 method.as_str(),
                 path.template,
                 called.ns,
                 called.op.name,
-                called.op.method.as_str()
             ),
         );
     }

@@ -22,6 +22,13 @@ pub mod shaped;
 mod shaped_tests;
 
 #[rustfmt::skip]
+#[path = "../../fixtures/bodies/expected/mod.rs"]
+pub mod bodies;
+
+#[cfg(test)]
+mod bodies_tests;
+
+#[rustfmt::skip]
 #[path = "../../fixtures/auth/expected/mod.rs"]
 pub mod auth;
 
