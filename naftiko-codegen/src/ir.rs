@@ -537,6 +537,8 @@ pub struct ArgBinding {
 pub enum InputLocation {
     Path,
     Query,
+    /// A value read from the request's JSON body, at [`ExposedInput::body_path`].
+    Body,
 }
 
 /// An input an exposure takes from its caller.
@@ -552,6 +554,8 @@ pub struct ExposedInput {
     pub required: bool,
     /// For REST: where the input is read from. MCP tool inputs are always arguments (`Query` by convention).
     pub location: InputLocation,
+    /// For a REST input `in: body`: where in the request's JSON body its value is (its `value: $.user.id`).
+    pub body_path: Vec<PathStep>,
     /// Where it is declared: a placeholder of the exposed path, a declared input, or, for an input the exposure adds
     /// for an unmapped parameter, that parameter.
     pub pos: Pos,

@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use naftiko_codegen::ir::{
-    ArgBinding, ArgSource, Auth, KeyPlacement, OutputMapping, ParamType, PathStep, Shape,
-    ShapeSource, ShapeType, ValueSource,
+    ArgBinding, ArgSource, Auth, InputLocation, KeyPlacement, OutputMapping, ParamType, PathStep,
+    Shape, ShapeSource, ShapeType, ValueSource,
 };
 use naftiko_codegen::{Code, Compiled, Diagnostic, Pos, Renames, Severity, compile, compile_with};
 
@@ -2960,4 +2960,41 @@ fn body_template_problems_are_errors_at_the_body() {
         d.message,
         "`api.getitem` is a GET request, which sends no body (POST, PUT and PATCH do)"
     );
+}
+
+#[test]
+fn a_body_input_reads_one_value_of_the_body() {
+    let body_input = |value: &str| {
+        insert_after(
+            BASE,
+            REST_CALL,
+            &[
+                "              inputParameters:",
+                "                - name: note",
+                "                  in: body",
+                value,
+            ],
+        )
+    };
+    let src = body_input("                  value: $.items[*].note");
+    let (_, d) = one_with(&src, Code::InvalidValue);
+    assert_eq!(d.pos, pos_of(&src, "$.items[*].note"));
+    assert_eq!(
+        d.message,
+        "body input `note` reads one value of the body: `$.items[*].note` selects several"
+    );
+    let src = body_input("                  value: $.");
+    let (_, d) = one_with(&src, Code::InvalidValue);
+    assert!(
+        d.message.ends_with("`$.` is the whole body"),
+        "{}",
+        d.message
+    );
+    // Without `value`, `$.note`.
+    let src = body_input("                  description: A note.");
+    let c = compile(&src);
+    let op = &c.ir.as_ref().unwrap().rest[0].routes[0].operations[0];
+    let note = op.call.inputs.iter().find(|i| i.name == "note").unwrap();
+    assert_eq!(note.location, InputLocation::Body);
+    assert_eq!(note.body_path, [PathStep::Key("note".into())]);
 }

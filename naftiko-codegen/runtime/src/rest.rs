@@ -148,6 +148,16 @@ pub fn required<T>(value: Option<T>, name: &str) -> Result<T, Problem> {
     })
 }
 
+/// An `in: body` input the operation needs: missing (or `null`) is a `400` naming it and where it is read.
+pub fn required_in_body<T>(value: Option<T>, name: &str, at: &str) -> Result<T, Problem> {
+    value.ok_or_else(|| {
+        Problem::bad_request(
+            "gateway.body_input_missing",
+            format!("input `{name}` (`{at}` of the request body) is required"),
+        )
+    })
+}
+
 /// Refuses any query parameter (for operations that take none).
 pub fn no_query(raw: Option<&str>) -> Result<(), Problem> {
     match query_pairs(raw).next() {
@@ -236,6 +246,39 @@ pub fn json_body(body: RequestBody) -> Result<Option<Box<RawValue>>, Problem> {
     })?;
     check_depth(&bytes)?;
     Ok(Some(value))
+}
+
+/// The request's JSON body as a document, for the inputs an operation reads from it (`in: body`): none when the body
+/// is empty.
+pub fn body_document(body: Option<&RawValue>) -> Result<Option<serde_json::Value>, Problem> {
+    body.map(|b| serde_json::from_str(b.get()))
+        .transpose()
+        .map_err(|e| {
+            Problem::bad_request(
+                "gateway.body_malformed",
+                format!("the request body is not valid JSON: {e}"),
+            )
+        })
+}
+
+/// The input `name`, read at `path` (written `at`, `$.user.id`) of the request's JSON body: none when the body has
+/// no value there (or `null`); a value of another type than `what` says is a `400` naming the input.
+pub fn body_input<T: serde::de::DeserializeOwned>(
+    doc: Option<&serde_json::Value>,
+    path: &[crate::shape::Step],
+    name: &str,
+    at: &str,
+    what: &str,
+) -> Result<Option<T>, Problem> {
+    match crate::shape::at(doc, path) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => T::deserialize(v).map(Some).map_err(|_| {
+            Problem::bad_request(
+                "gateway.body_input_type",
+                format!("input `{name}` (`{at}` of the request body) must be {what}"),
+            )
+        }),
+    }
 }
 
 fn unsupported_media_type(content_type: Option<&HeaderValue>) -> Problem {

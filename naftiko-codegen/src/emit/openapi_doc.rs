@@ -62,6 +62,28 @@ pub fn document(cap: &Capability, a: &RestAdapter, bearer: bool) -> String {
     doc.to_string()
 }
 
+/// Adds `schema` as the property `key` of the object schema `object`, merging the properties of two objects that
+/// share a key (two body inputs under `$.user`).
+fn merge_property(object: &mut Value, key: &str, schema: Value, required: bool) {
+    let existing = &mut object["properties"][key];
+    match (existing.get("properties").is_some(), schema) {
+        (true, Value::Object(mut new)) if new.contains_key("properties") => {
+            if let Some(Value::Object(props)) = new.remove("properties") {
+                for (k, v) in props {
+                    merge_property(existing, &k, v, false);
+                }
+            }
+        }
+        (_, schema) => *existing = schema,
+    }
+    if required {
+        match object.get_mut("required").and_then(Value::as_array_mut) {
+            Some(list) => list.push(json!(key)),
+            None => object["required"] = json!([key]),
+        }
+    }
+}
+
 fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, Value>) -> Value {
     let called = cap.operation(op.call.target);
     let typing = called.typing.as_ref();
@@ -78,6 +100,7 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
         .call
         .inputs
         .iter()
+        .filter(|i| i.location != InputLocation::Body)
         .map(|i| {
             let mut schema = input_property(called, &op.call, i);
             let description = schema.remove("description");
@@ -85,7 +108,7 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
                 "name": i.name,
                 "in": match i.location {
                     InputLocation::Path => "path",
-                    InputLocation::Query => "query",
+                    InputLocation::Query | InputLocation::Body => "query",
                 },
                 "required": i.required || i.location == InputLocation::Path,
             });
@@ -103,6 +126,34 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
         .collect();
     if !params.is_empty() {
         o.insert("parameters".into(), Value::Array(params));
+    }
+    let body_inputs: Vec<_> = op
+        .call
+        .inputs
+        .iter()
+        .filter(|i| i.location == InputLocation::Body)
+        .collect();
+    if !body_inputs.is_empty() && !op.call.body {
+        let mut body = json!({"type": "object"});
+        for i in &body_inputs {
+            let mut leaf = Value::Object(input_property(called, &op.call, i));
+            // Wrap the input's schema in the objects and arrays its path goes through, innermost first.
+            for step in i.body_path.iter().rev().skip(1) {
+                leaf = match step {
+                    crate::ir::PathStep::Key(k) => {
+                        json!({"type": "object", "properties": {k: leaf}})
+                    }
+                    _ => json!({"type": "array", "items": leaf}),
+                };
+            }
+            if let Some(crate::ir::PathStep::Key(k)) = i.body_path.first() {
+                merge_property(&mut body, k, leaf, i.required && i.body_path.len() == 1);
+            }
+        }
+        o.insert(
+            "requestBody".into(),
+            json!({"required": body_inputs.iter().any(|i| i.required), "content": {"application/json": {"schema": body}}}),
+        );
     }
     if op.call.body {
         let (body, required) = match typing.and_then(|t| Some((t.body.as_ref()?, t))) {

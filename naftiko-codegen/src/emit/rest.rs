@@ -8,7 +8,8 @@ use super::client::param_rust_type;
 use super::parts::{Block, Parts};
 use super::{doc_lines, ident};
 use crate::ir::{
-    Capability, ExposedInput, InputLocation, Method, ParamType, RestAdapter, RestOperation,
+    Call, Capability, ExposedInput, InputLocation, Method, ParamType, PathStep, RestAdapter,
+    RestOperation,
 };
 
 /// axum's method router for `m` (`get`, `post`…).
@@ -207,9 +208,22 @@ fn handler(cap: &Capability, runtime: &str, op: &RestOperation) -> TokenStream {
     }
     params.push(quote!(RawQuery(raw): RawQuery));
     prelude.extend(query_prelude(op));
-    if op.call.body {
+    let body_inputs: Vec<&ExposedInput> = op
+        .call
+        .inputs
+        .iter()
+        .filter(|i| i.location == InputLocation::Body)
+        .collect();
+    if op.call.body || !body_inputs.is_empty() {
         params.push(quote!(body: rt::RequestBody));
         prelude.push(quote!(let body = rt::json_body(body)?;));
+    }
+    if !body_inputs.is_empty() {
+        prelude.push(quote!(let doc = rt::body_document(body.as_deref())?;));
+        let rtp = super::runtime_path(runtime);
+        for i in body_inputs {
+            prelude.extend(body_input(&op.call, i, &rtp));
+        }
     }
 
     let (mut args, query) = call_args(cap, &op.call, &super::runtime_path(runtime), place);
@@ -320,6 +334,40 @@ fn query_prelude(op: &RestOperation) -> Vec<TokenStream> {
         prelude.push(quote!(let _ = #f;));
     }
     prelude
+}
+
+/// The statements that read the `in: body` input `i` from `doc`, the request's JSON body, into its local.
+fn body_input(call: &Call, i: &ExposedInput, rtp: &TokenStream) -> Vec<TokenStream> {
+    let f = ident(&i.local);
+    let name = &i.name;
+    let steps = super::shape::steps_of(&i.body_path, &quote!(#rtp::shape::Step));
+    let at: String = std::iter::once("$".to_owned())
+        .chain(i.body_path.iter().map(|s| match s {
+            PathStep::Key(k) => format!(".{k}"),
+            PathStep::Index(n) => format!("[{n}]"),
+            PathStep::Each => "[*]".to_owned(),
+        }))
+        .collect();
+    let (ty, what) = match i.ty {
+        ParamType::String => (quote!(String), "a string"),
+        ParamType::Integer => (quote!(i64), "an integer"),
+        ParamType::Number => (quote!(f64), "a number"),
+        ParamType::Boolean => (quote!(bool), "a boolean"),
+        ParamType::Object => (
+            quote!(::std::collections::BTreeMap<String, String>),
+            "an object of strings",
+        ),
+    };
+    let mut out = vec![quote! {
+        let #f: Option<#ty> = rt::body_input(doc.as_ref(), &[#(#steps),*], #name, #at, #what)?;
+    }];
+    if i.required {
+        out.push(quote!(let #f = rt::required_in_body(#f, #name, #at)?;));
+    }
+    if !super::args::is_used(call, i) {
+        out.push(quote!(let _ = #f;));
+    }
+    out
 }
 
 /// Where a handler holds input `i` once parsed: a field of the path struct, or a local.

@@ -128,14 +128,19 @@ pub fn uses(s: &Shape) -> bool {
 }
 
 fn steps(path: &[PathStep]) -> Vec<TokenStream> {
+    steps_of(path, &quote!(sh::Step))
+}
+
+/// The runtime's steps of a compiled path, `step` naming the runtime's `shape::Step`.
+pub(super) fn steps_of(path: &[PathStep], step: &TokenStream) -> Vec<TokenStream> {
     path.iter()
         .map(|s| match s {
-            PathStep::Key(k) => quote!(sh::Step::Key(#k)),
+            PathStep::Key(k) => quote!(#step::Key(#k)),
             PathStep::Index(i) => {
                 let i = proc_macro2::Literal::usize_unsuffixed(*i);
-                quote!(sh::Step::Index(#i))
+                quote!(#step::Index(#i))
             }
-            PathStep::Each => quote!(sh::Step::Each),
+            PathStep::Each => quote!(#step::Each),
         })
         .collect()
 }

@@ -347,7 +347,7 @@ impl Resolver<'_> {
                 Code::UnsuppliedPathParam,
                 site.pos,
                 format!(
-                    "`{{{{{}}}}}` of the body of `{}.{}` is not supplied: declare an input `{}` (a path or query parameter) or map it in `with:`",
+                    "`{{{{{}}}}}` of the body of `{}.{}` is not supplied: declare an input `{}` (in the path, the query or the body) or map it in `with:`",
                     p.name, called.ns, called.op.name, p.name
                 ),
             );
@@ -384,6 +384,7 @@ impl Resolver<'_> {
             } else {
                 InputLocation::Query
             },
+            body_path: Vec::new(),
         });
         true
     }

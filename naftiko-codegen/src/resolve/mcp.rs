@@ -181,6 +181,7 @@ impl Resolver<'_> {
                     description: text(&p.description),
                     required: false,
                     location: InputLocation::Query,
+                    body_path: Vec::new(),
                     pos: pname.pos,
                 },
                 required: p.required.as_ref().is_some_and(|r| r.value),

@@ -9,12 +9,12 @@ use super::fields::{
     items, method, not_here, param_type, port, report_extra, report_extra_keys, req, text,
     unsupported,
 };
-use super::outputs::exposed_output;
+use super::outputs::{compile_path, exposed_output};
 use super::templates::path_template;
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{
-    Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathTemplate, RestAdapter,
-    RestIdents, RestOperation, RestRoute, TemplatePart,
+    Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathStep, PathTemplate,
+    RestAdapter, RestIdents, RestOperation, RestRoute, TemplatePart,
 };
 use crate::parse::model;
 
@@ -37,6 +37,7 @@ fn placeholder_inputs(path: &PathTemplate, pos: Pos) -> Vec<ExposedInput> {
             description: None,
             required: true,
             location: InputLocation::Path,
+            body_path: Vec::new(),
             pos,
         })
         .collect()
@@ -203,7 +204,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, or `in: query`.
+    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, `in: query`, or `in: body`
+    /// (a value of the request's JSON body, where its `value` says: `$.user.id`; `$.name` by default).
     fn declared_input(
         &mut self,
         p: &model::ExposedInputParameter,
@@ -214,13 +216,13 @@ impl Resolver<'_> {
         let name = req(&p.name, "name", "exposed input parameter", p_pos, self.d);
         let loc = req(&p.r#in, "in", "exposed input parameter", p_pos, self.d);
         unsupported(&p.pattern, "input `pattern`", self.d);
-        unsupported(&p.value, "input `value`", self.d);
         let ty = param_type(&p.r#type, self.d);
         let (name, loc, ty) = (name?, loc?, ty?);
         let location = match loc.value.as_str() {
             "path" => InputLocation::Path,
             "query" => InputLocation::Query,
-            "header" | "cookie" | "body" => {
+            "body" => InputLocation::Body,
+            "header" | "cookie" => {
                 self.d
                     .unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
                 return None;
@@ -232,6 +234,13 @@ impl Resolver<'_> {
                     format!("`in: {other}` is not one of query, path, header, cookie, body"),
                 );
                 return None;
+            }
+        };
+        let body_path = match location {
+            InputLocation::Body => self.body_input_path(p, &name.value)?,
+            _ => {
+                unsupported(&p.value, "input `value`", self.d);
+                Vec::new()
             }
         };
         if location == InputLocation::Path && ty == ParamType::Object {
@@ -271,8 +280,46 @@ impl Resolver<'_> {
             required: location == InputLocation::Path
                 || p.required.as_ref().is_some_and(|r| r.value),
             location,
+            body_path,
             pos: name.pos,
         })
+    }
+
+    /// Where an `in: body` input's value is in the request's JSON body: its `value`, a JSONPath to one value
+    /// (`$.user.id`, `$.items[0]`), or `$.name`.
+    fn body_input_path(
+        &mut self,
+        p: &model::ExposedInputParameter,
+        name: &str,
+    ) -> Option<Vec<PathStep>> {
+        let Some(v) = &p.value else {
+            return Some(vec![PathStep::Key(name.to_owned())]);
+        };
+        let model::Any::Scalar(model::Scalar::Str(path)) = &v.value else {
+            self.d.error(
+                Code::InvalidValue,
+                v.pos,
+                format!("the `value` of body input `{name}` is a JSONPath such as `$.user.id`"),
+            );
+            return None;
+        };
+        let steps = compile_path(path, v.pos, self.d)?;
+        if steps.is_empty() || steps.contains(&PathStep::Each) {
+            self.d.error(
+                Code::InvalidValue,
+                v.pos,
+                format!(
+                    "body input `{name}` reads one value of the body: `{path}` {}",
+                    if steps.is_empty() {
+                        "is the whole body"
+                    } else {
+                        "selects several"
+                    }
+                ),
+            );
+            return None;
+        }
+        Some(steps)
     }
 
     fn rest_operation(
@@ -321,13 +368,15 @@ impl Resolver<'_> {
                     .unwrap_or(usize::MAX),
             ),
             InputLocation::Query => (1, 0),
+            InputLocation::Body => (2, 0),
         });
         let name = o
             .name
             .as_ref()
             .map_or_else(|| op.name.clone(), |n| n.value.clone());
         let method = method?;
-        if method.has_body() && !op.body {
+        let reads_body = inputs.iter().any(|i| i.location == InputLocation::Body);
+        if method.has_body() && !op.body && !reads_body {
             let pos = o.method.as_ref().map_or(at, |m| m.pos);
             self.ignored_body(pos, method, resource.path, &called);
         }

@@ -116,3 +116,56 @@ async fn a_form_body_is_filled_from_a_rest_requests_path_and_query() {
         ]
     );
 }
+
+#[tokio::test]
+async fn rest_inputs_read_from_the_request_body_fill_the_template() {
+    let mock = MockUpstream::start().await;
+    mock.on(Some("POST"), "/voyages", Reply::json(201, r#"{"id":"v1"}"#));
+    let router = rest::bodies_rest_router(clients(&mock));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let http = reqwest::Client::new();
+    let post = |body: Value| {
+        http.post(format!("{base}/voyages"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+
+    let resp =
+        post(json!({"ship": {"imo": "IMO-9", "port": "Oslo"}, "crew": {"a": "1"}, "days": 3}))
+            .await
+            .unwrap();
+    assert_eq!(resp.status(), 201);
+    let sent = mock.api_requests();
+    assert_eq!(sent.len(), 1);
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"shipImo": "IMO-9", "note": "from Oslo \"as planned\"", "crewIds": {"a": "1"}, "days": 3})
+    );
+
+    // A missing value and a value of another type are the caller's errors, named; the upstream is not called.
+    for (request, code, message) in [
+        (
+            json!({"ship": {"imo": "IMO-9", "port": "Oslo"}, "crew": {}}),
+            "gateway.body_input_missing",
+            "input `days` (`$.days` of the request body) is required",
+        ),
+        (
+            json!({"ship": {"imo": 9, "port": "Oslo"}, "crew": {}, "days": 3}),
+            "gateway.body_input_type",
+            "input `shipImo` (`$.ship.imo` of the request body) must be a string",
+        ),
+    ] {
+        let resp = post(request).await.unwrap();
+        assert_eq!(resp.status(), 400);
+        let problem: Value = resp.json().await.unwrap();
+        assert_eq!(
+            (problem["code"].as_str(), problem["message"].as_str()),
+            (Some(code), Some(message))
+        );
+    }
+    assert_eq!(mock.api_requests().len(), 1);
+}
