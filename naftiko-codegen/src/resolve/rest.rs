@@ -16,6 +16,7 @@ use crate::ir::{
     Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathTemplate, RestAdapter,
     RestIdents, RestOperation, RestRoute, TemplatePart,
 };
+use crate::names;
 use crate::parse::model;
 
 /// The resource an exposed operation belongs to.
@@ -203,7 +204,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, or `in: query`.
+    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, `in: query`, or
+    /// `in: header` (named as a header, one piece of text).
     fn declared_input(
         &mut self,
         p: &model::ExposedInputParameter,
@@ -220,7 +222,8 @@ impl Resolver<'_> {
         let location = match loc.value.as_str() {
             "path" => InputLocation::Path,
             "query" => InputLocation::Query,
-            "header" | "cookie" | "body" => {
+            "header" => InputLocation::Header,
+            "cookie" | "body" => {
                 self.d
                     .unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
                 return None;
@@ -234,11 +237,32 @@ impl Resolver<'_> {
                 return None;
             }
         };
-        if location == InputLocation::Path && ty == ParamType::Object {
+        let what = match location {
+            InputLocation::Path => "path",
+            InputLocation::Header => "header",
+            InputLocation::Query => "query",
+        };
+        if location != InputLocation::Query && !ty.is_scalar() {
             self.d.error(
                 Code::InvalidValue,
                 p.r#type.as_ref().map_or(p_pos, |t| t.pos),
-                format!("path input `{}` cannot be an object", name.value),
+                format!(
+                    "{what} input `{}` cannot be {} {}",
+                    name.value,
+                    ty.article(),
+                    ty.as_str()
+                ),
+            );
+            return None;
+        }
+        if location == InputLocation::Header && !names::is_header_name(&name.value) {
+            self.d.error(
+                Code::InvalidValue,
+                name.pos,
+                format!(
+                    "header input `{}` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
+                    name.value
+                ),
             );
             return None;
         }
@@ -310,7 +334,7 @@ impl Resolver<'_> {
         };
         let args = self.bind_args(&site, &called, &entries, &mut inputs);
         self.one_object_input(&inputs, at);
-        // Path inputs first, in path order; then query inputs in order.
+        // Path inputs first, in path order; then query inputs, then header inputs, in order.
         inputs.sort_by_key(|i| match i.location {
             InputLocation::Path => (
                 0,
@@ -321,6 +345,7 @@ impl Resolver<'_> {
                     .unwrap_or(usize::MAX),
             ),
             InputLocation::Query => (1, 0),
+            InputLocation::Header => (2, 0),
         });
         let name = o
             .name

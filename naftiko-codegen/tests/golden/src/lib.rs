@@ -22,6 +22,13 @@ pub mod shaped;
 mod shaped_tests;
 
 #[rustfmt::skip]
+#[path = "../../fixtures/params/expected/mod.rs"]
+pub mod params;
+
+#[cfg(test)]
+mod params_tests;
+
+#[rustfmt::skip]
 #[path = "../../fixtures/auth/expected/mod.rs"]
 pub mod auth;
 
