@@ -235,6 +235,8 @@ pub enum ParamType {
     Boolean,
     /// A map of string keys to string values, sent form-exploded (`a.b=x&c=y`).
     Object,
+    /// A list of strings: a query parameter sends one `key=value` pair per element (`id=a&id=b`).
+    Array,
 }
 
 impl ParamType {
@@ -245,6 +247,7 @@ impl ParamType {
             "number" => ParamType::Number,
             "boolean" => ParamType::Boolean,
             "object" => ParamType::Object,
+            "array" => ParamType::Array,
             _ => return None,
         })
     }
@@ -256,6 +259,20 @@ impl ParamType {
             ParamType::Number => "number",
             ParamType::Boolean => "boolean",
             ParamType::Object => "object",
+            ParamType::Array => "array",
+        }
+    }
+
+    /// Whether a value of this type is one piece of text once sent (not a map or a list).
+    pub fn is_scalar(self) -> bool {
+        !matches!(self, ParamType::Object | ParamType::Array)
+    }
+
+    /// The indefinite article of its name: `an integer`, `a string`.
+    pub fn article(self) -> &'static str {
+        match self {
+            ParamType::Integer | ParamType::Object | ParamType::Array => "an",
+            ParamType::String | ParamType::Number | ParamType::Boolean => "a",
         }
     }
 }
@@ -279,6 +296,8 @@ pub struct Operation {
     pub path_params: Vec<Param>,
     /// In order of declaration.
     pub query_params: Vec<Param>,
+    /// `in: header`, in order of declaration: each sent as the header of its name.
+    pub header_params: Vec<Param>,
     /// POST/PUT/PATCH without a body template: the caller's JSON body is forwarded.
     pub body: bool,
     /// The request body the spec writes (`body:`), filled from the operation's body parameters.
@@ -322,6 +341,18 @@ pub enum BodyPlace {
     Text,
     /// In a form body's value: its text, form-encoded.
     Form,
+}
+
+impl Operation {
+    /// Every parameter: path parameters, then header parameters, then query parameters, then the values of the body
+    /// template.
+    pub fn params(&self) -> impl Iterator<Item = &Param> {
+        self.path_params
+            .iter()
+            .chain(&self.header_params)
+            .chain(&self.query_params)
+            .chain(&self.body_params)
+    }
 }
 
 /// What an upstream's OpenAPI document (`Config::openapi`) says of a consumed operation: its `operationId` and the
@@ -418,7 +449,7 @@ impl PathTemplate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
-    /// A path parameter's argument of the client method, or a query parameter's field of the query struct.
+    /// A path or header parameter's argument of the client method, or a query parameter's field of the query struct.
     pub ident: String,
     pub ty: ParamType,
     pub description: Option<String>,
@@ -539,6 +570,8 @@ pub enum InputLocation {
     Query,
     /// A value read from the request's JSON body, at [`ExposedInput::body_path`].
     Body,
+    /// A request header of the input's name.
+    Header,
 }
 
 /// An input an exposure takes from its caller.
@@ -614,10 +647,11 @@ pub struct RestRoute {
 pub struct Call {
     /// The consumed operation called.
     pub target: OpRef,
-    /// REST: path inputs first (in path order), then query inputs. MCP: the tool's final argument list, declared
-    /// inputs first, then unbound path parameters, then unbound query parameters.
+    /// REST: path inputs first (in path order), then query inputs, then header inputs. MCP: the tool's final argument list, declared
+    /// inputs first, then unbound path parameters, then unbound header parameters, then unbound query
+    /// parameters.
     pub inputs: Vec<ExposedInput>,
-    /// One binding per consumed parameter (path parameters first, then query parameters).
+    /// One binding per consumed parameter (path parameters first, then header parameters, then query parameters).
     pub args: Vec<ArgBinding>,
     /// The caller's JSON body is forwarded: the consumed operation is a POST, PUT or PATCH (REST: the request's
     /// body, whatever the exposed method; MCP: a `body` argument).

@@ -1821,34 +1821,277 @@ fn unsupported_two_object_query_inputs_in_a_rest_operation() {
     );
 }
 
-#[test]
-fn unsupported_header_parameters() {
-    // 23:                   in: header     <- at the value
-    let src = insert_after(
+/// BASE with a header parameter `X-Trace` and an array query parameter `tag` on the consumed operation.
+fn with_header_and_array() -> String {
+    insert_after(
         BASE,
         CONSUMED_PATH_PARAM_IN,
         &[
             "                - name: X-Trace",
             "                  in: header",
+            "                  required: true",
+            "                - name: tag",
+            "                  in: query",
+            "                  type: array",
+        ],
+    )
+}
+
+#[test]
+fn header_parameters_and_array_query_parameters_are_inputs_of_both_exposures() {
+    let src = with_header_and_array();
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let op = &ir.apis[0].operations[0];
+    let header = &op.header_params[0];
+    assert_eq!(
+        (header.name.as_str(), header.ty, header.required),
+        ("X-Trace", ParamType::String, true)
+    );
+    let tag = &op.query_params[0];
+    assert_eq!(
+        (tag.name.as_str(), tag.ty, tag.required),
+        ("tag", ParamType::Array, false)
+    );
+    // REST: the header is read from the request's header of that name, the array from repeated query keys; path
+    // inputs first, then query inputs, then header inputs.
+    let inputs: Vec<_> = ir.rest[0].routes[0].operations[0]
+        .call
+        .inputs
+        .iter()
+        .map(|i| (i.name.as_str(), i.location, i.ty, i.required))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("id", InputLocation::Path, ParamType::String, true),
+            ("tag", InputLocation::Query, ParamType::Array, false),
+            ("X-Trace", InputLocation::Header, ParamType::String, true),
+        ]
+    );
+    // MCP: plain arguments.
+    let tool: Vec<_> = ir.mcp[0].tools[0]
+        .call
+        .inputs
+        .iter()
+        .map(|i| (i.name.as_str(), i.ty, i.required))
+        .collect();
+    assert_eq!(
+        tool,
+        [
+            ("id", ParamType::String, true),
+            ("X-Trace", ParamType::String, true),
+            ("tag", ParamType::Array, false),
+        ]
+    );
+
+    // A declared REST header input, and `with:` binding the consumed header to it and to a bound value.
+    let src = insert_after(
+        &with_header_and_array(),
+        REST_CALL,
+        &[
+            "              with:",
+            "                X-Trace: rest.trace",
+            "              inputParameters:",
+            "                - name: trace",
+            "                  in: header",
+            "                  type: integer",
         ],
     );
-    assert_unsupported(&src, Pos::new(23, 23), "`in: header` parameters");
+    let src = insert_after(
+        &src,
+        TOOL_CALL,
+        &["          with:", "            X-Trace: '{{TOKEN}}'"],
+    );
+    let c = compile(&src);
+    assert!(c.diagnostics.is_empty(), "{}", dump(&c));
+    let ir = c.ir.unwrap();
+    let call = &ir.rest[0].routes[0].operations[0].call;
+    let trace = call.inputs.iter().find(|i| i.name == "trace").unwrap();
+    assert_eq!(
+        (trace.location, trace.ty, trace.required),
+        (InputLocation::Header, ParamType::Integer, true)
+    );
+    assert!(call.args.contains(&ArgBinding {
+        param: "X-Trace".into(),
+        source: ArgSource::Input("trace".into()),
+    }));
+    let tool = &ir.mcp[0].tools[0].call;
+    assert!(tool.args.contains(&ArgBinding {
+        param: "X-Trace".into(),
+        source: ArgSource::Bound("TOKEN".into()),
+    }));
+    assert!(tool.inputs.iter().all(|i| i.name != "X-Trace"));
+}
 
-    // The same on the exposed side.
+#[test]
+fn header_parameters_are_text_named_as_headers() {
+    let header = |name: &str, ty: &str| {
+        insert_after(
+            BASE,
+            CONSUMED_PATH_PARAM_IN,
+            &[
+                &format!("                - name: {name}"),
+                "                  in: header",
+                &format!("                  type: {ty}"),
+            ],
+        )
+    };
+    let src = header("X-Tags", "array");
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "array"),
+        "header parameter `X-Tags` cannot be an array",
+    );
+    let src = header("X-Filter", "object");
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_in(
+            &src,
+            "type: object\n              outputParameters",
+            "object",
+        ),
+        "header parameter `X-Filter` cannot be an object",
+    );
+    let src = header("content-length", "integer");
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "content-length"),
+        "header parameter `content-length` cannot be sent: the HTTP client sets that header itself",
+    );
+    // A placeholder of the path declared as a header.
+    let src = replace_line(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &["                  in: header"],
+    );
+    assert_eq!(
+        compile(&src)
+            .diagnostics
+            .sorted()
+            .iter()
+            .find(|d| d.code == Code::InvalidValue)
+            .map(|d| d.message.as_str()),
+        Some("`id` is a placeholder of the path `/items/{id}` but is declared `in: header`")
+    );
+    // An exposed header input: named as a header, one piece of text.
     let src = insert_after(
         BASE,
         REST_CALL,
         &[
             "              inputParameters:",
-            "                - name: X-Trace",
+            "                - name: X-Tags",
+            "                  in: header",
+            "                  type: array",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "array"),
+        "header input `X-Tags` cannot be an array",
+    );
+    let src = insert_after(
+        BASE,
+        REST_CALL,
+        &[
+            "              inputParameters:",
+            "                - name: X(Trace)",
             "                  in: header",
         ],
     );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "X(Trace)"),
+        "header input `X(Trace)` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
+    );
+    // A header parameter fed by an input that is not one piece of text.
+    let src = insert_after(
+        &header("X-Trace", "string"),
+        TOOL_CALL,
+        &[
+            "          with:",
+            "            X-Trace: tools.x",
+            "          inputParameters:",
+            "            - name: x",
+            "              type: array",
+        ],
+    );
+    assert_error(
+        &sole(&src),
+        Code::InvalidValue,
+        pos_of(&src, "tools.x"),
+        "input `x` is an array but header parameter `X-Trace` of `api.getitem` is text",
+    );
+}
+
+#[test]
+fn array_parameters() {
+    // A path parameter cannot be an array.
+    let src = insert_after(
+        BASE,
+        CONSUMED_PATH_PARAM_IN,
+        &["                  type: array"],
+    );
+    // (It is then read as an undeclared placeholder, which is a warning.)
+    assert_error(
+        &one_with(&src, Code::InvalidValue).1,
+        Code::InvalidValue,
+        pos_of(&src, "array"),
+        "path parameter `id` cannot be an array",
+    );
+    // An array query parameter takes an array input, not a string.
+    let src = insert_after(
+        &with_header_and_array(),
+        REST_CALL,
+        &[
+            "              inputParameters:",
+            "                - name: tag",
+            "                  in: query",
+            "                  type: string",
+        ],
+    );
+    let d = one_with(&src, Code::InvalidValue).1;
+    assert_eq!(
+        d.message,
+        "input `tag` (bound by name) is a string but parameter `tag` of `api.getitem` is an array"
+    );
+    // No array literals in `with:`.
+    let src = insert_after(
+        &with_header_and_array(),
+        TOOL_CALL,
+        &["          with:", "            tag: a"],
+    );
     assert_unsupported(
         &src,
-        pos_in(&src, "in: header", "header"),
-        "exposed `in: header` inputs",
+        pos_in(&src, "tag: a\n", "a\n"),
+        "array literals in `with:`",
     );
+    // A tool input of type `array` that feeds nothing is an array input all the same.
+    let src = insert_after(
+        BASE,
+        TOOL_CALL,
+        &[
+            "          inputParameters:",
+            "            - name: ids",
+            "              type: array",
+            "              description: Some ids",
+        ],
+    );
+    let c = compile(&src);
+    let ir = c.ir.unwrap();
+    let ids = ir.mcp[0].tools[0]
+        .call
+        .inputs
+        .iter()
+        .find(|i| i.name == "ids")
+        .unwrap();
+    assert_eq!(ids.ty, ParamType::Array);
 }
 
 #[test]

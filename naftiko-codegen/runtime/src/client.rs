@@ -297,7 +297,7 @@ pub struct Transport {
     auth: Auth,
     /// The headers of a fixed authentication (`Authorization: Bearer …`, `Authorization: Basic …`, API key headers)
     /// and the fixed parameters, built once and marked sensitive.
-    fixed_headers: Headers,
+    fixed_headers: HeaderList,
     /// API keys and fixed parameters sent in the query, after the operation's own parameters.
     fixed_query: Vec<(String, Secret)>,
     /// Whether a fixed header sets `Content-Type`: then a JSON body does not set it again.
@@ -675,6 +675,13 @@ impl Query {
         }
     }
 
+    /// An array-typed parameter: one `key=value` pair per element, in order (`id=a&id=b`); none for an empty one.
+    pub fn push_each<T: fmt::Display>(&mut self, key: &str, values: impl IntoIterator<Item = T>) {
+        for v in values {
+            self.push(key, v);
+        }
+    }
+
     /// An object-typed parameter, sent form-exploded: each entry becomes its own `key=value` pair.
     pub fn push_map<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) {
         for (k, v) in map {
@@ -684,6 +691,64 @@ impl Query {
 
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
+    }
+}
+
+/// The headers one request sends for its operation's header parameters, in the order they are added. A value is
+/// checked when it is added: one that cannot be a header value (a line break, a control character) is an
+/// [`Error::InvalidArgument`] naming the parameter, never showing the value. Values are marked sensitive, and `Debug`
+/// shows the names only.
+#[derive(Clone, Default)]
+pub struct Headers {
+    list: HeaderList,
+}
+
+impl Headers {
+    pub fn new() -> Self {
+        Headers::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Adds the header `name` (a header name the compiler has checked) with `value`.
+    pub fn push(&mut self, name: &'static str, value: &str) -> Result<(), Error> {
+        let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::InvalidArgument {
+                param: name,
+                reason: "must be a valid header name".into(),
+            }
+        })?;
+        let mut v =
+            reqwest::header::HeaderValue::from_str(value).map_err(|_| Error::InvalidArgument {
+                param: name,
+                reason:
+                    "must be a valid header value: visible ASCII, spaces and tabs, no line breaks"
+                        .into(),
+            })?;
+        v.set_sensitive(true);
+        self.list.push((header, v));
+        Ok(())
+    }
+
+    /// Adds the header `name` when there is a value.
+    pub fn push_opt(&mut self, name: &'static str, value: Option<&str>) -> Result<(), Error> {
+        match value {
+            Some(v) => self.push(name, v),
+            None => Ok(()),
+        }
+    }
+
+    /// The names of the headers, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
     }
 }
 
@@ -797,6 +862,19 @@ impl Transport {
         query: &Query,
         body: Option<&B>,
     ) -> Result<Response, Error> {
+        self.send_with_headers(method, path, query, &Headers::new(), body)
+            .await
+    }
+
+    /// Sends one request with the operation's own `headers`, after the fixed ones (see [`Transport::send`]).
+    pub async fn send_with_headers<B: serde::Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        headers: &Headers,
+        body: Option<&B>,
+    ) -> Result<Response, Error> {
         let body = match body {
             Some(b) => Some(RawBody::json(serde_json::to_vec(b).map_err(|e| {
                 Error::InvalidArgument {
@@ -806,7 +884,7 @@ impl Transport {
             })?)),
             None => None,
         };
-        self.send_raw(method, path, query, body).await
+        self.send_raw(method, path, query, headers, body).await
     }
 
     /// Sends one request with a body already written (a spec's body template, filled): sent as it is, with its
@@ -816,6 +894,7 @@ impl Transport {
         method: Method,
         path: &str,
         query: &Query,
+        headers: &Headers,
         body: Option<RawBody>,
     ) -> Result<Response, Error> {
         let mut url = self.base.clone();
@@ -838,14 +917,14 @@ impl Transport {
         // A refused client-credentials token is refreshed once and the call retried: only then is the request kept
         // for a second attempt.
         let again = self.tokens.is_some().then(|| (url.clone(), body.clone()));
-        let resp = self.attempt(&method, url, body).await?;
+        let resp = self.attempt(&method, url, headers, body).await?;
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED
             && let Some(tokens) = &self.tokens
             && let Some(used) = resp.extensions().get::<UsedToken>()
             && let Some((url, body)) = again
         {
             tokens.invalidate(&used.0);
-            let retry = self.attempt(&method, url, body).await?;
+            let retry = self.attempt(&method, url, headers, body).await?;
             return self.read(retry).await;
         }
         self.read(resp).await
@@ -855,13 +934,14 @@ impl Transport {
         &self,
         method: &Method,
         url: reqwest::Url,
+        headers: &Headers,
         body: Option<RawBody>,
     ) -> Result<reqwest::Response, Error> {
         let mut req = self
             .http
             .request(method.clone(), url)
             .header(reqwest::header::HOST, self.host.clone());
-        for (name, value) in &self.fixed_headers {
+        for (name, value) in self.fixed_headers.iter().chain(&headers.list) {
             req = req.header(name.clone(), value.clone());
         }
         let mut used = None;
@@ -992,14 +1072,14 @@ impl Transport {
 }
 
 /// Headers sent with every request.
-pub(crate) type Headers = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
+pub(crate) type HeaderList = Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>;
 
 /// The headers and query pairs a fixed authentication and the fixed parameters add to every request, in that order.
 /// Errors name the header, never a value.
 pub(crate) fn fixed_parts(
     auth: &Auth,
     params: &[FixedParam],
-) -> Result<(Headers, Vec<(String, Secret)>), Error> {
+) -> Result<(HeaderList, Vec<(String, Secret)>), Error> {
     use base64::Engine as _;
     use reqwest::header::AUTHORIZATION;
     let mut headers = Vec::new();
@@ -1049,7 +1129,7 @@ fn sensitive_value(v: &str, what: &str) -> Result<reqwest::header::HeaderValue, 
 fn add_fixed(
     p: &FixedParam,
     kind: &str,
-    headers: &mut Headers,
+    headers: &mut HeaderList,
     query: &mut Vec<(String, Secret)>,
 ) -> Result<(), Error> {
     match p.placement {
@@ -1148,6 +1228,43 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_check_their_values_and_show_names_only() {
+        let mut h = Headers::new();
+        h.push("X-Trace-Id", "secret-trace").unwrap();
+        h.push_opt("X-Page-Size", None).unwrap();
+        h.push_opt("X-Tenant", Some("t")).unwrap();
+        assert_eq!(h.names().collect::<Vec<_>>(), ["x-trace-id", "x-tenant"]);
+        assert_eq!(format!("{h:?}"), r#"["x-trace-id", "x-tenant"]"#);
+        let e = h.push("X-Trace-Id", "a\r\nInjected: secret").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidArgument {
+                    param: "X-Trace-Id",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert!(h.push("Not A Name", "v").is_err());
+    }
+
+    #[test]
+    fn array_parameters_repeat_their_key() {
+        let mut q = Query::new();
+        q.push_each("id", ["a", "b"]);
+        q.push_each("none", Vec::<String>::new());
+        assert_eq!(
+            q.pairs(),
+            [
+                ("id".to_owned(), "a".to_owned()),
+                ("id".to_owned(), "b".to_owned())
+            ]
+        );
+    }
 
     #[derive(Debug, serde::Deserialize)]
     struct Outer {

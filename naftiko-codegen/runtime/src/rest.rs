@@ -8,7 +8,7 @@ use std::fmt;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -67,38 +67,128 @@ pub fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), Pro
     Ok(())
 }
 
+/// Where a typed input is read from, for its errors.
+#[derive(Clone, Copy)]
+enum Place {
+    Query,
+    Header,
+}
+
+impl Place {
+    fn noun(self) -> &'static str {
+        match self {
+            Place::Query => "query parameter",
+            Place::Header => "header",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Place::Query => "gateway.query_type",
+            Place::Header => "gateway.header_type",
+        }
+    }
+}
+
 pub fn parse_string(_name: &str, v: &str) -> Result<String, Problem> {
     Ok(v.to_owned())
 }
 
 pub fn parse_integer(name: &str, v: &str) -> Result<i64, Problem> {
-    v.parse().map_err(|_| bad_type(name, "an integer", v))
+    integer(Place::Query, name, v)
 }
 
 pub fn parse_number(name: &str, v: &str) -> Result<f64, Problem> {
-    v.parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
-        .ok_or_else(|| bad_type(name, "a number", v))
+    number(Place::Query, name, v)
 }
 
 pub fn parse_boolean(name: &str, v: &str) -> Result<bool, Problem> {
+    boolean(Place::Query, name, v)
+}
+
+fn integer(place: Place, name: &str, v: &str) -> Result<i64, Problem> {
+    v.parse()
+        .map_err(|_| bad_type(place, name, "an integer", v))
+}
+
+fn number(place: Place, name: &str, v: &str) -> Result<f64, Problem> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| bad_type(place, name, "a number", v))
+}
+
+fn boolean(place: Place, name: &str, v: &str) -> Result<bool, Problem> {
     match v {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(bad_type(name, "a boolean (`true` or `false`)", v)),
+        _ => Err(bad_type(place, name, "a boolean (`true` or `false`)", v)),
     }
 }
 
-fn bad_type(name: &str, expected: &str, got: &str) -> Problem {
+fn bad_type(place: Place, name: &str, expected: &str, got: &str) -> Problem {
     let shown: String = got.chars().take(64).collect();
     Problem::bad_request(
-        "gateway.query_type",
+        place.code(),
         format!(
-            "query parameter `{name}` must be {expected}, got `{}`",
+            "{} `{name}` must be {expected}, got `{}`",
+            place.noun(),
             shown.escape_default()
         ),
     )
+}
+
+/// The text of the request header `name`, given at most once; `None` when absent. A header given twice, or whose
+/// value is not text (bytes outside visible ASCII), is refused; the message never shows the value.
+pub fn header_string(headers: &HeaderMap, name: &str) -> Result<Option<String>, Problem> {
+    let mut values = headers.get_all(name).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(Problem::bad_request(
+            "gateway.header_repeated",
+            format!("header `{name}` is given more than once"),
+        ));
+    }
+    match value.to_str() {
+        Ok(v) => Ok(Some(v.to_owned())),
+        Err(_) => Err(Problem::bad_request(
+            "gateway.header_type",
+            format!("header `{name}` must be visible ASCII text"),
+        )),
+    }
+}
+
+/// The request header `name` read as an integer.
+pub fn header_integer(headers: &HeaderMap, name: &str) -> Result<Option<i64>, Problem> {
+    header_string(headers, name)?
+        .map(|v| integer(Place::Header, name, &v))
+        .transpose()
+}
+
+/// The request header `name` read as a number.
+pub fn header_number(headers: &HeaderMap, name: &str) -> Result<Option<f64>, Problem> {
+    header_string(headers, name)?
+        .map(|v| number(Place::Header, name, &v))
+        .transpose()
+}
+
+/// The request header `name` read as a boolean (`true` or `false`).
+pub fn header_boolean(headers: &HeaderMap, name: &str) -> Result<Option<bool>, Problem> {
+    header_string(headers, name)?
+        .map(|v| boolean(Place::Header, name, &v))
+        .transpose()
+}
+
+/// A required request header.
+pub fn required_header<T>(value: Option<T>, name: &str) -> Result<T, Problem> {
+    value.ok_or_else(|| {
+        Problem::bad_request(
+            "gateway.header_missing",
+            format!("header `{name}` is required"),
+        )
+    })
 }
 
 /// A key no query parameter of the operation has.
@@ -514,6 +604,41 @@ fn passthrough(
 mod tests {
     use super::*;
     use crate::client::Response as Upstream;
+
+    #[test]
+    fn header_inputs_are_read_once_and_typed() {
+        let mut h = HeaderMap::new();
+        h.insert("x-size", HeaderValue::from_static("20"));
+        h.insert("x-flag", HeaderValue::from_static("yes"));
+        h.append("x-twice", HeaderValue::from_static("a"));
+        h.append("x-twice", HeaderValue::from_static("b"));
+        h.insert("x-bytes", HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        assert_eq!(header_integer(&h, "X-Size").unwrap(), Some(20));
+        assert_eq!(header_number(&h, "X-Size").unwrap(), Some(20.0));
+        assert_eq!(header_string(&h, "X-Absent").unwrap(), None);
+        let e = header_boolean(&h, "X-Flag").unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                "gateway.header_type",
+                "header `X-Flag` must be a boolean (`true` or `false`), got `yes`"
+            )
+        );
+        assert_eq!(
+            header_string(&h, "X-Twice").unwrap_err().code,
+            "gateway.header_repeated"
+        );
+        assert_eq!(
+            header_string(&h, "X-Bytes").unwrap_err().code,
+            "gateway.header_type"
+        );
+        assert_eq!(
+            required_header(None::<String>, "X-Size")
+                .unwrap_err()
+                .message,
+            "header `X-Size` is required"
+        );
+    }
 
     async fn parts(resp: Response) -> (u16, Vec<(String, String)>, String) {
         let status = resp.status().as_u16();

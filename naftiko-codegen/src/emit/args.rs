@@ -38,20 +38,23 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
         quote!(c.bindings.#f.as_ref().ok_or_else(|| rt::unbound(#var))?.expose())
     }
 
-    /// A path parameter's argument: `&str`, the text of an input of another type.
-    fn path_arg(&self, p: &Param) -> TokenStream {
+    /// A path or header parameter's argument: `&str`, the text of an input of another type; `Option<&str>` for an
+    /// optional header parameter.
+    fn text_arg(&self, p: &Param) -> TokenStream {
+        let wrap = |v: TokenStream| if p.required { v } else { quote!(Some(#v)) };
         match self.source(p) {
             (ArgSource::Input(_), Some(i)) => {
                 let place = (self.place)(i);
-                if i.ty == ParamType::String {
-                    quote!(&#place)
-                } else {
-                    quote!(&#place.to_string())
+                match (i.required || p.required, i.ty == ParamType::String) {
+                    (true, true) => wrap(quote!(&#place)),
+                    (true, false) => wrap(quote!(&#place.to_string())),
+                    (false, true) => quote!(#place.as_deref()),
+                    (false, false) => quote!(#place.map(|v| v.to_string()).as_deref()),
                 }
             }
-            (ArgSource::Bound(var), _) => self.bound(var),
-            (ArgSource::Literal(l), _) => quote!(#l),
-            (ArgSource::Input(n), None) => quote!(#n),
+            (ArgSource::Bound(var), _) => wrap(self.bound(var)),
+            (ArgSource::Literal(l), _) => wrap(quote!(#l)),
+            (ArgSource::Input(n), None) => wrap(quote!(#n)),
         }
     }
 
@@ -86,7 +89,11 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
                     .iter()
                     .filter(|a| matches!(&a.source, ArgSource::Input(n) if *n == i.name))
                     .count();
-                let v = if uses > 1 && matches!(i.ty, ParamType::String | ParamType::Object) {
+                let v = if uses > 1
+                    && !matches!(
+                        i.ty,
+                        ParamType::Integer | ParamType::Number | ParamType::Boolean
+                    ) {
                     quote!(#place.clone())
                 } else {
                     quote!(#place)
@@ -108,7 +115,8 @@ impl<P: Fn(&ExposedInput) -> TokenStream> Site<'_, P> {
     }
 }
 
-/// The arguments of the client call `call` makes: path parameters (`&str`), then `&query`; the caller appends the
+/// The arguments of the client call `call` makes: path parameters (`&str`), header parameters (`&str`, or
+/// `Option<&str>` when optional), then `&query`; the caller appends the
 /// body. Also returns the statement that builds `query`, when the operation has query parameters. `place` gives the
 /// place holding an input once parsed: `Option<T>`, or `T` when the input is required.
 pub(crate) fn call_args(
@@ -119,7 +127,12 @@ pub(crate) fn call_args(
 ) -> (Vec<TokenStream>, TokenStream) {
     let site = Site { cap, call, place };
     let op: &Operation = cap.operation(call.target);
-    let mut args: Vec<TokenStream> = op.path_params.iter().map(|p| site.path_arg(p)).collect();
+    let mut args: Vec<TokenStream> = op
+        .path_params
+        .iter()
+        .chain(&op.header_params)
+        .map(|p| site.text_arg(p))
+        .collect();
     args.extend(op.body_params.iter().map(|p| site.body_arg(p, runtime)));
     let Some(t) = &op.query_type else {
         return (args, quote!());
@@ -155,6 +168,7 @@ pub(crate) fn literal(ty: ParamType, l: &str) -> TokenStream {
                 quote!(false)
             }
         }
-        ParamType::String | ParamType::Object => quote!(#l.to_owned()),
+        // The resolver refuses object and array literals.
+        ParamType::String | ParamType::Object | ParamType::Array => quote!(#l.to_owned()),
     }
 }

@@ -7,7 +7,7 @@ use super::parts::{Block, Parts};
 use super::{doc_lines, doc_opening, ident};
 use crate::ir::{
     Auth, BodyPiece, BodyPlace, BodyTemplate, Capability, ConsumedApi, Credential, KeyPlacement,
-    Operation, ParamType, ResponseModel, TemplatePart, ValueSource,
+    Operation, Param, ParamType, ResponseModel, TemplatePart, ValueSource,
 };
 
 /// The Rust type a query parameter is held in.
@@ -18,6 +18,7 @@ pub fn param_rust_type(ty: ParamType) -> TokenStream {
         ParamType::Number => quote!(f64),
         ParamType::Boolean => quote!(bool),
         ParamType::Object => quote!(std::collections::BTreeMap<String, String>),
+        ParamType::Array => quote!(Vec<String>),
     }
 }
 
@@ -125,6 +126,9 @@ fn imports(cap: &Capability) -> Vec<TokenStream> {
     imports.push(quote!(Error));
     if cap.apis.iter().any(|a| a.idents.params_fn.is_some()) {
         imports.push(quote!(FixedParam));
+    }
+    if ops().any(|o| !o.header_params.is_empty()) {
+        imports.push(quote!(Headers));
     }
     if ops().next().is_some() {
         imports.extend([quote!(Method), quote!(Query), quote!(Response)]);
@@ -594,9 +598,9 @@ fn typed_method(op: &Operation) -> TokenStream {
     let doc = doc_lines(&doc);
     let mut params = Vec::new();
     let mut args = Vec::new();
-    for p in &op.path_params {
+    for p in op.path_params.iter().chain(&op.header_params) {
         let a = ident(&p.ident);
-        params.push(quote!(#a: &str));
+        params.push(text_arg(p));
         args.push(quote!(#a));
     }
     for p in &op.body_params {
@@ -654,6 +658,18 @@ fn raw_method(op: &Operation) -> TokenStream {
     let http_method = format_ident!("{}", op.method.as_str());
     let mut doc = doc_opening(op.description.as_deref());
     doc.push(format!("`{} {}`", op.method.as_str(), op.path.template));
+    for p in &op.header_params {
+        let what = p
+            .description
+            .as_deref()
+            .map(|d| format!(": {}", d.lines().next().unwrap_or_default()))
+            .unwrap_or_default();
+        doc.push(String::new());
+        doc.push(format!(
+            "`{}` is sent as the header `{}`{what}",
+            p.ident, p.name
+        ));
+    }
     if op.typing.is_some() {
         doc.push(String::new());
         doc.push(format!(
@@ -663,11 +679,12 @@ fn raw_method(op: &Operation) -> TokenStream {
     }
     let doc = doc_lines(&doc);
 
-    let mut args = Vec::new();
-    for p in &op.path_params {
-        let a = ident(&p.ident);
-        args.push(quote!(#a: &str));
-    }
+    let mut args: Vec<TokenStream> = op
+        .path_params
+        .iter()
+        .chain(&op.header_params)
+        .map(text_arg)
+        .collect();
     for p in &op.body_params {
         let a = ident(&p.ident);
         args.push(quote!(#a: &runtime::JsonValue));
@@ -699,22 +716,52 @@ fn raw_method(op: &Operation) -> TokenStream {
         }
     });
     let query = query(op);
-    let send = match &op.template {
-        Some(t) => {
+    // The headers are built before `q` is declared: a header parameter may be called `q`.
+    let (headers, h) = if op.header_params.is_empty() {
+        (quote!(), None)
+    } else {
+        let pushes = op.header_params.iter().map(|p| {
+            let key = &p.name;
+            let a = ident(&p.ident);
+            if p.required {
+                quote!(h.push(#key, #a)?;)
+            } else {
+                quote!(h.push_opt(#key, #a)?;)
+            }
+        });
+        (
+            quote! {
+                let mut h = Headers::new();
+                #(#pushes)*
+            },
+            Some(quote!(&h)),
+        )
+    };
+    let body = if op.body {
+        quote!(body)
+    } else {
+        quote!(None::<&()>)
+    };
+    let send = match (&op.template, h) {
+        (Some(t), h) => {
             let write = template_body(op, t);
+            let h = h.unwrap_or_else(|| quote!(&runtime::Headers::new()));
             quote! {
                 #write
-                self.transport.send_raw(Method::#http_method, &path, &q, Some(body)).await
+                self.transport.send_raw(Method::#http_method, &path, &q, #h, Some(body)).await
             }
         }
-        None if op.body => quote!(self.transport.send(Method::#http_method, &path, &q, body).await),
-        None => quote!(self.transport.send(Method::#http_method, &path, &q, None::<&()>).await),
+        (None, None) => quote!(self.transport.send(Method::#http_method, &path, &q, #body).await),
+        (None, Some(h)) => {
+            quote!(self.transport.send_with_headers(Method::#http_method, &path, &q, #h, #body).await)
+        }
     };
     quote! {
         #doc
         pub async fn #name #generics(&self, #(#args),*) -> Result<Response, Error> {
             let mut path = String::with_capacity(#capacity);
             #(#pushes)*
+            #headers
             #query
             #send
         }
@@ -759,6 +806,16 @@ fn template_body(op: &Operation, t: &BodyTemplate) -> TokenStream {
     }
 }
 
+/// The argument of a path or header parameter, sent as text: `&str`, or `Option<&str>` for an optional header.
+fn text_arg(p: &Param) -> TokenStream {
+    let a = ident(&p.ident);
+    if p.required {
+        quote!(#a: &str)
+    } else {
+        quote!(#a: Option<&str>)
+    }
+}
+
 /// The statements that build `q`, the query `op` sends, from its query struct.
 fn query(op: &Operation) -> TokenStream {
     if op.query_params.is_empty() {
@@ -772,6 +829,12 @@ fn query(op: &Operation) -> TokenStream {
             (ParamType::Object, false) => quote! {
                 if let Some(m) = &query.#f {
                     q.push_map(m);
+                }
+            },
+            (ParamType::Array, true) => quote!(q.push_each(#key, &query.#f);),
+            (ParamType::Array, false) => quote! {
+                if let Some(v) = &query.#f {
+                    q.push_each(#key, v);
                 }
             },
             (_, true) => quote!(q.push(#key, &query.#f);),
@@ -804,11 +867,20 @@ fn query_struct((op, t): (&Operation, &str)) -> TokenStream {
             }
             d.push(format!("Sent as `{}`.", p.name));
         }
-        if p.ty == ParamType::Object {
+        let sent = match p.ty {
+            ParamType::Object => {
+                Some("Each entry is sent as its own query parameter (form-exploded).")
+            }
+            ParamType::Array => {
+                Some("Each element is sent as its own query parameter, under this name.")
+            }
+            _ => None,
+        };
+        if let Some(sent) = sent {
             if !d.is_empty() {
                 d.push(String::new());
             }
-            d.push("Each entry is sent as its own query parameter (form-exploded).".into());
+            d.push(sent.into());
         }
         let d = doc_lines(&d);
         quote! {

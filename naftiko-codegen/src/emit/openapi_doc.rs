@@ -109,11 +109,14 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
                 "in": match i.location {
                     InputLocation::Path => "path",
                     InputLocation::Query | InputLocation::Body => "query",
+                    InputLocation::Header => "header",
                 },
                 "required": i.required || i.location == InputLocation::Path,
             });
             if i.ty == ParamType::Object {
                 schema.insert("additionalProperties".into(), json!({"type": "string"}));
+            }
+            if !i.ty.is_scalar() {
                 p["style"] = json!("form");
                 p["explode"] = json!(true);
             }

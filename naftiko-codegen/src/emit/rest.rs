@@ -208,6 +208,11 @@ fn handler(cap: &Capability, runtime: &str, op: &RestOperation) -> TokenStream {
     }
     params.push(quote!(RawQuery(raw): RawQuery));
     prelude.extend(query_prelude(op));
+    let header_inputs = header_prelude(op);
+    if !header_inputs.is_empty() {
+        params.push(quote!(headers: axum::http::HeaderMap));
+        prelude.extend(header_inputs);
+    }
     let body_inputs: Vec<&ExposedInput> = op
         .call
         .inputs
@@ -303,6 +308,10 @@ fn query_prelude(op: &RestOperation) -> Vec<TokenStream> {
         .map(|i| {
             let f = ident(&i.local);
             let key = &i.name;
+            if i.ty == ParamType::Array {
+                // Each repetition of the key is one element.
+                return quote!(#key => #f.get_or_insert_with(Vec::new).push(v.into_owned()),);
+            }
             let parse = format_ident!("parse_{}", i.ty.as_str());
             quote!(#key => rt::set_once(&mut #f, #key, rt::#parse(#key, &v)?)?,)
         });
@@ -357,6 +366,7 @@ fn body_input(call: &Call, i: &ExposedInput, rtp: &TokenStream) -> Vec<TokenStre
             quote!(::std::collections::BTreeMap<String, String>),
             "an object of strings",
         ),
+        ParamType::Array => (quote!(Vec<String>), "a list of strings"),
     };
     let mut out = vec![quote! {
         let #f: Option<#ty> = rt::body_input(doc.as_ref(), &[#(#steps),*], #name, #at, #what)?;
@@ -368,6 +378,25 @@ fn body_input(call: &Call, i: &ExposedInput, rtp: &TokenStream) -> Vec<TokenStre
         out.push(quote!(let _ = #f;));
     }
     out
+}
+
+/// The statements that read a handler's header inputs from the request's headers, each into its local.
+fn header_prelude(op: &RestOperation) -> Vec<TokenStream> {
+    op.call
+        .inputs
+        .iter()
+        .filter(|i| i.location == InputLocation::Header)
+        .map(|i| {
+            let f = ident(&i.local);
+            let key = &i.name;
+            let read = format_ident!("header_{}", i.ty.as_str());
+            if i.required {
+                quote!(let #f = rt::required_header(rt::#read(&headers, #key)?, #key)?;)
+            } else {
+                quote!(let #f = rt::#read(&headers, #key)?;)
+            }
+        })
+        .collect()
 }
 
 /// Where a handler holds input `i` once parsed: a field of the path struct, or a local.

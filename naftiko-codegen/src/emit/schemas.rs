@@ -39,6 +39,9 @@ pub fn input_property(op: &Operation, call: &Call, i: &ExposedInput) -> Map<Stri
         }
         d.push_str("An object of string values; each entry is sent as its own query parameter.");
     }
+    if i.ty == ParamType::Array {
+        p.insert("items".into(), serde_json::json!({"type": "string"}));
+    }
     if d.is_empty() {
         d = i.name.clone();
     }
@@ -52,8 +55,5 @@ fn param_of<'a>(op: &'a Operation, call: &Call, name: &str) -> Option<&'a Param>
         ArgSource::Input(n) if n == name => Some(a.param.as_str()),
         _ => None,
     })?;
-    op.path_params
-        .iter()
-        .chain(&op.query_params)
-        .find(|p| p.name == param)
+    op.params().find(|p| p.name == param)
 }

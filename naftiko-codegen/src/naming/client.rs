@@ -41,7 +41,7 @@ const CLIENTS_FIELDS: &[&str] = &["bindings"];
 const CLIENT_METHODS: &[&str] = &["new", "transport"];
 
 /// The arguments and locals of a client method besides its path parameters.
-const METHOD_ARGS: &[&str] = &["path", "query", "body"];
+const METHOD_ARGS: &[&str] = &["path", "query", "body", "h"];
 
 /// The client module's scopes that every consumed API declares into.
 struct Module {
@@ -300,7 +300,12 @@ fn name_operation(
     }
     let what = format!("the arguments of `{client}::{}`", op.ident);
     let mut args = Scope::with_generated(what, METHOD_ARGS);
-    for p in op.path_params.iter_mut().chain(&mut op.body_params) {
+    for p in op
+        .path_params
+        .iter_mut()
+        .chain(&mut op.header_params)
+        .chain(&mut op.body_params)
+    {
         name_param(n, &key, p, &mut args);
     }
     let query_type = op.query_type.as_deref().unwrap_or_default();

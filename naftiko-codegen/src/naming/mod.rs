@@ -103,11 +103,7 @@ impl<'a> Namer<'a> {
         i: &mut ExposedInput,
         locals: &mut Scope,
     ) -> Origin {
-        let param = op
-            .path_params
-            .iter()
-            .chain(&op.query_params)
-            .find(|p| i.for_param && p.name == i.name);
+        let param = op.params().find(|p| i.for_param && p.name == i.name);
         let spec_base = param.map_or(i.name.as_str(), |p| p.ident.as_str());
         let key = format!("{owner}.{}", i.name);
         let Named { base, origin } = self.entity("input", key, i.pos, spec_base);

@@ -26,7 +26,9 @@ const HANDLER_TYPES: &[&str] = &[
 ];
 
 /// A handler's arguments and locals besides one local per input.
-const HANDLER_LOCALS: &[&str] = &["c", "path", "raw", "body", "doc", "query", "k", "v"];
+const HANDLER_LOCALS: &[&str] = &[
+    "c", "path", "raw", "headers", "body", "doc", "query", "k", "v",
+];
 
 /// A REST adapter's handler module, what its operations declare into.
 struct Module<'a> {

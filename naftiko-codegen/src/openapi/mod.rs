@@ -322,6 +322,10 @@ fn type_params(
         let found = of("query", &p.name);
         overlay_param(p, "query", found, doc, pointer, what, d);
     }
+    for p in &mut op.header_params {
+        let found = of("header", &p.name);
+        overlay_param(p, "header", found, doc, pointer, what, d);
+    }
 }
 
 fn placeholder_names(path: &str) -> Vec<String> {
@@ -422,6 +426,7 @@ fn accepts(t: &str, ty: ParamType) -> bool {
         ParamType::Number => matches!(t, "number" | "integer"),
         ParamType::Boolean => t == "boolean",
         ParamType::Object => t == "object",
+        ParamType::Array => t == "array",
     }
 }
 

@@ -63,10 +63,7 @@ pub(super) struct Called<'a> {
 impl<'a> Called<'a> {
     fn params(&self) -> impl Iterator<Item = &'a Param> + use<'a> {
         let op: &'a Operation = self.op;
-        op.path_params
-            .iter()
-            .chain(&op.query_params)
-            .chain(&op.body_params)
+        op.params()
     }
 
     fn is_path_param(&self, name: &str) -> bool {
@@ -76,6 +73,10 @@ impl<'a> Called<'a> {
     /// A value of the body template: any input feeds it, written as the template's place asks.
     fn is_body_param(&self, name: &str) -> bool {
         self.op.body_params.iter().any(|p| p.name == name)
+    }
+
+    fn is_header_param(&self, name: &str) -> bool {
+        self.op.header_params.iter().any(|p| p.name == name)
     }
 }
 
@@ -92,13 +93,6 @@ enum WithValue {
     Input { name: String, pos: Pos },
     Bound { var: String },
     Literal(String),
-}
-
-fn article(t: ParamType) -> &'static str {
-    match t {
-        ParamType::Integer | ParamType::Object => "an",
-        _ => "a",
-    }
 }
 
 fn list_or_none(names: &[&str]) -> String {
@@ -202,7 +196,7 @@ impl Resolver<'_> {
                             param.name,
                             called.ns,
                             called.op.name,
-                            article(param.ty),
+                            param.ty.article(),
                             param.ty.as_str()
                         ),
                     );
@@ -247,7 +241,8 @@ impl Resolver<'_> {
     }
 
     /// Whether input `i` can feed `param`, reporting at `pos` when it cannot: a query parameter takes an input of
-    /// its type; a path parameter, whose value is sent as text, an input of any type but `object`. An input that
+    /// its type; a path or header parameter, whose value is sent as text, an input of any type but `object` and
+    /// `array`. An input that
     /// feeds a required or path parameter becomes required. `how` says how the input was bound, for the message.
     fn feed(
         &mut self,
@@ -258,8 +253,9 @@ impl Resolver<'_> {
         how: &str,
     ) -> bool {
         let is_path = called.is_path_param(&param.name);
-        let fits = if is_path {
-            i.ty != ParamType::Object
+        let is_text = is_path || called.is_header_param(&param.name);
+        let fits = if is_text {
+            i.ty.is_scalar()
         } else {
             called.is_body_param(&param.name) || i.ty == param.ty
         };
@@ -270,20 +266,22 @@ impl Resolver<'_> {
                 format!(
                     "input `{}`{how} is {} {} but {} `{}` of `{}.{}` {}",
                     i.name,
-                    article(i.ty),
+                    i.ty.article(),
                     i.ty.as_str(),
                     if is_path {
                         "path parameter"
+                    } else if is_text {
+                        "header parameter"
                     } else {
                         "parameter"
                     },
                     param.name,
                     called.ns,
                     called.op.name,
-                    if is_path {
+                    if is_text {
                         "is text".to_owned()
                     } else {
-                        format!("is {} {}", article(param.ty), param.ty.as_str())
+                        format!("is {} {}", param.ty.article(), param.ty.as_str())
                     }
                 ),
             );
@@ -306,8 +304,9 @@ impl Resolver<'_> {
             ParamType::Integer => l.parse::<i64>().is_ok(),
             ParamType::Number => l.parse::<f64>().is_ok_and(f64::is_finite),
             ParamType::Boolean => l == "true" || l == "false",
-            ParamType::Object => {
-                self.d.unsupported(pos, "object literals in `with:`");
+            ParamType::Object | ParamType::Array => {
+                self.d
+                    .unsupported(pos, format!("{} literals in `with:`", param.ty.as_str()));
                 return None;
             }
         };
@@ -381,6 +380,8 @@ impl Resolver<'_> {
             pos: p.pos,
             location: if is_path {
                 InputLocation::Path
+            } else if called.is_header_param(&p.name) {
+                InputLocation::Header
             } else {
                 InputLocation::Query
             },

@@ -159,10 +159,6 @@ pub(super) fn param_type(f: &Option<Field<String>>, d: &mut Diagnostics) -> Opti
     match f {
         // This spec dialect's default for untyped parameters.
         None => Some(ParamType::String),
-        Some(f) if f.value == "array" => {
-            d.unsupported(f.pos, "parameters of type `array`");
-            None
-        }
         Some(f) => {
             let t = ParamType::parse(&f.value);
             if t.is_none() {
@@ -170,7 +166,7 @@ pub(super) fn param_type(f: &Option<Field<String>>, d: &mut Diagnostics) -> Opti
                     Code::InvalidValue,
                     f.pos,
                     format!(
-                        "type `{}` is not one of string, integer, number, boolean, object",
+                        "type `{}` is not one of string, integer, number, boolean, object, array",
                         f.value
                     ),
                 );

@@ -1,4 +1,5 @@
-//! Consumed operations: method, path and query parameters (declared, or inferred from the path), output.
+//! Consumed operations: method, path, header and query parameters (path ones declared, or inferred from the path),
+//! output.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,9 @@ use crate::ir::{Operation, OutputMapping, Param, ParamType, PathTemplate};
 use crate::names;
 use crate::parse::model::{self, Field};
 
+/// Headers the HTTP client writes from the request itself, which a parameter cannot set.
+const TRANSPORT_HEADERS: &[&str] = &["Host", "Content-Length", "Transfer-Encoding", "Connection"];
+
 /// The parameters an operation declares (`inputParameters`).
 #[derive(Default)]
 struct Declared {
@@ -17,6 +21,8 @@ struct Declared {
     path: BTreeMap<String, Param>,
     /// `in: query`, in declaration order.
     query: Vec<Param>,
+    /// `in: header`, in declaration order.
+    header: Vec<Param>,
     /// Every declared name, where it is declared.
     seen: BTreeMap<String, Pos>,
 }
@@ -73,6 +79,7 @@ impl Resolver<'_> {
             path: path?.clone(),
             path_params,
             query_params: declared.query,
+            header_params: declared.header,
             body: method.has_body() && o.body.is_none(),
             body_params: template.as_ref().map(|t| t.1.clone()).unwrap_or_default(),
             template: template.map(|t| t.0),
@@ -166,16 +173,20 @@ impl Resolver<'_> {
             pos: pname.pos,
             schema: None,
         };
+        let required = p.required.as_ref().is_some_and(|r| r.value);
         match loc.value.as_str() {
-            "query" => declared
-                .query
-                .push(param(p.required.as_ref().is_some_and(|r| r.value))),
+            "query" => declared.query.push(param(required)),
             "path" => {
                 if self.valid_path_param(p, p_pos, pname, ty, path) {
                     declared.path.insert(pname.value.clone(), param(true));
                 }
             }
-            "header" | "cookie" | "body" | "environment" => {
+            "header" => {
+                if self.valid_header_param(p, p_pos, pname, ty) {
+                    declared.header.push(param(required));
+                }
+            }
+            "cookie" | "body" | "environment" => {
                 self.d
                     .unsupported(loc.pos, format!("`in: {}` parameters", loc.value));
             }
@@ -189,7 +200,71 @@ impl Resolver<'_> {
         }
     }
 
-    /// Whether a declared `in: path` parameter can be one: not an object, not optional, and in the path.
+    /// Whether a declared `in: header` parameter can be one: named as a header, and one piece of text (not an
+    /// object or an array).
+    fn valid_header_param(
+        &mut self,
+        p: &model::ConsumedInputParameter,
+        p_pos: Pos,
+        pname: &Field<String>,
+        ty: ParamType,
+    ) -> bool {
+        if !names::is_header_name(&pname.value) {
+            self.d.error(
+                Code::InvalidValue,
+                pname.pos,
+                format!(
+                    "header parameter `{}` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
+                    pname.value
+                ),
+            );
+            return false;
+        }
+        if TRANSPORT_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&pname.value))
+        {
+            self.d.error(
+                Code::InvalidValue,
+                pname.pos,
+                format!(
+                    "header parameter `{}` cannot be sent: the HTTP client sets that header itself",
+                    pname.value
+                ),
+            );
+            return false;
+        }
+        self.scalar_param(p, p_pos, pname, ty, "header")
+    }
+
+    /// Whether a parameter sent as text (`what`: a path or header parameter) has a type that is one piece of text,
+    /// reporting an object or an array.
+    fn scalar_param(
+        &mut self,
+        p: &model::ConsumedInputParameter,
+        p_pos: Pos,
+        pname: &Field<String>,
+        ty: ParamType,
+        what: &str,
+    ) -> bool {
+        if ty.is_scalar() {
+            return true;
+        }
+        self.d.error(
+            Code::InvalidValue,
+            p.r#type.as_ref().map(|t| t.pos).unwrap_or(p_pos),
+            format!(
+                "{what} parameter `{}` cannot be {} {}",
+                pname.value,
+                ty.article(),
+                ty.as_str()
+            ),
+        );
+        false
+    }
+
+    /// Whether a declared `in: path` parameter can be one: not an object or an array, not optional, and in the
+    /// path.
     fn valid_path_param(
         &mut self,
         p: &model::ConsumedInputParameter,
@@ -198,12 +273,7 @@ impl Resolver<'_> {
         ty: ParamType,
         path: Option<&PathTemplate>,
     ) -> bool {
-        if ty == ParamType::Object {
-            self.d.error(
-                Code::InvalidValue,
-                p.r#type.as_ref().map(|t| t.pos).unwrap_or(p_pos),
-                format!("path parameter `{}` cannot be an object", pname.value),
-            );
+        if !self.scalar_param(p, p_pos, pname, ty, "path") {
             return false;
         }
         if let Some(r) = &p.required
@@ -254,12 +324,15 @@ impl Resolver<'_> {
                 params.push(p);
                 continue;
             }
-            if declared.query.iter().any(|q| q.name == n) {
+            let elsewhere = [("query", &declared.query), ("header", &declared.header)]
+                .into_iter()
+                .find(|(_, params)| params.iter().any(|q| q.name == n));
+            if let Some((loc, _)) = elsewhere {
                 self.d.error(
                     Code::InvalidValue,
                     declared.seen.get(n).copied().unwrap_or(inferred_at),
                     format!(
-                        "`{n}` is a placeholder of the path `{}` but is declared `in: query`",
+                        "`{n}` is a placeholder of the path `{}` but is declared `in: {loc}`",
                         path.template
                     ),
                 );

@@ -16,6 +16,7 @@ use crate::ir::{
     Call, ConsumedApi, ExposedInput, InputLocation, Method, ParamType, PathStep, PathTemplate,
     RestAdapter, RestIdents, RestOperation, RestRoute, TemplatePart,
 };
+use crate::names;
 use crate::parse::model;
 
 /// The resource an exposed operation belongs to.
@@ -204,8 +205,9 @@ impl Resolver<'_> {
         }
     }
 
-    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, `in: query`, or `in: body`
-    /// (a value of the request's JSON body, where its `value` says: `$.user.id`; `$.name` by default).
+    /// One declared REST input, if valid: `in: path` exactly for the path's placeholders, `in: query`, `in: header`
+    /// (named as a header, one piece of text), or `in: body` (a value of the request's JSON body, where its `value`
+    /// says: `$.user.id`; `$.name` by default).
     fn declared_input(
         &mut self,
         p: &model::ExposedInputParameter,
@@ -222,7 +224,8 @@ impl Resolver<'_> {
             "path" => InputLocation::Path,
             "query" => InputLocation::Query,
             "body" => InputLocation::Body,
-            "header" | "cookie" => {
+            "header" => InputLocation::Header,
+            "cookie" => {
                 self.d
                     .unsupported(loc.pos, format!("exposed `in: {}` inputs", loc.value));
                 return None;
@@ -243,11 +246,32 @@ impl Resolver<'_> {
                 Vec::new()
             }
         };
-        if location == InputLocation::Path && ty == ParamType::Object {
+        let what = match location {
+            InputLocation::Path => "path",
+            InputLocation::Header => "header",
+            InputLocation::Query | InputLocation::Body => "query",
+        };
+        if matches!(location, InputLocation::Path | InputLocation::Header) && !ty.is_scalar() {
             self.d.error(
                 Code::InvalidValue,
                 p.r#type.as_ref().map_or(p_pos, |t| t.pos),
-                format!("path input `{}` cannot be an object", name.value),
+                format!(
+                    "{what} input `{}` cannot be {} {}",
+                    name.value,
+                    ty.article(),
+                    ty.as_str()
+                ),
+            );
+            return None;
+        }
+        if location == InputLocation::Header && !names::is_header_name(&name.value) {
+            self.d.error(
+                Code::InvalidValue,
+                name.pos,
+                format!(
+                    "header input `{}` is not a valid header name (letters, digits and !#$%&'*+-.^_`|~)",
+                    name.value
+                ),
             );
             return None;
         }
@@ -357,7 +381,7 @@ impl Resolver<'_> {
         };
         let args = self.bind_args(&site, &called, &entries, &mut inputs);
         self.one_object_input(&inputs, at);
-        // Path inputs first, in path order; then query inputs in order.
+        // Path inputs first, in path order; then query inputs, then header inputs, in order.
         inputs.sort_by_key(|i| match i.location {
             InputLocation::Path => (
                 0,
@@ -368,7 +392,8 @@ impl Resolver<'_> {
                     .unwrap_or(usize::MAX),
             ),
             InputLocation::Query => (1, 0),
-            InputLocation::Body => (2, 0),
+            InputLocation::Header => (2, 0),
+            InputLocation::Body => (3, 0),
         });
         let name = o
             .name

@@ -165,6 +165,29 @@ impl Args {
         }
     }
 
+    /// An array of strings.
+    pub fn array(&mut self, name: &str) -> Result<Option<Vec<String>>, CallToolResult> {
+        match self.take(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, v) in items.into_iter().enumerate() {
+                    match v {
+                        Value::String(s) => out.push(s),
+                        other => {
+                            return Err(tool_error(format!(
+                                "argument `{name}` must be an array of strings; `{name}[{i}]` is {}",
+                                kind(&other)
+                            )));
+                        }
+                    }
+                }
+                Ok(Some(out))
+            }
+            Some(v) => Err(self.wrong(name, "an array of strings", &v)),
+        }
+    }
+
     /// An object of scalar values, sent form-exploded (each entry its own query parameter).
     pub fn object(
         &mut self,
@@ -424,6 +447,26 @@ mod tests {
 
     use super::*;
     use crate::client::{ErrorBody, JsonBody, ResponseHeaders, StatusError};
+
+    #[test]
+    fn array_arguments_are_arrays_of_strings() {
+        let args = json!({"ids": ["a", "b"], "bad": ["a", 2], "text": "a"});
+        let mut a = Args::new(args.as_object().cloned(), &["ids", "bad", "text", "none"]).unwrap();
+        assert_eq!(a.array("ids").unwrap(), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(a.array("none").unwrap(), None);
+        let bad = a.array("bad").unwrap_err();
+        assert_eq!(
+            text(&bad),
+            "argument `bad` must be an array of strings; `bad[1]` is an integer"
+        );
+        let text_arg = a.array("text").unwrap_err();
+        assert!(
+            text(&text_arg)
+                .starts_with("argument `text` must be an array of strings, got a string"),
+            "{}",
+            text(&text_arg)
+        );
+    }
 
     fn text(r: &CallToolResult) -> String {
         r.content

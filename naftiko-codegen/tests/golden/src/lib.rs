@@ -29,6 +29,13 @@ pub mod bodies;
 mod bodies_tests;
 
 #[rustfmt::skip]
+#[path = "../../fixtures/params/expected/mod.rs"]
+pub mod params;
+
+#[cfg(test)]
+mod params_tests;
+
+#[rustfmt::skip]
 #[path = "../../fixtures/auth/expected/mod.rs"]
 pub mod auth;
 
