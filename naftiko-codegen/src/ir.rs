@@ -459,6 +459,9 @@ pub struct Param {
     pub pos: Pos,
     /// Its JSON Schema in the upstream's OpenAPI document, when there is one (for its enum and default).
     pub schema: Option<serde_json::Value>,
+    /// Where its value comes from when a call does not map it, as its `value` says: `{{name}}` an input of the
+    /// caller, `{{VAR}}` a bound value, or a literal.
+    pub value: Option<ArgSource>,
 }
 
 /// How an operation's output is produced from the upstream response.

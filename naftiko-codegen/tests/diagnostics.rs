@@ -3241,3 +3241,55 @@ fn a_body_input_reads_one_value_of_the_body() {
     assert_eq!(note.location, InputLocation::Body);
     assert_eq!(note.body_path, [PathStep::Key("note".into())]);
 }
+
+#[test]
+fn a_consumed_parameters_value_binds_it_when_a_call_does_not() {
+    let with_value = |value: &str| {
+        insert_after(
+            BASE,
+            CONSUMED_PATH_PARAM_IN,
+            &[
+                "                - name: mode",
+                "                  in: query",
+                value,
+            ],
+        )
+    };
+    let binding = |src: &str| {
+        let c = compile(src);
+        assert!(c.ir.is_some(), "{}", dump(&c));
+        let tool = c.ir.unwrap().mcp.remove(0).tools.remove(0);
+        let b = tool.call.args.iter().find(|a| a.param == "mode").cloned();
+        (
+            b.map(|b| b.source),
+            tool.call
+                .inputs
+                .iter()
+                .map(|i| i.name.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        binding(&with_value("                  value: full")).0,
+        Some(ArgSource::Literal("full".into()))
+    );
+    assert_eq!(
+        binding(&with_value("                  value: '{{TOKEN}}'")).0,
+        Some(ArgSource::Bound("TOKEN".into()))
+    );
+    // `{{level}}` is the caller's input `level`, which the MCP tool adds (the REST operation, which has none, maps
+    // the parameter itself).
+    let src = with_value("                  value: '{{tools.level}}'");
+    let src = insert_after(
+        &src,
+        REST_CALL,
+        &["              with:", "                mode: fast"],
+    );
+    let (source, inputs) = binding(&src);
+    assert_eq!(source, Some(ArgSource::Input("level".into())));
+    assert!(inputs.contains(&"level".to_owned()), "{inputs:?}");
+
+    let src = with_value("                  value: 'mode-{{level}}'");
+    let (_, d) = one_with(&src, Code::Unsupported);
+    assert_eq!(d.pos, pos_of(&src, "'mode-{{level}}'"));
+}

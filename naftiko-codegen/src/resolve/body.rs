@@ -149,6 +149,7 @@ impl Resolver<'_> {
                             declared: false,
                             pos: at,
                             schema: None,
+                            value: None,
                         });
                     }
                     pieces.push(BodyPiece::Value { param: name, place });

@@ -80,6 +80,29 @@ impl<'a> Called<'a> {
     }
 }
 
+/// The input an exposure adds for the unmapped parameter `p` of `called`, named and typed like it: a clash of its name
+/// is one of the parameter's.
+fn added_input(called: &Called, p: &Param) -> ExposedInput {
+    ExposedInput {
+        name: p.name.clone(),
+        ident: String::new(),
+        local: String::new(),
+        for_param: true,
+        ty: p.ty,
+        description: p.description.clone(),
+        required: p.required,
+        pos: p.pos,
+        location: if called.is_path_param(&p.name) {
+            InputLocation::Path
+        } else if called.is_header_param(&p.name) {
+            InputLocation::Header
+        } else {
+            InputLocation::Query
+        },
+        body_path: Vec::new(),
+    }
+}
+
 /// One `with:` entry as written.
 pub(super) struct WithEntry {
     pub key: String,
@@ -125,12 +148,16 @@ impl Resolver<'_> {
         }
         let mut args = Vec::new();
         for p in called.params() {
-            let source = match mapped.remove(p.name.as_str()) {
-                Some(source) => source,
-                None if self.bind_by_name(site, called, p, inputs) => {
+            let source = match (mapped.remove(p.name.as_str()), p.value.clone()) {
+                (Some(source), _) => source,
+                (None, Some(value)) => match self.value_source(site, called, p, value, inputs) {
+                    Some(source) => source,
+                    None => continue,
+                },
+                (None, None) if self.bind_by_name(site, called, p, inputs) => {
                     ArgSource::Input(p.name.clone())
                 }
-                None => continue,
+                (None, None) => continue,
             };
             args.push(ArgBinding {
                 param: p.name.clone(),
@@ -368,26 +395,49 @@ impl Resolver<'_> {
             );
             return false;
         }
-        inputs.push(ExposedInput {
-            name: p.name.clone(),
-            ident: String::new(),
-            local: String::new(),
-            for_param: true,
-            ty: p.ty,
-            description: p.description.clone(),
-            required: p.required,
-            // The input is named after the parameter: a clash of its name is one of the parameter's.
-            pos: p.pos,
-            location: if is_path {
-                InputLocation::Path
-            } else if called.is_header_param(&p.name) {
-                InputLocation::Header
-            } else {
-                InputLocation::Query
-            },
-            body_path: Vec::new(),
-        });
+        inputs.push(added_input(called, p));
         true
+    }
+
+    /// Where an unmapped parameter's `value` says its value comes from: an input of the caller (an MCP tool adds it
+    /// when it has none of that name), a bound value, or a literal.
+    fn value_source(
+        &mut self,
+        site: &CallSite,
+        called: &Called,
+        p: &Param,
+        value: ArgSource,
+        inputs: &mut Vec<ExposedInput>,
+    ) -> Option<ArgSource> {
+        match value {
+            ArgSource::Input(name) => {
+                if site.ctx == Ctx::Mcp && !inputs.iter().any(|i| i.name == name) {
+                    inputs.push(ExposedInput {
+                        name: name.clone(),
+                        for_param: false,
+                        ..added_input(called, p)
+                    });
+                }
+                self.input_source(site, called, p, inputs, name, p.pos)
+            }
+            ArgSource::Bound(var) if p.ty != ParamType::String => {
+                self.d.error(
+                    Code::InvalidValue,
+                    p.pos,
+                    format!(
+                        "`{{{{{var}}}}}` is a string but parameter `{}` of `{}.{}` is {} {}",
+                        p.name,
+                        called.ns,
+                        called.op.name,
+                        p.ty.article(),
+                        p.ty.as_str()
+                    ),
+                );
+                None
+            }
+            ArgSource::Bound(var) => Some(ArgSource::Bound(var)),
+            ArgSource::Literal(l) => self.literal_source(called, p, l, p.pos),
+        }
     }
 
     /// Resolves a `with:` value: an input (`rest.X`, `tools.X`, `<namespace>.X`), a bound value (`{{VAR}}`) or a

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::Resolver;
+use super::binds::bound_var;
 use super::fields::{items, method, param_type, report_extra, req, text, unsupported};
 use super::outputs::output_mapping;
 use crate::diagnostic::{Code, Pos};
-use crate::ir::{Operation, OutputMapping, Param, ParamType, PathTemplate};
+use crate::ir::{ArgSource, Operation, OutputMapping, Param, ParamType, PathTemplate};
 use crate::names;
 use crate::parse::model::{self, Field};
 
@@ -120,6 +121,43 @@ impl Resolver<'_> {
         }
     }
 
+    /// A consumed parameter's `value`: where its value comes from when a call does not map it. `{{name}}` (also
+    /// `{{tools.name}}`, `{{rest.name}}`) is the caller's input `name`; `{{VAR}}` a bound value (declared in `binds`,
+    /// or `{{env.VAR}}`); any other scalar a literal.
+    fn param_value(&mut self, v: &model::Field<model::Any>) -> Option<ArgSource> {
+        let model::Any::Scalar(s) = &v.value else {
+            self.d.error(
+                Code::InvalidValue,
+                v.pos,
+                "a parameter's `value` is a string, a number or a boolean",
+            );
+            return None;
+        };
+        let text = s.as_text()?;
+        let Some(inner) = bound_var(text) else {
+            if text.contains("{{") {
+                self.d.unsupported(
+                    v.pos,
+                    "`{{…}}` within a longer parameter `value` (it is `{{name}}` or a literal)",
+                );
+                return None;
+            }
+            return Some(ArgSource::Literal(text.to_owned()));
+        };
+        let (prefix, name) = match inner.rsplit_once('.') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, inner),
+        };
+        let bound = match prefix {
+            Some(p) => p == "env" || self.binds.iter().any(|b| b.namespace == p),
+            None => self.binds.iter().any(|b| b.var == name),
+        };
+        if bound {
+            return Some(ArgSource::Bound(self.bound_ref(inner, v.pos)));
+        }
+        Some(ArgSource::Input(name.to_owned()))
+    }
+
     /// One declared parameter, added to `declared` unless it is invalid or repeated.
     fn declared_param(
         &mut self,
@@ -132,12 +170,8 @@ impl Resolver<'_> {
         let what = "consumed input parameter";
         let pname = req(&p.name, "name", what, p_pos, self.d);
         let loc = req(&p.r#in, "in", what, p_pos, self.d);
-        unsupported(
-            &p.value,
-            "parameter `value` (static or computed parameter values)",
-            self.d,
-        );
         let ty = param_type(&p.r#type, self.d);
+        let value = p.value.as_ref().and_then(|v| self.param_value(v));
         let (Some(pname), Some(loc), Some(ty)) = (pname, loc, ty) else {
             return;
         };
@@ -172,6 +206,7 @@ impl Resolver<'_> {
             declared: true,
             pos: pname.pos,
             schema: None,
+            value: value.clone(),
         };
         let required = p.required.as_ref().is_some_and(|r| r.value);
         match loc.value.as_str() {
@@ -355,6 +390,7 @@ impl Resolver<'_> {
                 declared: false,
                 pos: inferred_at,
                 schema: None,
+                value: None,
             });
         }
         params

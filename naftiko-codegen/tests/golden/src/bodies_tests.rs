@@ -102,6 +102,11 @@ async fn a_form_body_is_filled_from_a_rest_requests_path_and_query() {
     assert_eq!(resp.status(), 201);
     let sent = mock.api_requests();
     assert_eq!(sent.len(), 1);
+    // `channel` has a literal value, `ref` the value of the input `to`.
+    assert_eq!(
+        sent[0].query.as_deref(),
+        Some("channel=sms&ref=%2B33+600%26x")
+    );
     assert_eq!(
         sent[0].header("content-type").as_deref(),
         Some("application/x-www-form-urlencoded")
