@@ -3293,3 +3293,54 @@ fn a_consumed_parameters_value_binds_it_when_a_call_does_not() {
     let (_, d) = one_with(&src, Code::Unsupported);
     assert_eq!(d.pos, pos_of(&src, "'mode-{{level}}'"));
 }
+
+#[test]
+fn an_in_body_parameter_names_the_forwarded_body() {
+    let body_param = [
+        "                - name: body",
+        "                  in: body",
+        "                  type: object",
+        "                  description: Request body (JSON).",
+    ];
+    // On a POST: the caller's JSON body is forwarded, as without it.
+    let src = replace_line(BASE, CONSUMED_METHOD, &["              method: POST"]);
+    let src = insert_after(&src, CONSUMED_PATH_PARAM_IN, &body_param);
+    let c = compile(&src);
+    assert!(c.ir.is_some(), "{}", dump(&c));
+    assert!(c.ir.unwrap().apis[0].operations[0].body);
+    // On a GET: an error at its `in`.
+    let src = insert_after(BASE, CONSUMED_PATH_PARAM_IN, &body_param);
+    let (_, d) = one_with(&src, Code::InvalidValue);
+    assert_eq!(d.pos, pos_in(&src, "in: body", "body"));
+    assert_eq!(
+        d.message,
+        "an `in: body` parameter of a GET request, which sends no body (POST, PUT and PATCH do)"
+    );
+}
+
+#[test]
+fn a_tool_answered_without_a_call_is_a_mock_tool_not_supported_yet() {
+    let src = replace_line(
+        BASE,
+        TOOL_CALL,
+        &[
+            "          outputParameters:",
+            "            - name: id",
+            "              type: string",
+            "              value: '{{id}}'",
+        ],
+    );
+    let (_, d) = one_with(&src, Code::Unsupported);
+    assert_eq!(
+        d.pos,
+        pos_in(
+            &src,
+            "outputParameters:\n            - name: id",
+            "outputParameters"
+        )
+    );
+    assert_eq!(
+        d.message,
+        "not supported yet: mock tools (`outputParameters` answered without a `call`)"
+    );
+}

@@ -92,6 +92,18 @@ impl Resolver<'_> {
         unsupported(&t.steps, "`steps` (orchestrated tools)", self.d);
         unsupported(&t.mappings, "`mappings` (orchestrated tools)", self.d);
         let name = req(&t.name, "name", "MCP tool", at, self.d);
+        // A tool without `call`, `steps` or `ref` whose `outputParameters` give its answer is the format's mock mode.
+        if t.call.is_none()
+            && t.steps.is_none()
+            && t.r#ref.is_none()
+            && let Some(outputs) = &t.output_parameters
+        {
+            self.d.unsupported(
+                outputs.key_pos,
+                "mock tools (`outputParameters` answered without a `call`)",
+            );
+            return None;
+        }
         let output = exposed_output(&t.output_parameters, self.d);
         let hints = self.hints(&t.hints);
         let orchestrated = t.steps.is_some() || t.r#ref.is_some();

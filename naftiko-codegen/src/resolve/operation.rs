@@ -24,6 +24,8 @@ struct Declared {
     query: Vec<Param>,
     /// `in: header`, in declaration order.
     header: Vec<Param>,
+    /// Where each `in: body` parameter is declared.
+    body: Vec<Pos>,
     /// Every declared name, where it is declared.
     seen: BTreeMap<String, Pos>,
 }
@@ -54,6 +56,34 @@ impl Resolver<'_> {
             }
             None => Vec::new(),
         };
+        if let Some(&at) = declared.body.get(1) {
+            self.d.error(
+                Code::DuplicateName,
+                at,
+                format!(
+                    "a second `in: body` parameter (the first at {}): an operation sends one body",
+                    declared.body[0]
+                ),
+            );
+        }
+        if let Some(&at) = declared.body.first() {
+            match method {
+                Some(m) if !m.has_body() => self.d.error(
+                    Code::InvalidValue,
+                    at,
+                    format!(
+                        "an `in: body` parameter of a {} request, which sends no body (POST, PUT and PATCH do)",
+                        m.as_str()
+                    ),
+                ),
+                _ if o.body.is_some() => self.d.error(
+                    Code::InvalidValue,
+                    at,
+                    "an `in: body` parameter of an operation whose `body` template writes the body",
+                ),
+                _ => {}
+            }
+        }
         let template = o
             .body
             .as_ref()
@@ -221,7 +251,10 @@ impl Resolver<'_> {
                     declared.header.push(param(required));
                 }
             }
-            "cookie" | "body" | "environment" => {
+            // The caller's JSON body, which POST, PUT and PATCH forward (see `operation`): as the spec generator
+            // writes it, one parameter that names and describes it.
+            "body" => declared.body.push(loc.pos),
+            "cookie" | "environment" => {
                 self.d
                     .unsupported(loc.pos, format!("`in: {}` parameters", loc.value));
             }
