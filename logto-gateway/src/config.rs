@@ -7,9 +7,10 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::generated::client::{LOGTO_BASE_URI, LOGTO_BASE_URI_PLACEHOLDERS};
-use crate::generated::mcp::LOGTO_MCP_PORT;
+use crate::generated::mcp::{LOGTO_MCP_PORT, LOGTO_MCP_TOOLS, LOGTO_MCP_TOOLSETS};
 use crate::generated::rest::LOGTO_REST_PORT;
 use naftiko_runtime::client::{Auth, ClientCredentials, Secret, TransportConfig};
+use naftiko_runtime::mcp::Selection;
 
 /// `logto-gateway serve` options.
 #[derive(Debug, Clone, Args)]
@@ -72,6 +73,32 @@ pub struct ServeArgs {
     /// leaves every request to rmcp (the same answers, at a higher cost per call).
     #[arg(long, env = "GATEWAY_MCP_FAST_LANE", default_value_t = true, action = clap::ArgAction::Set)]
     pub mcp_fast_lane: bool,
+
+    #[command(flatten)]
+    pub select: ToolArgs,
+}
+
+/// Which MCP tools are served (and, with `--read-only`, which REST routes): `serve` and `mcp-stdio` take them alike.
+#[derive(Debug, Clone, Args)]
+pub struct ToolArgs {
+    /// MCP tools to serve, by name, comma-separated; `*` matches any run of characters (`get*,*role*`). Default:
+    /// every tool (of the chosen toolsets).
+    #[arg(long, env = "GATEWAY_TOOLS", value_delimiter = ',')]
+    pub tools: Vec<String>,
+
+    /// MCP tools not to serve, by name or pattern, comma-separated (`delete*`).
+    #[arg(long, env = "GATEWAY_EXCLUDE_TOOLS", value_delimiter = ',')]
+    pub exclude_tools: Vec<String>,
+
+    /// MCP toolsets to serve, comma-separated: applications, configs, connectors, connector-factories, resources
+    /// (each the Management API path its tools call: `/api/applications/…`). Default: every toolset.
+    #[arg(long, env = "GATEWAY_TOOLSETS", value_delimiter = ',')]
+    pub toolsets: Vec<String>,
+
+    /// Serve only what reads: the MCP tools whose hints say read-only, and the REST adapter's GET routes (any other
+    /// method is answered 403).
+    #[arg(long, env = "GATEWAY_READ_ONLY")]
+    pub read_only: bool,
 }
 
 /// How to reach and authenticate to Logto.
@@ -125,6 +152,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub header_read_timeout: Duration,
     pub mcp_fast_lane: bool,
+    /// The MCP tools served.
+    pub mcp_tools: std::sync::Arc<Selection>,
+    /// Only reads are served (`--read-only`).
+    pub read_only: bool,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -321,6 +352,7 @@ impl ServeArgs {
                 .map(|n| n.get())
                 .unwrap_or(1),
         };
+        let mcp_tools = std::sync::Arc::new(self.select.selection()?);
         Ok(Config {
             workers,
             rest_addr: SocketAddr::new(self.bind, self.rest_port),
@@ -332,7 +364,57 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             header_read_timeout,
             mcp_fast_lane: self.mcp_fast_lane,
+            mcp_tools,
+            read_only: self.select.read_only,
         })
+    }
+}
+
+impl ToolArgs {
+    /// The MCP tools `--tools`, `--exclude-tools`, `--toolsets` and `--read-only` choose. A toolset the spec does not
+    /// have, a name or pattern that matches no tool, and a choice of no tool at all are errors.
+    pub fn selection(&self) -> Result<Selection, ConfigError> {
+        let trimmed = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let (tools, exclude, toolsets) = (
+            trimmed(&self.tools),
+            trimmed(&self.exclude_tools),
+            trimmed(&self.toolsets),
+        );
+        if let Some(t) = toolsets
+            .iter()
+            .find(|t| !LOGTO_MCP_TOOLSETS.contains(&t.as_str()))
+        {
+            return Err(ConfigError(format!(
+                "--toolsets (GATEWAY_TOOLSETS): `{t}` is not a toolset (toolsets: {})",
+                LOGTO_MCP_TOOLSETS.join(", ")
+            )));
+        }
+        for (flag, patterns) in [
+            ("--tools (GATEWAY_TOOLS)", &tools),
+            ("--exclude-tools (GATEWAY_EXCLUDE_TOOLS)", &exclude),
+        ] {
+            for p in patterns {
+                let one = Selection::new(std::slice::from_ref(p), &[], &[], false)
+                    .map_err(|e| ConfigError(format!("{flag}: {e}")))?;
+                if !LOGTO_MCP_TOOLS.iter().any(|d| one.serves(d)) {
+                    return Err(ConfigError(format!("{flag}: `{p}` names no tool")));
+                }
+            }
+        }
+        let selection = Selection::new(&tools, &exclude, &toolsets, self.read_only)
+            .map_err(|e| ConfigError(format!("--tools (GATEWAY_TOOLS): {e}")))?;
+        if !LOGTO_MCP_TOOLS.iter().any(|d| selection.serves(d)) {
+            return Err(ConfigError(
+                "--tools, --exclude-tools, --toolsets and --read-only together select no tool"
+                    .into(),
+            ));
+        }
+        Ok(selection)
     }
 }
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use logto_gateway::config::{ServeArgs, UpstreamArgs};
+use logto_gateway::config::{ServeArgs, ToolArgs, UpstreamArgs};
 use logto_gateway::server::{self, McpSettings};
 use naftiko_runtime::client::{Secret, Transport};
 use tokio_util::sync::CancellationToken;
@@ -28,7 +28,7 @@ enum Command {
     /// Serve the REST adapter and the MCP adapter (streamable HTTP) together.
     Serve(ServeArgs),
     /// Serve the MCP tools over stdio, for desktop clients (logs go to stderr).
-    McpStdio(UpstreamArgs),
+    McpStdio(StdioArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +93,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_body_bytes: config.max_body_bytes,
         shutdown_grace: std::time::Duration::from_secs(10),
         fast_lane: config.mcp_fast_lane,
+        tools: config.mcp_tools.clone(),
     };
     let mut workers = Vec::new();
     for (i, (rest, mcp)) in rest.into_iter().zip(mcp).enumerate() {
@@ -100,6 +101,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             transport: transport.clone(),
             auth_token: config.auth_token.clone(),
             max_body_bytes: config.max_body_bytes,
+            read_only: config.read_only,
             header_read_timeout: config.header_read_timeout,
             settings: settings.clone(),
             shutdown: shutdown.clone(),
@@ -156,6 +158,7 @@ struct Worker {
     transport: Transport,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
+    read_only: bool,
     header_read_timeout: std::time::Duration,
     settings: McpSettings,
     shutdown: CancellationToken,
@@ -177,6 +180,7 @@ impl Worker {
                 clients.clone(),
                 self.auth_token.clone(),
                 self.max_body_bytes,
+                self.read_only,
             );
             let mcp_app = server::mcp_app(
                 clients,
@@ -209,15 +213,24 @@ impl Worker {
     }
 }
 
-async fn mcp_stdio(args: UpstreamArgs) -> ExitCode {
-    let transport = match args.transport() {
-        Ok(t) => t,
-        Err(e) => {
+/// `mcp-stdio`'s arguments: how to reach Logto, and which tools to serve.
+#[derive(clap::Args)]
+struct StdioArgs {
+    #[command(flatten)]
+    upstream: UpstreamArgs,
+    #[command(flatten)]
+    select: ToolArgs,
+}
+
+async fn mcp_stdio(args: StdioArgs) -> ExitCode {
+    let (transport, selection) = match (args.upstream.transport(), args.select.selection()) {
+        (Ok(t), Ok(s)) => (t, s),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("logto-gateway: {e}");
             return ExitCode::from(2);
         }
     };
-    match server::serve_stdio(transport).await {
+    match server::serve_stdio(transport, &selection).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("logto-gateway: {e}");

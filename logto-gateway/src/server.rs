@@ -79,6 +79,7 @@ pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
+    read_only: bool,
 ) -> LoggedRouter {
     // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
     // service, which every request then goes through.
@@ -92,6 +93,12 @@ pub fn rest_app(
             .layer(require_token(auth_token.as_ref()))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     );
+    // Only when asked: a layer costs every request a boxed service.
+    let adapter = if read_only {
+        adapter.route_layer(axum::middleware::from_fn(reads_only))
+    } else {
+        adapter
+    };
     let plain = Router::new()
         .route("/healthz", get(healthz))
         .route(
@@ -102,6 +109,25 @@ pub fn rest_app(
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     LoggedRouter::new(plain)
+}
+
+/// `--read-only`: a route's `GET` (and `HEAD`) is answered; any other method is 403, before the upstream is called.
+async fn reads_only(req: Request, next: axum::middleware::Next) -> Response {
+    if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        return next.run(req).await;
+    }
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "gateway.read_only",
+        format!(
+            "`{}` is not served: the gateway serves reads only (--read-only)",
+            req.method()
+        ),
+    )
+    .into_response()
 }
 
 /// The inbound authentication of both adapters: `Authorization: Bearer <token>` when a token is configured.
@@ -157,6 +183,8 @@ pub struct McpSettings {
     pub shutdown_grace: Duration,
     /// Plain `tools/call` requests answered in the fast lane ([`FastLane`]) rather than by a per-request rmcp service.
     pub fast_lane: bool,
+    /// The tools served (`--tools`, `--exclude-tools`, `--toolsets`, `--read-only`).
+    pub tools: Arc<naftiko_runtime::mcp::Selection>,
 }
 
 /// The MCP application: streamable HTTP at `/mcp`, stateless (any replica answers any request), JSON responses,
@@ -193,7 +221,7 @@ pub fn mcp_app(
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
     // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
-    let server = LogtoMcpServer::new(clients);
+    let server = LogtoMcpServer::with_selection(clients, &settings.tools);
     let lane = Arc::new(McpLane {
         fast: FastLane::with_calls(
             server.clone(),
@@ -392,10 +420,13 @@ pub async fn shutdown_signal() {
 }
 
 /// Serves the MCP tools over stdin/stdout until the client closes the stream.
-pub async fn serve_stdio(transport: TransportConfig) -> Result<(), String> {
+pub async fn serve_stdio(
+    transport: TransportConfig,
+    selection: &naftiko_runtime::mcp::Selection,
+) -> Result<(), String> {
     use rmcp::ServiceExt;
     let clients = clients_for(&transport).map_err(|e| e.to_string())?;
-    let running = LogtoMcpServer::new(clients)
+    let running = LogtoMcpServer::with_selection(clients, selection)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| format!("MCP over stdio: {e}"))?;

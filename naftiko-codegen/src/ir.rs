@@ -421,6 +421,28 @@ impl PathTemplate {
         })
     }
 
+    /// The group of the path, what an MCP tool calling it belongs to: its first segment of literal text, after a leading
+    /// `api` and version (`v1`) segment (`/api/applications/{id}` → `applications`); none when it has no such segment.
+    pub fn group(&self) -> Option<&str> {
+        let first_literal = self.parts.iter().find_map(|p| match p {
+            TemplatePart::Literal(s) => Some(s.as_str()),
+            TemplatePart::Param(_) => None,
+        })?;
+        let is_version = |s: &str| {
+            s.strip_prefix('v')
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        };
+        // Only the literal text before the first placeholder is read: `/api/{tenant}/x` has no group of its own.
+        let whole_segments = match first_literal.rfind('/') {
+            Some(i) if self.parts.len() > 1 => &first_literal[..i],
+            _ => first_literal,
+        };
+        whole_segments
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .find(|s| *s != "api" && !is_version(s))
+    }
+
     /// The path with every placeholder written `{name}` (as axum 0.8 routes spell them).
     pub fn normalized(&self) -> String {
         self.parts
@@ -701,6 +723,8 @@ pub struct McpIdents {
     pub server_type: String,
     /// Its tool table (`SHOP_MCP_TOOLS`).
     pub tools_const: String,
+    /// The toolsets of its tools, in order of first appearance (`SHOP_MCP_TOOLSETS`).
+    pub toolsets_const: String,
     /// The server name it announces (`SHOP_MCP_NAME`).
     pub name_const: String,
     /// The instructions it announces (`SHOP_MCP_INSTRUCTIONS`).

@@ -150,7 +150,12 @@ impl Gateway {
     /// Starts the gateway exactly as `serve` does, on `127.0.0.1:0` instead of `config.rest_addr`.
     pub async fn start_with_config(config: Config) -> Self {
         let clients = server::clients(&config).expect("build the upstream clients");
-        let app = server::rest_app(clients, config.auth_token.clone(), config.max_body_bytes);
+        let app = server::rest_app(
+            clients,
+            config.auth_token.clone(),
+            config.max_body_bytes,
+            config.read_only,
+        );
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the gateway");
@@ -231,6 +236,7 @@ impl McpGateway {
                 max_body_bytes: config.max_body_bytes,
                 shutdown_grace: Duration::from_secs(10),
                 fast_lane: config.mcp_fast_lane,
+                tools: config.mcp_tools.clone(),
             },
             shutdown.child_token(),
         );

@@ -35,6 +35,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "createapplication",
@@ -48,6 +49,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "getapplication",
@@ -61,6 +63,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "updateapplication",
@@ -74,6 +77,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplication",
@@ -85,6 +89,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "updateapplicationcustomdata",
@@ -96,6 +101,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationroles",
@@ -109,6 +115,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "assignapplicationroles",
@@ -120,6 +127,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "replaceapplicationroles",
@@ -131,6 +139,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationrole",
@@ -142,6 +151,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationprotectedappmetadatacustomdomains",
@@ -155,6 +165,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "createapplicationprotectedappmetadatacustomdomai",
@@ -166,6 +177,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationprotectedappmetadatacustomdomai",
@@ -177,6 +189,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationorganizations",
@@ -190,6 +203,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationlegacysecret",
@@ -203,6 +217,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationsecrets",
@@ -216,6 +231,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "createapplicationsecret",
@@ -229,6 +245,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationsecret",
@@ -240,6 +257,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "updateapplicationsecret",
@@ -253,6 +271,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "createapplicationuserconsentscope",
@@ -264,6 +283,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationuserconsentscopes",
@@ -277,6 +297,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationuserconsentscope",
@@ -288,6 +309,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "replaceapplicationsigninexperience",
@@ -301,6 +323,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "getapplicationsigninexperience",
@@ -314,6 +337,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "listapplicationuserconsentorganizations",
@@ -327,6 +351,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "replaceapplicationuserconsentorganizations",
@@ -340,6 +365,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "createapplicationuserconsentorganization",
@@ -353,6 +379,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "deleteapplicationuserconsentorganization",
@@ -366,6 +393,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "applications",
     },
     ToolDef {
         name: "getadminconsoleconfig",
@@ -379,6 +407,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "updateadminconsoleconfig",
@@ -392,6 +421,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "getoidcsessionconfig",
@@ -403,6 +433,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "updateoidcsessionconfig",
@@ -414,6 +445,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "getoidckeys",
@@ -427,6 +459,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "deleteoidckey",
@@ -438,6 +471,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "rotateoidckeys",
@@ -451,6 +485,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "upsertjwtcustomizer",
@@ -462,6 +497,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "updatejwtcustomizer",
@@ -473,6 +509,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "getjwtcustomizer",
@@ -484,6 +521,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "deletejwtcustomizer",
@@ -495,6 +533,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "listjwtcustomizers",
@@ -508,6 +547,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "testjwtcustomizer",
@@ -519,6 +559,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "getidtokenconfig",
@@ -532,6 +573,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "upsertidtokenconfig",
@@ -545,6 +587,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "configs",
     },
     ToolDef {
         name: "createconnector",
@@ -558,6 +601,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "listconnectors",
@@ -571,6 +615,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "getconnector",
@@ -584,6 +629,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "updateconnector",
@@ -597,6 +643,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "deleteconnector",
@@ -608,6 +655,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "createconnectortest",
@@ -619,6 +667,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "createconnectorauthorizationuri",
@@ -632,6 +681,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "connectors",
     },
     ToolDef {
         name: "listconnectorfactories",
@@ -645,6 +695,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "connector-factories",
     },
     ToolDef {
         name: "getconnectorfactory",
@@ -658,6 +709,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "connector-factories",
     },
     ToolDef {
         name: "listresources",
@@ -671,6 +723,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "createresource",
@@ -684,6 +737,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "getresource",
@@ -697,6 +751,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "updateresource",
@@ -710,6 +765,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "deleteresource",
@@ -721,6 +777,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: true,
         idempotent: true,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "updateresourceisdefault",
@@ -734,6 +791,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "listresourcescopes",
@@ -747,6 +805,7 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: true,
         open_world: true,
+        toolset: "resources",
     },
     ToolDef {
         name: "createresourcescope",
@@ -760,7 +819,17 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
         destructive: false,
         idempotent: false,
         open_world: true,
+        toolset: "resources",
     },
+];
+/// The toolsets of its tools, in order: each the first segment of the consumed paths its tools call (after
+/// `api` and a version), what `rt::Selection` chooses tools by.
+pub const LOGTO_MCP_TOOLSETS: &[&str] = &[
+    "applications",
+    "configs",
+    "connectors",
+    "connector-factories",
+    "resources",
 ];
 /// The `logto-mcp` MCP server: 60 tools.
 ///
@@ -769,14 +838,24 @@ pub static LOGTO_MCP_TOOLS: &[ToolDef] = &[
 #[derive(Clone)]
 pub struct LogtoMcpServer {
     clients: Arc<Clients>,
+    /// The tools served, as `tools/list` lists them.
     tools: Arc<[Tool]>,
+    /// Per tool of the table, whether it is served: a tool that is not is an unknown tool.
+    served: Arc<[bool]>,
     config: Arc<ServerConfig>,
 }
 impl LogtoMcpServer {
+    /// The server of every tool.
     pub fn new(clients: Arc<Clients>) -> Self {
+        Self::with_selection(clients, &rt::Selection::all())
+    }
+    /// The server of the tools `selection` chooses.
+    pub fn with_selection(clients: Arc<Clients>, selection: &rt::Selection) -> Self {
+        let served = selection.mask(LOGTO_MCP_TOOLS);
         Self {
             clients,
-            tools: rt::tools(LOGTO_MCP_TOOLS),
+            tools: rt::served_tools(LOGTO_MCP_TOOLS, &served),
+            served,
             config: Arc::new(
                 rt::server_config(
                     LOGTO_MCP_NAME,
@@ -795,139 +874,202 @@ impl rt::Dispatch for LogtoMcpServer {
     ) -> Option<rt::Outcome> {
         let clients = &*self.clients;
         let result = match name {
-            "listapplications" => logto_mcp::listapplications(clients, args).await,
-            "createapplication" => logto_mcp::createapplication(clients, args).await,
-            "getapplication" => logto_mcp::getapplication(clients, args).await,
-            "updateapplication" => logto_mcp::updateapplication(clients, args).await,
-            "deleteapplication" => logto_mcp::deleteapplication(clients, args).await,
-            "updateapplicationcustomdata" => {
+            "listapplications" if self.served[0usize] => {
+                logto_mcp::listapplications(clients, args).await
+            }
+            "createapplication" if self.served[1usize] => {
+                logto_mcp::createapplication(clients, args).await
+            }
+            "getapplication" if self.served[2usize] => {
+                logto_mcp::getapplication(clients, args).await
+            }
+            "updateapplication" if self.served[3usize] => {
+                logto_mcp::updateapplication(clients, args).await
+            }
+            "deleteapplication" if self.served[4usize] => {
+                logto_mcp::deleteapplication(clients, args).await
+            }
+            "updateapplicationcustomdata" if self.served[5usize] => {
                 logto_mcp::updateapplicationcustomdata(clients, args).await
             }
-            "listapplicationroles" => {
+            "listapplicationroles" if self.served[6usize] => {
                 logto_mcp::listapplicationroles(clients, args).await
             }
-            "assignapplicationroles" => {
+            "assignapplicationroles" if self.served[7usize] => {
                 logto_mcp::assignapplicationroles(clients, args).await
             }
-            "replaceapplicationroles" => {
+            "replaceapplicationroles" if self.served[8usize] => {
                 logto_mcp::replaceapplicationroles(clients, args).await
             }
-            "deleteapplicationrole" => {
+            "deleteapplicationrole" if self.served[9usize] => {
                 logto_mcp::deleteapplicationrole(clients, args).await
             }
-            "listapplicationprotectedappmetadatacustomdomains" => {
+            "listapplicationprotectedappmetadatacustomdomains" if self
+                .served[10usize] => {
                 logto_mcp::listapplicationprotectedappmetadatacustomdomains(
                         clients,
                         args,
                     )
                     .await
             }
-            "createapplicationprotectedappmetadatacustomdomai" => {
+            "createapplicationprotectedappmetadatacustomdomai" if self
+                .served[11usize] => {
                 logto_mcp::createapplicationprotectedappmetadatacustomdomai(
                         clients,
                         args,
                     )
                     .await
             }
-            "deleteapplicationprotectedappmetadatacustomdomai" => {
+            "deleteapplicationprotectedappmetadatacustomdomai" if self
+                .served[12usize] => {
                 logto_mcp::deleteapplicationprotectedappmetadatacustomdomai(
                         clients,
                         args,
                     )
                     .await
             }
-            "listapplicationorganizations" => {
+            "listapplicationorganizations" if self.served[13usize] => {
                 logto_mcp::listapplicationorganizations(clients, args).await
             }
-            "deleteapplicationlegacysecret" => {
+            "deleteapplicationlegacysecret" if self.served[14usize] => {
                 logto_mcp::deleteapplicationlegacysecret(clients, args).await
             }
-            "listapplicationsecrets" => {
+            "listapplicationsecrets" if self.served[15usize] => {
                 logto_mcp::listapplicationsecrets(clients, args).await
             }
-            "createapplicationsecret" => {
+            "createapplicationsecret" if self.served[16usize] => {
                 logto_mcp::createapplicationsecret(clients, args).await
             }
-            "deleteapplicationsecret" => {
+            "deleteapplicationsecret" if self.served[17usize] => {
                 logto_mcp::deleteapplicationsecret(clients, args).await
             }
-            "updateapplicationsecret" => {
+            "updateapplicationsecret" if self.served[18usize] => {
                 logto_mcp::updateapplicationsecret(clients, args).await
             }
-            "createapplicationuserconsentscope" => {
+            "createapplicationuserconsentscope" if self.served[19usize] => {
                 logto_mcp::createapplicationuserconsentscope(clients, args).await
             }
-            "listapplicationuserconsentscopes" => {
+            "listapplicationuserconsentscopes" if self.served[20usize] => {
                 logto_mcp::listapplicationuserconsentscopes(clients, args).await
             }
-            "deleteapplicationuserconsentscope" => {
+            "deleteapplicationuserconsentscope" if self.served[21usize] => {
                 logto_mcp::deleteapplicationuserconsentscope(clients, args).await
             }
-            "replaceapplicationsigninexperience" => {
+            "replaceapplicationsigninexperience" if self.served[22usize] => {
                 logto_mcp::replaceapplicationsigninexperience(clients, args).await
             }
-            "getapplicationsigninexperience" => {
+            "getapplicationsigninexperience" if self.served[23usize] => {
                 logto_mcp::getapplicationsigninexperience(clients, args).await
             }
-            "listapplicationuserconsentorganizations" => {
+            "listapplicationuserconsentorganizations" if self.served[24usize] => {
                 logto_mcp::listapplicationuserconsentorganizations(clients, args).await
             }
-            "replaceapplicationuserconsentorganizations" => {
+            "replaceapplicationuserconsentorganizations" if self.served[25usize] => {
                 logto_mcp::replaceapplicationuserconsentorganizations(clients, args)
                     .await
             }
-            "createapplicationuserconsentorganization" => {
+            "createapplicationuserconsentorganization" if self.served[26usize] => {
                 logto_mcp::createapplicationuserconsentorganization(clients, args).await
             }
-            "deleteapplicationuserconsentorganization" => {
+            "deleteapplicationuserconsentorganization" if self.served[27usize] => {
                 logto_mcp::deleteapplicationuserconsentorganization(clients, args).await
             }
-            "getadminconsoleconfig" => {
+            "getadminconsoleconfig" if self.served[28usize] => {
                 logto_mcp::getadminconsoleconfig(clients, args).await
             }
-            "updateadminconsoleconfig" => {
+            "updateadminconsoleconfig" if self.served[29usize] => {
                 logto_mcp::updateadminconsoleconfig(clients, args).await
             }
-            "getoidcsessionconfig" => {
+            "getoidcsessionconfig" if self.served[30usize] => {
                 logto_mcp::getoidcsessionconfig(clients, args).await
             }
-            "updateoidcsessionconfig" => {
+            "updateoidcsessionconfig" if self.served[31usize] => {
                 logto_mcp::updateoidcsessionconfig(clients, args).await
             }
-            "getoidckeys" => logto_mcp::getoidckeys(clients, args).await,
-            "deleteoidckey" => logto_mcp::deleteoidckey(clients, args).await,
-            "rotateoidckeys" => logto_mcp::rotateoidckeys(clients, args).await,
-            "upsertjwtcustomizer" => logto_mcp::upsertjwtcustomizer(clients, args).await,
-            "updatejwtcustomizer" => logto_mcp::updatejwtcustomizer(clients, args).await,
-            "getjwtcustomizer" => logto_mcp::getjwtcustomizer(clients, args).await,
-            "deletejwtcustomizer" => logto_mcp::deletejwtcustomizer(clients, args).await,
-            "listjwtcustomizers" => logto_mcp::listjwtcustomizers(clients, args).await,
-            "testjwtcustomizer" => logto_mcp::testjwtcustomizer(clients, args).await,
-            "getidtokenconfig" => logto_mcp::getidtokenconfig(clients, args).await,
-            "upsertidtokenconfig" => logto_mcp::upsertidtokenconfig(clients, args).await,
-            "createconnector" => logto_mcp::createconnector(clients, args).await,
-            "listconnectors" => logto_mcp::listconnectors(clients, args).await,
-            "getconnector" => logto_mcp::getconnector(clients, args).await,
-            "updateconnector" => logto_mcp::updateconnector(clients, args).await,
-            "deleteconnector" => logto_mcp::deleteconnector(clients, args).await,
-            "createconnectortest" => logto_mcp::createconnectortest(clients, args).await,
-            "createconnectorauthorizationuri" => {
+            "getoidckeys" if self.served[32usize] => {
+                logto_mcp::getoidckeys(clients, args).await
+            }
+            "deleteoidckey" if self.served[33usize] => {
+                logto_mcp::deleteoidckey(clients, args).await
+            }
+            "rotateoidckeys" if self.served[34usize] => {
+                logto_mcp::rotateoidckeys(clients, args).await
+            }
+            "upsertjwtcustomizer" if self.served[35usize] => {
+                logto_mcp::upsertjwtcustomizer(clients, args).await
+            }
+            "updatejwtcustomizer" if self.served[36usize] => {
+                logto_mcp::updatejwtcustomizer(clients, args).await
+            }
+            "getjwtcustomizer" if self.served[37usize] => {
+                logto_mcp::getjwtcustomizer(clients, args).await
+            }
+            "deletejwtcustomizer" if self.served[38usize] => {
+                logto_mcp::deletejwtcustomizer(clients, args).await
+            }
+            "listjwtcustomizers" if self.served[39usize] => {
+                logto_mcp::listjwtcustomizers(clients, args).await
+            }
+            "testjwtcustomizer" if self.served[40usize] => {
+                logto_mcp::testjwtcustomizer(clients, args).await
+            }
+            "getidtokenconfig" if self.served[41usize] => {
+                logto_mcp::getidtokenconfig(clients, args).await
+            }
+            "upsertidtokenconfig" if self.served[42usize] => {
+                logto_mcp::upsertidtokenconfig(clients, args).await
+            }
+            "createconnector" if self.served[43usize] => {
+                logto_mcp::createconnector(clients, args).await
+            }
+            "listconnectors" if self.served[44usize] => {
+                logto_mcp::listconnectors(clients, args).await
+            }
+            "getconnector" if self.served[45usize] => {
+                logto_mcp::getconnector(clients, args).await
+            }
+            "updateconnector" if self.served[46usize] => {
+                logto_mcp::updateconnector(clients, args).await
+            }
+            "deleteconnector" if self.served[47usize] => {
+                logto_mcp::deleteconnector(clients, args).await
+            }
+            "createconnectortest" if self.served[48usize] => {
+                logto_mcp::createconnectortest(clients, args).await
+            }
+            "createconnectorauthorizationuri" if self.served[49usize] => {
                 logto_mcp::createconnectorauthorizationuri(clients, args).await
             }
-            "listconnectorfactories" => {
+            "listconnectorfactories" if self.served[50usize] => {
                 logto_mcp::listconnectorfactories(clients, args).await
             }
-            "getconnectorfactory" => logto_mcp::getconnectorfactory(clients, args).await,
-            "listresources" => logto_mcp::listresources(clients, args).await,
-            "createresource" => logto_mcp::createresource(clients, args).await,
-            "getresource" => logto_mcp::getresource(clients, args).await,
-            "updateresource" => logto_mcp::updateresource(clients, args).await,
-            "deleteresource" => logto_mcp::deleteresource(clients, args).await,
-            "updateresourceisdefault" => {
+            "getconnectorfactory" if self.served[51usize] => {
+                logto_mcp::getconnectorfactory(clients, args).await
+            }
+            "listresources" if self.served[52usize] => {
+                logto_mcp::listresources(clients, args).await
+            }
+            "createresource" if self.served[53usize] => {
+                logto_mcp::createresource(clients, args).await
+            }
+            "getresource" if self.served[54usize] => {
+                logto_mcp::getresource(clients, args).await
+            }
+            "updateresource" if self.served[55usize] => {
+                logto_mcp::updateresource(clients, args).await
+            }
+            "deleteresource" if self.served[56usize] => {
+                logto_mcp::deleteresource(clients, args).await
+            }
+            "updateresourceisdefault" if self.served[57usize] => {
                 logto_mcp::updateresourceisdefault(clients, args).await
             }
-            "listresourcescopes" => logto_mcp::listresourcescopes(clients, args).await,
-            "createresourcescope" => logto_mcp::createresourcescope(clients, args).await,
+            "listresourcescopes" if self.served[58usize] => {
+                logto_mcp::listresourcescopes(clients, args).await
+            }
+            "createresourcescope" if self.served[59usize] => {
+                logto_mcp::createresourcescope(clients, args).await
+            }
             _ => return None,
         };
         Some(

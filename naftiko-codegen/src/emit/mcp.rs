@@ -130,8 +130,24 @@ pub fn output_schema(cap: &Capability, tool: &Tool) -> Option<String> {
 }
 
 /// The constants of `a` and its tool table.
+/// The toolset of `t`: the group of the consumed operation's path, or the consumed API's namespace.
+fn toolset<'c>(cap: &'c Capability, t: &Tool) -> &'c str {
+    cap.operation(t.call.target)
+        .path
+        .group()
+        .unwrap_or(&cap.apis[t.call.target.api].namespace)
+}
+
 fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
     let tools_const = ident(&a.idents.tools_const);
+    let toolsets_const = ident(&a.idents.toolsets_const);
+    let mut toolsets: Vec<&str> = Vec::new();
+    for t in &a.tools {
+        let s = toolset(cap, t);
+        if !toolsets.contains(&s) {
+            toolsets.push(s);
+        }
+    }
     let name_const = ident(&a.idents.name_const);
     let instr_const = ident(&a.idents.instructions_const);
     let port_const = ident(&a.idents.port_const);
@@ -152,6 +168,7 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
         let description = super::opt_str(t.description.as_deref());
         let schema = input_schema(cap, t);
         let output = super::opt_str(output_schema(cap, t).as_deref());
+        let set = toolset(cap, t);
         let (ro, de, id, ow) = (
             t.hints.read_only,
             t.hints.destructive,
@@ -169,6 +186,7 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
                 destructive: #de,
                 idempotent: #id,
                 open_world: #ow,
+                toolset: #set,
             },
         }
     });
@@ -186,6 +204,9 @@ fn tool_table(cap: &Capability, a: &McpAdapter) -> TokenStream {
 
         #[doc = #tools_doc]
         pub static #tools_const: &[ToolDef] = &[#(#defs)*];
+        /// The toolsets of its tools, in order: each the first segment of the consumed paths its tools call (after
+        /// `api` and a version), what `rt::Selection` chooses tools by.
+        pub const #toolsets_const: &[&str] = &[#(#toolsets),*];
     }
 }
 
@@ -196,10 +217,10 @@ fn server(a: &McpAdapter) -> TokenStream {
     let instr_const = ident(&a.idents.instructions_const);
     let server = ident(&a.idents.server_type);
     let module = ident(&a.idents.module);
-    let arms = a.tools.iter().map(|t| {
+    let arms = a.tools.iter().enumerate().map(|(i, t)| {
         let name = &t.name;
         let f = ident(&t.ident);
-        quote!(#name => #module::#f(clients, args).await,)
+        quote!(#name if self.served[#i] => #module::#f(clients, args).await,)
     });
     let tools_count = match a.tools.len() {
         1 => "1 tool".to_owned(),
@@ -214,15 +235,26 @@ fn server(a: &McpAdapter) -> TokenStream {
         #[derive(Clone)]
         pub struct #server {
             clients: Arc<Clients>,
+            /// The tools served, as `tools/list` lists them.
             tools: Arc<[Tool]>,
+            /// Per tool of the table, whether it is served: a tool that is not is an unknown tool.
+            served: Arc<[bool]>,
             config: Arc<ServerConfig>,
         }
 
         impl #server {
+            /// The server of every tool.
             pub fn new(clients: Arc<Clients>) -> Self {
+                Self::with_selection(clients, &rt::Selection::all())
+            }
+
+            /// The server of the tools `selection` chooses.
+            pub fn with_selection(clients: Arc<Clients>, selection: &rt::Selection) -> Self {
+                let served = selection.mask(#tools_const);
                 Self {
                     clients,
-                    tools: rt::tools(#tools_const),
+                    tools: rt::served_tools(#tools_const, &served),
+                    served,
                     config: Arc::new(rt::server_config(#name_const, env!("CARGO_PKG_VERSION"), #instr_const)),
                 }
             }

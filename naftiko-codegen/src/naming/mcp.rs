@@ -51,6 +51,7 @@ fn name_adapter(
     a.idents = McpIdents {
         server_type: names::type_ident(&base, "Server"),
         tools_const: format!("{prefix}_TOOLS"),
+        toolsets_const: format!("{prefix}_TOOLSETS"),
         name_const: format!("{prefix}_NAME"),
         instructions_const: format!("{prefix}_INSTRUCTIONS"),
         port_const: format!("{prefix}_PORT"),
@@ -63,6 +64,7 @@ fn name_adapter(
     n.claim(types, &idents.server_type, &origin);
     for c in [
         &idents.tools_const,
+        &idents.toolsets_const,
         &idents.name_const,
         &idents.instructions_const,
         &idents.port_const,

@@ -410,3 +410,145 @@ async fn python_sdk_over_stdio_with_the_binary() {
     assert_eq!(report["mode"], "auto");
     check("stdio", &spec, &report, &mock.take_requests(), MODERN);
 }
+
+/// The toolset of a tool, read from the spec: the first segment of its consumed path after `/api/`.
+fn toolset_of(spec: &Spec, tool: &spec::ExposedTool) -> String {
+    let path = &spec.consumed[&tool.call].path;
+    path.split('/')
+        .find(|s| !s.is_empty() && *s != "api")
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `tools/list` through the Python SDK from a gateway started with the selection flags `set`; every tool the spec
+/// has that the selection leaves out is an unknown tool when called.
+async fn listed_with(
+    py: &Path,
+    set: impl FnOnce(&mut logto_gateway::config::ServeArgs),
+) -> Vec<String> {
+    let mock = mock().await;
+    let mut args = GatewayOptions::bearer(mock.url(), TOKEN).serve_args();
+    set(&mut args);
+    let gw = McpGateway::start_with_config(args.validate().expect("a valid selection")).await;
+    let report = run_script(
+        py,
+        &["--url".into(), gw.mcp_url(), "--mode".into(), "auto".into()],
+        &[],
+    )
+    .await;
+    gw.stop().await.unwrap();
+    let listed: Vec<String> = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    // The script's calls of tools that are not listed are refused as unknown tools, and reach no upstream.
+    for call in report["calls"].as_array().unwrap() {
+        let name = call["name"].as_str().unwrap();
+        if !listed.iter().any(|l| l == name) {
+            assert_eq!(call["error"]["code"], -32602, "{name}: {call}");
+            assert!(
+                call["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("unknown tool"),
+                "{call}"
+            );
+        }
+    }
+    listed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_selection_flags_choose_what_tools_list_shows() {
+    let Some(py) = python() else { return };
+    let spec = spec::load();
+    let expected = |keep: &dyn Fn(&spec::ExposedTool) -> bool| -> Vec<String> {
+        spec.tools
+            .iter()
+            .filter(|t| keep(t))
+            .map(|t| t.name.clone())
+            .collect()
+    };
+    let mut counts = Vec::new();
+
+    let all = listed_with(&py, |_| {}).await;
+    assert_eq!(all, expected(&|_| true));
+    counts.push(("no flag", all.len()));
+
+    let toolset = listed_with(&py, |a| a.select.toolsets = vec!["applications".into()]).await;
+    assert_eq!(
+        toolset,
+        expected(&|t| toolset_of(&spec, t) == "applications")
+    );
+    counts.push(("--toolsets applications", toolset.len()));
+
+    let read_only = listed_with(&py, |a| a.select.read_only = true).await;
+    assert_eq!(read_only, expected(&|t| t.hints.read_only));
+    counts.push(("--read-only", read_only.len()));
+
+    let named = listed_with(&py, |a| {
+        a.select.tools = vec!["get*".into(), "listapplications".into()];
+        a.select.exclude_tools = vec!["*config*".into()];
+    })
+    .await;
+    assert_eq!(
+        named,
+        expected(
+            &|t| (t.name.starts_with("get") || t.name == "listapplications")
+                && !t.name.contains("config")
+        )
+    );
+    counts.push((
+        "--tools 'get*,listapplications' --exclude-tools '*config*'",
+        named.len(),
+    ));
+
+    let both = listed_with(&py, |a| {
+        a.select.toolsets = vec!["connectors".into(), "resources".into()];
+        a.select.read_only = true;
+    })
+    .await;
+    assert_eq!(
+        both,
+        expected(&|t| t.hints.read_only
+            && ["connectors", "resources"].contains(&toolset_of(&spec, t).as_str()))
+    );
+    counts.push(("--toolsets connectors,resources --read-only", both.len()));
+
+    // Each selection is a real one: fewer tools than all, more than none.
+    for (flags, n) in &counts[1..] {
+        assert!(*n > 0 && *n < all.len(), "{flags}: {n}");
+    }
+    eprintln!("tools/list counts: {counts:?}");
+}
+
+/// The README's table of toolsets is the spec's: each toolset, its tools and its read-only tools, counted here from
+/// the spec, in the order the generated `LOGTO_MCP_TOOLSETS` lists them.
+#[test]
+fn readme_lists_the_toolsets_the_spec_has() {
+    let spec = spec::load();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table: Vec<String> = readme
+        .lines()
+        .skip_while(|l| *l != "| toolset | tools | read-only |")
+        .skip(2)
+        .take_while(|l| l.starts_with("| `"))
+        .map(str::to_owned)
+        .collect();
+    let expected: Vec<String> = logto_gateway::generated::mcp::LOGTO_MCP_TOOLSETS
+        .iter()
+        .map(|set| {
+            let tools: Vec<_> = spec
+                .tools
+                .iter()
+                .filter(|t| toolset_of(&spec, t) == *set)
+                .collect();
+            let read_only = tools.iter().filter(|t| t.hints.read_only).count();
+            format!("| `{set}` | {} | {read_only} |", tools.len())
+        })
+        .collect();
+    assert_eq!(table, expected);
+}

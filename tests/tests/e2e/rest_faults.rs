@@ -1634,3 +1634,86 @@ fn serve_args_debug_hides_secrets() {
     opts.m2m = Some((M2M_ID.into(), M2M_SECRET.into()));
     assert_no_secret("Debug of ServeArgs", &format!("{:?}", opts.serve_args()));
 }
+
+/// `--read-only`: the REST adapter answers its GET routes and refuses every other method with 403, before Logto is
+/// called.
+#[tokio::test]
+async fn read_only_serves_reads_and_refuses_writes_with_403() {
+    logs::capture();
+    let mock = MockUpstream::start().await;
+    mock.on(Some("GET"), "/api/applications", Reply::json(200, "[]"));
+    let mut args = GatewayOptions::bearer(mock.url(), LOGTO_TOKEN).serve_args();
+    args.select.read_only = true;
+    let gw = Gateway::start_with_config(args.validate().unwrap()).await;
+    let http = http_client();
+
+    let resp = http
+        .get(format!("{}/api/applications", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/applications"),
+        (reqwest::Method::DELETE, "/api/applications/app-1"),
+        (reqwest::Method::PATCH, "/api/applications/app-1"),
+    ] {
+        let resp = http
+            .request(method.clone(), format!("{}{path}", gw.url))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let (status, code, message) = problem(resp).await;
+        assert_eq!(
+            (status, code.as_str(), message.as_str()),
+            (
+                403,
+                "gateway.read_only",
+                format!("`{method}` is not served: the gateway serves reads only (--read-only)")
+                    .as_str()
+            )
+        );
+    }
+    // The public routes stay public.
+    let resp = http
+        .get(format!("{}/healthz", gw.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let sent = mock.take_requests();
+    assert_eq!(sent.len(), 1, "only the GET reached Logto: {sent:?}");
+    assert_eq!(sent[0].method, "GET");
+}
+
+/// A selection of MCP tools that names what the spec does not have is a configuration error naming the flag.
+#[test]
+fn tool_selection_errors_name_the_flag() {
+    let base = GatewayOptions::bearer("http://127.0.0.1:9", LOGTO_TOKEN);
+    let error = |set: &dyn Fn(&mut logto_gateway::config::ServeArgs)| {
+        let mut args = base.serve_args();
+        set(&mut args);
+        args.validate().unwrap_err().to_string()
+    };
+    assert_eq!(
+        error(&|a| a.select.toolsets = vec!["users".into()]),
+        "--toolsets (GATEWAY_TOOLSETS): `users` is not a toolset (toolsets: applications, configs, connectors, connector-factories, resources)"
+    );
+    assert_eq!(
+        error(&|a| a.select.tools = vec!["getuser*".into()]),
+        "--tools (GATEWAY_TOOLS): `getuser*` names no tool"
+    );
+    assert!(
+        error(&|a| a.select.exclude_tools = vec!["[".into()])
+            .starts_with("--exclude-tools (GATEWAY_EXCLUDE_TOOLS): `[` is not a tool name pattern"),
+    );
+    assert_eq!(
+        error(&|a| {
+            a.select.tools = vec!["createapplication".into()];
+            a.select.read_only = true;
+        }),
+        "--tools, --exclude-tools, --toolsets and --read-only together select no tool"
+    );
+}

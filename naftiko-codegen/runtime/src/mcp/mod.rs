@@ -32,6 +32,81 @@ pub struct ToolDef {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    /// The group the tool belongs to (`applications`): the first segment of the consumed operation's path, after a
+    /// leading `api` or version segment.
+    pub toolset: &'static str,
+}
+
+/// Which tools of a table a server serves, chosen when it starts: by name (`*` globs), by toolset, and by their
+/// read-only hint. A tool is served when it is named by `tools` (or `tools` is empty), is in one of `toolsets` (or
+/// `toolsets` is empty), is named by no `exclude` pattern, and, with `read_only`, says it is read-only.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    tools: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+    toolsets: Vec<String>,
+    read_only: bool,
+}
+
+impl Selection {
+    /// Every tool.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// The selection the patterns and toolsets describe; a pattern that is not a valid glob is an error naming it.
+    pub fn new(
+        tools: &[String],
+        exclude: &[String],
+        toolsets: &[String],
+        read_only: bool,
+    ) -> Result<Self, String> {
+        Ok(Selection {
+            tools: globs(tools)?,
+            exclude: globs(exclude)?,
+            toolsets: toolsets.to_vec(),
+            read_only,
+        })
+    }
+
+    /// Whether `def` is served.
+    pub fn serves(&self, def: &ToolDef) -> bool {
+        self.tools.as_ref().is_none_or(|g| g.is_match(def.name))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(def.name))
+            && (self.toolsets.is_empty() || self.toolsets.iter().any(|t| t == def.toolset))
+            && (!self.read_only || def.read_only)
+    }
+
+    /// Per tool of `defs`, whether it is served.
+    pub fn mask(&self, defs: &[ToolDef]) -> Arc<[bool]> {
+        defs.iter().map(|d| self.serves(d)).collect()
+    }
+}
+
+/// The globs of `patterns` (`get*`, `*application*`), or none when there are none. `*` matches any run of
+/// characters, tool names having no separator.
+fn globs(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::GlobBuilder::new(p)
+            .literal_separator(false)
+            .build()
+            .map_err(|e| format!("`{p}` is not a tool name pattern: {e}"))?;
+        set.add(glob);
+    }
+    set.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// The rmcp tools of a table that `served` (from [`Selection::mask`]) keeps.
+pub fn served_tools(defs: &[ToolDef], served: &[bool]) -> Arc<[Tool]> {
+    defs.iter()
+        .zip(served)
+        .filter(|(_, on)| **on)
+        .map(|(d, _)| tool(d))
+        .collect()
 }
 
 /// The rmcp tools of a table, built once at start-up.
@@ -655,5 +730,66 @@ mod tests {
             text(&required::<i64>(None, "id", "string", ACCEPTED).unwrap_err())
                 .contains("missing required argument `id`")
         );
+    }
+}
+
+#[cfg(test)]
+mod selection_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const fn def(name: &'static str, toolset: &'static str, read_only: bool) -> ToolDef {
+        ToolDef {
+            name,
+            title: None,
+            description: None,
+            input_schema: "{}",
+            output_schema: None,
+            read_only,
+            destructive: false,
+            idempotent: false,
+            open_world: true,
+            toolset,
+        }
+    }
+
+    const DEFS: &[ToolDef] = &[
+        def("getapplication", "applications", true),
+        def("createapplication", "applications", false),
+        def("getresource", "resources", true),
+        def("getadminconsoleconfig", "configs", true),
+    ];
+
+    fn served(s: &Selection) -> Vec<&'static str> {
+        DEFS.iter()
+            .filter(|d| s.serves(d))
+            .map(|d| d.name)
+            .collect()
+    }
+
+    #[test]
+    fn every_flag_narrows_the_tools_served() {
+        assert_eq!(served(&Selection::all()).len(), 4);
+        let s = |tools: &[&str], exclude: &[&str], sets: &[&str], ro: bool| {
+            let v = |x: &[&str]| x.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+            Selection::new(&v(tools), &v(exclude), &v(sets), ro).unwrap()
+        };
+        assert_eq!(
+            served(&s(&["get*"], &["*config*"], &[], false)),
+            ["getapplication", "getresource"]
+        );
+        assert_eq!(
+            served(&s(&[], &[], &["applications"], true)),
+            ["getapplication"]
+        );
+        assert_eq!(
+            served(&s(&["createapplication"], &[], &[], true)),
+            Vec::<&str>::new()
+        );
+        let mask = s(&[], &[], &["resources", "configs"], false).mask(DEFS);
+        assert_eq!(&*mask, &[false, false, true, true]);
+        assert_eq!(served_tools(DEFS, &mask).len(), 2);
+        assert!(Selection::new(&["[".into()], &[], &[], false).is_err());
     }
 }
