@@ -139,9 +139,22 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
     if !body_inputs.is_empty() && !op.call.body {
         let mut body = json!({"type": "object"});
         for i in &body_inputs {
-            let mut leaf = Value::Object(input_property(called, &op.call, i));
-            // Wrap the input's schema in the objects and arrays its path goes through, innermost first.
-            for step in i.body_path.iter().rev().skip(1) {
+            let mut property = input_property(called, &op.call, i);
+            let description = i
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("The input `{}`.", i.name));
+            property.insert("description".into(), json!(description));
+            if i.ty == ParamType::Object {
+                property.insert("additionalProperties".into(), json!({"type": "string"}));
+            }
+            let mut leaf = Value::Object(property);
+            // Wrap the input's schema in the objects and arrays its path goes through below the body's own member,
+            // innermost first: `$.ship.imo` is `imo` of the object `ship`.
+            let Some((crate::ir::PathStep::Key(top), below)) = i.body_path.split_first() else {
+                continue;
+            };
+            for step in below.iter().rev() {
                 leaf = match step {
                     crate::ir::PathStep::Key(k) => {
                         json!({"type": "object", "properties": {k: leaf}})
@@ -149,9 +162,7 @@ fn operation(cap: &Capability, op: &RestOperation, components: &mut Map<String, 
                     _ => json!({"type": "array", "items": leaf}),
                 };
             }
-            if let Some(crate::ir::PathStep::Key(k)) = i.body_path.first() {
-                merge_property(&mut body, k, leaf, i.required && i.body_path.len() == 1);
-            }
+            merge_property(&mut body, top, leaf, i.required && below.is_empty());
         }
         o.insert(
             "requestBody".into(),

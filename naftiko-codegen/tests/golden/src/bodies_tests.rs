@@ -174,3 +174,28 @@ async fn rest_inputs_read_from_the_request_body_fill_the_template() {
     }
     assert_eq!(mock.api_requests().len(), 1);
 }
+
+/// The REST adapter's OpenAPI document describes the inputs read from the body as the body's members, nested as their
+/// paths say.
+#[test]
+fn body_inputs_are_the_request_bodys_members_in_the_openapi_document() {
+    let doc: Value = serde_json::from_str(rest::BODIES_REST_OPENAPI).unwrap();
+    let body = &doc["paths"]["/voyages"]["post"]["requestBody"];
+    assert_eq!(body["required"], true);
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["required"], json!(["crew", "days"]));
+    assert_eq!(
+        schema["properties"]["ship"]["properties"]["imo"],
+        json!({"type": "string", "description": "The input `shipImo`."})
+    );
+    assert_eq!(
+        schema["properties"]["ship"]["properties"]["port"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schema["properties"]["crew"]["additionalProperties"],
+        json!({"type": "string"})
+    );
+    // Body inputs are not parameters.
+    assert!(doc["paths"]["/voyages"]["post"].get("parameters").is_none());
+}
