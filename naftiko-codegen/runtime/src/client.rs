@@ -170,6 +170,14 @@ impl TokenSource {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
+        let fetched = self.fetch(http).await;
+        #[cfg(feature = "metrics")]
+        upstream_metrics::token_refresh(fetched.is_ok());
+        fetched
+    }
+
+    /// Fetches a new token from the token endpoint and caches it.
+    async fn fetch(&self, http: &reqwest::Client) -> Result<Secret, Error> {
         let c = &self.creds;
         let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
         if let Some(r) = &c.resource {
@@ -917,17 +925,44 @@ impl Transport {
         // A refused client-credentials token is refreshed once and the call retried: only then is the request kept
         // for a second attempt.
         let again = self.tokens.is_some().then(|| (url.clone(), body.clone()));
-        let resp = self.attempt(&method, url, headers, body).await?;
+        let exchange = Exchange::start();
+        let resp = match self.attempt(&method, url, headers, body).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                exchange.done(None);
+                return Err(e);
+            }
+        };
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED
             && let Some(tokens) = &self.tokens
             && let Some(used) = resp.extensions().get::<UsedToken>()
             && let Some((url, body)) = again
         {
+            exchange.done(Some(reqwest::StatusCode::UNAUTHORIZED.as_u16()));
             tokens.invalidate(&used.0);
-            let retry = self.attempt(&method, url, headers, body).await?;
-            return self.read(retry).await;
+            let exchange = Exchange::start();
+            let retry = match self.attempt(&method, url, headers, body).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    exchange.done(None);
+                    return Err(e);
+                }
+            };
+            return self.read_exchange(retry, exchange).await;
         }
-        self.read(resp).await
+        self.read_exchange(resp, exchange).await
+    }
+
+    /// Reads the answer of `exchange`, which then ends.
+    async fn read_exchange(
+        &self,
+        resp: reqwest::Response,
+        exchange: Exchange,
+    ) -> Result<Response, Error> {
+        let status = resp.status().as_u16();
+        let read = self.read(resp).await;
+        exchange.done(Some(status));
+        read
     }
 
     async fn attempt(
@@ -1196,6 +1231,66 @@ fn proxies_configured() -> bool {
         ]
         .iter()
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
+/// One upstream exchange, from the request to the end of its answer's body: its status class and latency are
+/// recorded when it is done (with the `metrics` feature; without it, this is nothing).
+struct Exchange {
+    #[cfg(feature = "metrics")]
+    started: Instant,
+}
+
+impl Exchange {
+    fn start() -> Self {
+        Exchange {
+            #[cfg(feature = "metrics")]
+            started: Instant::now(),
+        }
+    }
+
+    /// Ends the exchange: `status` is the upstream's answer, `None` when there was none (a transport failure,
+    /// a timeout, no token).
+    fn done(self, status: Option<u16>) {
+        #[cfg(feature = "metrics")]
+        upstream_metrics::exchange(status, self.started);
+        #[cfg(not(feature = "metrics"))]
+        let _ = status;
+    }
+}
+
+/// Upstream metrics through the `metrics` facade: no-ops until the program installs a recorder. Every label value
+/// is a fixed word (never a path, a value or a token), and every key is static, so that recording allocates nothing.
+#[cfg(feature = "metrics")]
+mod upstream_metrics {
+    use std::time::Instant;
+
+    /// `gateway_upstream_requests_total{status_class}` and `gateway_upstream_duration_seconds`.
+    pub(super) fn exchange(status: Option<u16>, started: Instant) {
+        macro_rules! count {
+            ($class:literal) => {
+                metrics::counter!("gateway_upstream_requests_total", "status_class" => $class).increment(1)
+            };
+        }
+        match status {
+            Some(200..=299) => count!("2xx"),
+            Some(300..=399) => count!("3xx"),
+            Some(400..=499) => count!("4xx"),
+            Some(500..=599) => count!("5xx"),
+            Some(_) => count!("other"),
+            None => count!("error"),
+        }
+        metrics::histogram!("gateway_upstream_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+    }
+
+    /// `gateway_token_refreshes_total{result}`: one fetch of a client-credentials token.
+    pub(super) fn token_refresh(ok: bool) {
+        if ok {
+            metrics::counter!("gateway_token_refreshes_total", "result" => "ok").increment(1);
+        } else {
+            metrics::counter!("gateway_token_refreshes_total", "result" => "error").increment(1);
+        }
+    }
 }
 
 /// The client-credentials token a response was obtained with.
