@@ -72,6 +72,11 @@ pub struct ServeArgs {
     /// leaves every request to rmcp (the same answers, at a higher cost per call).
     #[arg(long, env = "GATEWAY_MCP_FAST_LANE", default_value_t = true, action = clap::ArgAction::Set)]
     pub mcp_fast_lane: bool,
+
+    /// Record metrics and serve them at `GET /metrics` on the REST port (Prometheus text format, behind the same
+    /// inbound authentication as the adapters); `false` records nothing and serves no `/metrics`.
+    #[arg(long, env = "GATEWAY_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
 }
 
 /// How to reach and authenticate to Logto.
@@ -125,6 +130,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub header_read_timeout: Duration,
     pub mcp_fast_lane: bool,
+    pub metrics: bool,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -332,6 +338,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             header_read_timeout,
             mcp_fast_lane: self.mcp_fast_lane,
+            metrics: self.metrics,
         })
     }
 }

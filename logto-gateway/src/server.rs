@@ -1,5 +1,5 @@
 //! The HTTP server: the generated REST router behind inbound authentication, a body limit and request logging, plus
-//! `GET /healthz` and JSON 404s; graceful shutdown.
+//! `GET /healthz`, `GET /metrics` and JSON 404s; graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
 use crate::layers::LogRequestsLayer;
+use crate::metrics::{Metered, Metrics};
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
 use naftiko_runtime::inbound::RequireAuthLayer;
 use naftiko_runtime::mcp::http::FastLane;
@@ -74,7 +75,7 @@ pub fn reuseport_listeners(
 
 /// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, the adapter's
 /// OpenAPI document at `/openapi.json` (public, like `/healthz`: it names the security scheme when a token is
-/// configured), JSON 404s.
+/// configured), `/metrics` when metrics are installed (authenticated like the adapter routes), JSON 404s.
 pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
@@ -87,7 +88,12 @@ pub fn rest_app(
     } else {
         LOGTO_REST_OPENAPI
     };
-    let adapter = logto_rest_router(clients).route_layer(
+    let metrics = crate::metrics::installed();
+    let mut adapter = logto_rest_router(clients);
+    if let Some(m) = metrics {
+        adapter = adapter.route("/metrics", get(move || async move { metrics_text(m) }));
+    }
+    let adapter = adapter.route_layer(
         tower::ServiceBuilder::new()
             .layer(require_token(auth_token.as_ref()))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
@@ -101,7 +107,17 @@ pub fn rest_app(
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
-    LoggedRouter::new(plain)
+    LoggedRouter::new(plain, metrics)
+}
+
+/// `GET /metrics`: the Prometheus text format.
+fn metrics_text(metrics: &Metrics) -> Response {
+    let mut r = (StatusCode::OK, metrics.render()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 /// The inbound authentication of both adapters: `Authorization: Bearer <token>` when a token is configured.
@@ -109,23 +125,25 @@ fn require_token(token: Option<&Secret>) -> RequireAuthLayer {
     token.map_or_else(RequireAuthLayer::none, RequireAuthLayer::bearer)
 }
 
-/// An application's router, with and without the request log layer.
+/// An application's router, with and without the request log layer (which also records the requests' metrics).
 ///
 /// The log line names the matched route, so the log layer wraps every route (inside the router), and costs every
 /// request a level of boxed services even when request logging is off. The application therefore keeps the router
-/// both ways and takes, per request, the one that matches whether request logging is on. Every other layer is in
-/// both.
+/// both ways and takes, per request, the one that matches whether request logging (or metrics) is on. Every other
+/// layer is in both.
 #[derive(Clone)]
 pub struct LoggedRouter {
     logged: Router,
     plain: Router,
+    metered: bool,
 }
 
 impl LoggedRouter {
-    fn new(plain: Router) -> Self {
+    fn new(plain: Router, metrics: Option<&'static Metrics>) -> Self {
         LoggedRouter {
-            logged: plain.clone().layer(LogRequestsLayer),
+            logged: plain.clone().layer(LogRequestsLayer::new(metrics)),
             plain,
+            metered: metrics.is_some(),
         }
     }
 }
@@ -138,7 +156,7 @@ impl std::fmt::Debug for LoggedRouter {
 
 impl App for LoggedRouter {
     async fn call(self, req: Request) -> Response {
-        let router = if crate::layers::logging_requests() {
+        let router = if self.metered || crate::layers::logging_requests() {
             self.logged
         } else {
             self.plain
@@ -192,8 +210,9 @@ pub fn mcp_app(
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
-    // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
-    let server = LogtoMcpServer::new(clients);
+    // One server, built once; each request (stateless mode) gets a clone sharing its tool table. Its tool calls are
+    // counted by tool (the HTTP requests of `/mcp` are not: they are not counted by route).
+    let server = Metered::new(LogtoMcpServer::new(clients), crate::metrics::installed());
     let lane = Arc::new(McpLane {
         fast: FastLane::with_calls(
             server.clone(),
@@ -218,17 +237,18 @@ pub fn mcp_app(
             .route_layer(require_token(auth_token.as_ref()))
             .route("/healthz", get(healthz))
             .fallback(not_found),
+        None,
     )
 }
 
 type RmcpService = rmcp::transport::StreamableHttpService<
-    LogtoMcpServer,
+    Metered<LogtoMcpServer>,
     rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
 >;
 
 /// What answers `/mcp`: the fast lane (a plain `tools/call`), and rmcp behind it.
 struct McpLane {
-    fast: FastLane<LogtoMcpServer>,
+    fast: FastLane<Metered<LogtoMcpServer>>,
     rmcp: RmcpService,
 }
 
