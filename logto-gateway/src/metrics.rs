@@ -5,11 +5,12 @@
 //! facade. Every label value is bounded: a route template (never a path), a tool name the server knows (never one a
 //! client made up), a status class or an outcome word; no value, id or secret is ever a label.
 //!
-//! The handles of a route or tool are registered the first time it is answered, and kept: recording a request is a
-//! map look-up under a read lock, an atomic increment and a histogram sample, with no allocation.
+//! The handles of a route or tool are registered the first time it is answered, and kept (a REST route's service
+//! keeps its own; a tool's are looked up by name under a read lock): recording is then an atomic increment and a
+//! histogram sample, with no allocation.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use metrics::{Counter, Histogram};
@@ -99,18 +100,23 @@ pub fn installed() -> Option<&'static Metrics> {
 }
 
 impl Metrics {
+    fn mcp_record(&'static self, tool: &str, outcome: usize, started: Instant) {
+        self.mcp.record(tool, outcome, started);
+    }
+
     /// Everything recorded, in the Prometheus text format.
     pub fn render(&self) -> String {
         self.handle.render()
     }
 
-    /// One REST request: its route template (`None`: no route matched), its status, when it began.
-    pub(crate) fn rest_request(&self, route: Option<&str>, status: u16, started: Instant) {
-        let outcome = usize::from(status / 100).clamp(1, REST_OUTCOMES.len()) - 1;
-        self.rest
-            .record(route.unwrap_or("(unmatched)"), outcome, started);
+    /// The handles of a REST route, by its template (`None`: no route matched).
+    pub(crate) fn rest_route(&'static self, route: Option<&str>) -> Arc<RouteHandles> {
+        self.rest.handles(route.unwrap_or(UNMATCHED))
     }
 }
+
+/// The `route` of a request no route matched.
+const UNMATCHED: &str = "(unmatched)";
 
 /// The handles of one adapter, by route or tool.
 struct Family {
@@ -118,12 +124,14 @@ struct Family {
     /// The label that names the route or tool.
     label: &'static str,
     outcomes: &'static [&'static str],
-    by_name: RwLock<HashMap<Box<str>, Handles>>,
+    by_name: RwLock<HashMap<Box<str>, Arc<RouteHandles>>>,
 }
 
 /// The handles of one route or tool: a counter per outcome (registered when the outcome first occurs, so that only
 /// outcomes that happened are listed) and the duration histogram.
-struct Handles {
+pub struct RouteHandles {
+    family: &'static Family,
+    name: Box<str>,
     outcomes: Box<[OnceLock<Counter>]>,
     duration: Histogram,
 }
@@ -138,40 +146,69 @@ impl Family {
         }
     }
 
-    fn record(&self, name: &str, outcome: usize, started: Instant) {
-        let elapsed = started.elapsed().as_secs_f64();
+    fn handles(&'static self, name: &str) -> Arc<RouteHandles> {
         if let Ok(map) = self.by_name.read()
             && let Some(h) = map.get(name)
         {
-            self.record_with(h, name, outcome, elapsed);
-            return;
+            return Arc::clone(h);
         }
-        if let Ok(mut map) = self.by_name.write() {
-            let h = map.entry(name.into()).or_insert_with(|| Handles {
+        let make = || {
+            Arc::new(RouteHandles {
+                family: self,
+                name: name.into(),
                 outcomes: self.outcomes.iter().map(|_| OnceLock::new()).collect(),
                 duration: metrics::histogram!(
                     REQUEST_DURATION,
                     "adapter" => self.adapter,
                     self.label => name.to_owned()
                 ),
-            });
-            self.record_with(h, name, outcome, elapsed);
+            })
+        };
+        match self.by_name.write() {
+            Ok(mut map) => Arc::clone(map.entry(name.into()).or_insert_with(make)),
+            Err(_) => make(),
         }
     }
 
-    fn record_with(&self, h: &Handles, name: &str, outcome: usize, elapsed: f64) {
-        if let (Some(slot), Some(&word)) = (h.outcomes.get(outcome), self.outcomes.get(outcome)) {
+    fn record(&'static self, name: &str, outcome: usize, started: Instant) {
+        if let Ok(map) = self.by_name.read()
+            && let Some(h) = map.get(name)
+        {
+            h.record(outcome, started);
+            return;
+        }
+        self.handles(name).record(outcome, started);
+    }
+}
+
+impl RouteHandles {
+    /// The route template or tool name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A REST request answered with `status`.
+    pub(crate) fn record_status(&self, status: u16, started: Instant) {
+        let outcome = usize::from(status / 100).clamp(1, REST_OUTCOMES.len()) - 1;
+        self.record(outcome, started);
+    }
+
+    fn record(&self, outcome: usize, started: Instant) {
+        let family = self.family;
+        if let (Some(slot), Some(&word)) =
+            (self.outcomes.get(outcome), family.outcomes.get(outcome))
+        {
             slot.get_or_init(|| {
                 metrics::counter!(
                     REQUESTS_TOTAL,
-                    "adapter" => self.adapter,
-                    self.label => name.to_owned(),
+                    "adapter" => family.adapter,
+                    family.label => self.name.to_string(),
                     "outcome" => word
                 )
             })
             .increment(1);
         }
-        h.duration.record(elapsed);
+        self.duration.record(started.elapsed().as_secs_f64());
     }
 }
 
@@ -203,7 +240,7 @@ impl<D: Dispatch> Dispatch for Metered<D> {
             Outcome::Called(Err(_)) => MCP_FAILED,
             Outcome::Refused(_) => MCP_REFUSED,
         };
-        m.mcp.record(name, word, started);
+        m.mcp_record(name, word, started);
         outcome
     }
 }
@@ -243,7 +280,7 @@ where
             Some(outcome) => Ok(outcome.into_result().into()),
             None => {
                 // The name is the client's, not the server's: it is never a label.
-                m.mcp.record("(unknown)", MCP_UNKNOWN_TOOL, started);
+                m.mcp_record("(unknown)", MCP_UNKNOWN_TOOL, started);
                 Err(rmcp::model::ErrorData::invalid_params(
                     format!("unknown tool `{}`", request.name.escape_default()),
                     None,

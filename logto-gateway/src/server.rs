@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
-use crate::layers::LogRequestsLayer;
+use crate::layers::{LogRequestsLayer, RecordRequestsLayer};
 use crate::metrics::{Metered, Metrics};
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
 use naftiko_runtime::inbound::RequireAuthLayer;
@@ -81,8 +81,8 @@ pub fn rest_app(
     auth_token: Option<Secret>,
     max_body_bytes: usize,
 ) -> LoggedRouter {
-    // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
-    // service, which every request then goes through.
+    // Metrics, authentication and the body limit in one layer: each `route_layer` call wraps every route in one more
+    // boxed service, which every request then goes through. Metrics are outside authentication, to count refusals.
     let openapi = if auth_token.is_some() {
         LOGTO_REST_OPENAPI_BEARER
     } else {
@@ -95,6 +95,7 @@ pub fn rest_app(
     }
     let adapter = adapter.route_layer(
         tower::ServiceBuilder::new()
+            .layer(RecordRequestsLayer::new(metrics))
             .layer(require_token(auth_token.as_ref()))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     );
@@ -107,7 +108,7 @@ pub fn rest_app(
         .merge(adapter)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
-    LoggedRouter::new(plain, metrics)
+    LoggedRouter::new(plain)
 }
 
 /// `GET /metrics`: the Prometheus text format.
@@ -125,25 +126,23 @@ fn require_token(token: Option<&Secret>) -> RequireAuthLayer {
     token.map_or_else(RequireAuthLayer::none, RequireAuthLayer::bearer)
 }
 
-/// An application's router, with and without the request log layer (which also records the requests' metrics).
+/// An application's router, with and without the request log layer.
 ///
 /// The log line names the matched route, so the log layer wraps every route (inside the router), and costs every
 /// request a level of boxed services even when request logging is off. The application therefore keeps the router
-/// both ways and takes, per request, the one that matches whether request logging (or metrics) is on. Every other
-/// layer is in both.
+/// both ways and takes, per request, the one that matches whether request logging is on. Every other layer is in
+/// both.
 #[derive(Clone)]
 pub struct LoggedRouter {
     logged: Router,
     plain: Router,
-    metered: bool,
 }
 
 impl LoggedRouter {
-    fn new(plain: Router, metrics: Option<&'static Metrics>) -> Self {
+    fn new(plain: Router) -> Self {
         LoggedRouter {
-            logged: plain.clone().layer(LogRequestsLayer::new(metrics)),
+            logged: plain.clone().layer(LogRequestsLayer),
             plain,
-            metered: metrics.is_some(),
         }
     }
 }
@@ -156,7 +155,7 @@ impl std::fmt::Debug for LoggedRouter {
 
 impl App for LoggedRouter {
     async fn call(self, req: Request) -> Response {
-        let router = if self.metered || crate::layers::logging_requests() {
+        let router = if crate::layers::logging_requests() {
             self.logged
         } else {
             self.plain
@@ -237,7 +236,6 @@ pub fn mcp_app(
             .route_layer(require_token(auth_token.as_ref()))
             .route("/healthz", get(healthz))
             .fallback(not_found),
-        None,
     )
 }
 

@@ -1259,37 +1259,46 @@ impl Exchange {
 }
 
 /// Upstream metrics through the `metrics` facade: no-ops until the program installs a recorder. Every label value
-/// is a fixed word (never a path, a value or a token), and every key is static, so that recording allocates nothing.
+/// is a fixed word (never a path, a value or a token). The handles are registered at their first use and kept, so
+/// that recording is an atomic increment and a histogram sample: install the recorder before the first request.
 #[cfg(feature = "metrics")]
 mod upstream_metrics {
+    use std::sync::OnceLock;
     use std::time::Instant;
+
+    use metrics::{Counter, Histogram};
+
+    const CLASSES: [&str; 6] = ["2xx", "3xx", "4xx", "5xx", "other", "error"];
+    static REQUESTS: [OnceLock<Counter>; 6] = [const { OnceLock::new() }; 6];
+    static DURATION: OnceLock<Histogram> = OnceLock::new();
+    static REFRESHES: [OnceLock<Counter>; 2] = [const { OnceLock::new() }; 2];
 
     /// `gateway_upstream_requests_total{status_class}` and `gateway_upstream_duration_seconds`.
     pub(super) fn exchange(status: Option<u16>, started: Instant) {
-        macro_rules! count {
-            ($class:literal) => {
-                metrics::counter!("gateway_upstream_requests_total", "status_class" => $class).increment(1)
-            };
-        }
-        match status {
-            Some(200..=299) => count!("2xx"),
-            Some(300..=399) => count!("3xx"),
-            Some(400..=499) => count!("4xx"),
-            Some(500..=599) => count!("5xx"),
-            Some(_) => count!("other"),
-            None => count!("error"),
-        }
-        metrics::histogram!("gateway_upstream_duration_seconds")
+        let class = match status {
+            Some(200..=299) => 0,
+            Some(300..=399) => 1,
+            Some(400..=499) => 2,
+            Some(500..=599) => 3,
+            Some(_) => 4,
+            None => 5,
+        };
+        REQUESTS[class]
+            .get_or_init(|| {
+                metrics::counter!("gateway_upstream_requests_total", "status_class" => CLASSES[class])
+            })
+            .increment(1);
+        DURATION
+            .get_or_init(|| metrics::histogram!("gateway_upstream_duration_seconds"))
             .record(started.elapsed().as_secs_f64());
     }
 
     /// `gateway_token_refreshes_total{result}`: one fetch of a client-credentials token.
     pub(super) fn token_refresh(ok: bool) {
-        if ok {
-            metrics::counter!("gateway_token_refreshes_total", "result" => "ok").increment(1);
-        } else {
-            metrics::counter!("gateway_token_refreshes_total", "result" => "error").increment(1);
-        }
+        let (i, result) = if ok { (0, "ok") } else { (1, "error") };
+        REFRESHES[i]
+            .get_or_init(|| metrics::counter!("gateway_token_refreshes_total", "result" => result))
+            .increment(1);
     }
 }
 
