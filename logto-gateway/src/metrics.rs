@@ -77,6 +77,7 @@ pub fn install() -> Result<&'static Metrics, String> {
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder)
         .map_err(|e| format!("metrics: cannot install the recorder: {e}"))?;
+    describe();
     let upkeep = handle.clone();
     std::thread::Builder::new()
         .name("metrics-upkeep".into())
@@ -92,6 +93,33 @@ pub fn install() -> Result<&'static Metrics, String> {
         rest: Family::new("rest", "route", REST_OUTCOMES),
         mcp: Family::new("mcp", "tool", MCP_OUTCOMES),
     }))
+}
+
+/// The `# HELP` lines.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_histogram};
+    describe_counter!(
+        REQUESTS_TOTAL,
+        "Requests answered: REST requests by route template and status class, MCP tool calls by tool and outcome."
+    );
+    describe_histogram!(
+        REQUEST_DURATION,
+        Unit::Seconds,
+        "Time to answer a REST request, or to carry out an MCP tool call."
+    );
+    describe_counter!(
+        "gateway_upstream_requests_total",
+        "Requests sent to Logto, by the status class of its answer (error: no answer)."
+    );
+    describe_histogram!(
+        "gateway_upstream_duration_seconds",
+        Unit::Seconds,
+        "Time of one request to Logto, to the end of its answer's body."
+    );
+    describe_counter!(
+        "gateway_token_refreshes_total",
+        "Client-credentials tokens fetched from Logto's token endpoint, by result."
+    );
 }
 
 /// The installed metrics, if any.

@@ -295,6 +295,25 @@ async fn metrics_move_by_exactly_the_calls_made() {
     assert_eq!(refreshes("ok"), 3.0, "{text}");
     assert_eq!(refreshes("error"), 1.0, "{text}");
 
+    for name in [
+        "gateway_requests_total counter",
+        "gateway_request_duration_seconds histogram",
+        "gateway_upstream_requests_total counter",
+        "gateway_upstream_duration_seconds histogram",
+        "gateway_token_refreshes_total counter",
+    ] {
+        assert!(text.contains(&format!("# TYPE {name}")), "{name}: {text}");
+    }
+    for name in [
+        "gateway_requests_total",
+        "gateway_request_duration_seconds",
+        "gateway_upstream_requests_total",
+        "gateway_upstream_duration_seconds",
+        "gateway_token_refreshes_total",
+    ] {
+        assert!(text.contains(&format!("# HELP {name} ")), "{name}: {text}");
+    }
+
     // No secret, no id the client sent.
     for secret in [
         INBOUND,
