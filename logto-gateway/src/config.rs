@@ -74,6 +74,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GATEWAY_MCP_FAST_LANE", default_value_t = true, action = clap::ArgAction::Set)]
     pub mcp_fast_lane: bool,
 
+    /// Record metrics and serve them at `GET /metrics` on the REST port (Prometheus text format, behind the same
+    /// inbound authentication as the adapters); `false` records nothing and serves no `/metrics`.
+    #[arg(long, env = "GATEWAY_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
     #[command(flatten)]
     pub select: ToolArgs,
 }
@@ -156,6 +161,7 @@ pub struct Config {
     pub mcp_tools: std::sync::Arc<Selection>,
     /// Only reads are served (`--read-only`).
     pub read_only: bool,
+    pub metrics: bool,
 }
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
@@ -366,6 +372,7 @@ impl ServeArgs {
             mcp_fast_lane: self.mcp_fast_lane,
             mcp_tools,
             read_only: self.select.read_only,
+            metrics: self.metrics,
         })
     }
 }

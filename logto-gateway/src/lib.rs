@@ -5,4 +5,5 @@ pub mod config;
 #[rustfmt::skip]
 pub mod generated;
 pub mod layers;
+pub mod metrics;
 pub mod server;

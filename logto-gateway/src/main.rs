@@ -72,6 +72,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if config.metrics
+        && let Err(e) = logto_gateway::metrics::install()
+    {
+        eprintln!("logto-gateway: {e}");
+        return ExitCode::FAILURE;
+    }
     let listeners = |addr, what| {
         server::reuseport_listeners(addr, config.workers)
             .map_err(|e| format!("cannot listen on {addr} ({what}): {e}"))

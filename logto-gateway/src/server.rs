@@ -1,5 +1,5 @@
 //! The HTTP server: the generated REST router behind inbound authentication, a body limit and request logging, plus
-//! `GET /healthz` and JSON 404s; graceful shutdown.
+//! `GET /healthz`, `GET /metrics` and JSON 404s; graceful shutdown.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +16,8 @@ use crate::config::Config;
 use crate::generated::client::{Bindings, Clients, LogtoClient};
 use crate::generated::mcp::LogtoMcpServer;
 use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
-use crate::layers::LogRequestsLayer;
+use crate::layers::{LogRequestsLayer, RecordRequestsLayer};
+use crate::metrics::{Metered, Metrics};
 use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
 use naftiko_runtime::inbound::RequireAuthLayer;
 use naftiko_runtime::mcp::http::FastLane;
@@ -74,22 +75,28 @@ pub fn reuseport_listeners(
 
 /// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, the adapter's
 /// OpenAPI document at `/openapi.json` (public, like `/healthz`: it names the security scheme when a token is
-/// configured), JSON 404s.
+/// configured), `/metrics` when metrics are installed (authenticated like the adapter routes), JSON 404s.
 pub fn rest_app(
     clients: Arc<Clients>,
     auth_token: Option<Secret>,
     max_body_bytes: usize,
     read_only: bool,
 ) -> LoggedRouter {
-    // Authentication and the body limit in one layer: each `route_layer` call wraps every route in one more boxed
-    // service, which every request then goes through.
+    // Metrics, authentication and the body limit in one layer: each `route_layer` call wraps every route in one more
+    // boxed service, which every request then goes through. Metrics are outside authentication, to count refusals.
     let openapi = if auth_token.is_some() {
         LOGTO_REST_OPENAPI_BEARER
     } else {
         LOGTO_REST_OPENAPI
     };
-    let adapter = logto_rest_router(clients).route_layer(
+    let metrics = crate::metrics::installed();
+    let mut adapter = logto_rest_router(clients);
+    if let Some(m) = metrics {
+        adapter = adapter.route("/metrics", get(move || async move { metrics_text(m) }));
+    }
+    let adapter = adapter.route_layer(
         tower::ServiceBuilder::new()
+            .layer(RecordRequestsLayer::new(metrics))
             .layer(require_token(auth_token.as_ref()))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     );
@@ -128,6 +135,16 @@ async fn reads_only(req: Request, next: axum::middleware::Next) -> Response {
         ),
     )
     .into_response()
+}
+
+/// `GET /metrics`: the Prometheus text format.
+fn metrics_text(metrics: &Metrics) -> Response {
+    let mut r = (StatusCode::OK, metrics.render()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 /// The inbound authentication of both adapters: `Authorization: Bearer <token>` when a token is configured.
@@ -220,8 +237,12 @@ pub fn mcp_app(
         .with_allowed_origins(settings.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(settings.max_body_bytes);
-    // One server, built once; each request (stateless mode) gets a clone sharing its tool table.
-    let server = LogtoMcpServer::with_selection(clients, &settings.tools);
+    // One server, built once; each request (stateless mode) gets a clone sharing its tool table. Its tool calls are
+    // counted by tool (the HTTP requests of `/mcp` are not: they are not counted by route).
+    let server = Metered::new(
+        LogtoMcpServer::with_selection(clients, &settings.tools),
+        crate::metrics::installed(),
+    );
     let lane = Arc::new(McpLane {
         fast: FastLane::with_calls(
             server.clone(),
@@ -250,13 +271,13 @@ pub fn mcp_app(
 }
 
 type RmcpService = rmcp::transport::StreamableHttpService<
-    LogtoMcpServer,
+    Metered<LogtoMcpServer>,
     rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
 >;
 
 /// What answers `/mcp`: the fast lane (a plain `tools/call`), and rmcp behind it.
 struct McpLane {
-    fast: FastLane<LogtoMcpServer>,
+    fast: FastLane<Metered<LogtoMcpServer>>,
     rmcp: RmcpService,
 }
 

@@ -210,6 +210,11 @@ serde_json = "1"
 serde_path_to_error = "0.1"
 thiserror = "2"
 tokio = {{ version = "1", features = ["sync"] }}
+metrics = {{ version = "0.24", optional = true }}
+
+[features]
+# Upstream exchanges and token refreshes recorded through the `metrics` facade.
+metrics = ["dep:metrics"]
 
 [dev-dependencies]
 http = "1"

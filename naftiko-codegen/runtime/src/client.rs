@@ -170,6 +170,14 @@ impl TokenSource {
         if let Some(t) = self.cached() {
             return Ok(t);
         }
+        let fetched = self.fetch(http).await;
+        #[cfg(feature = "metrics")]
+        upstream_metrics::token_refresh(fetched.is_ok());
+        fetched
+    }
+
+    /// Fetches a new token from the token endpoint and caches it.
+    async fn fetch(&self, http: &reqwest::Client) -> Result<Secret, Error> {
         let c = &self.creds;
         let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
         if let Some(r) = &c.resource {
@@ -917,17 +925,44 @@ impl Transport {
         // A refused client-credentials token is refreshed once and the call retried: only then is the request kept
         // for a second attempt.
         let again = self.tokens.is_some().then(|| (url.clone(), body.clone()));
-        let resp = self.attempt(&method, url, headers, body).await?;
+        let exchange = Exchange::start();
+        let resp = match self.attempt(&method, url, headers, body).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                exchange.done(None);
+                return Err(e);
+            }
+        };
         if resp.status() == reqwest::StatusCode::UNAUTHORIZED
             && let Some(tokens) = &self.tokens
             && let Some(used) = resp.extensions().get::<UsedToken>()
             && let Some((url, body)) = again
         {
+            exchange.done(Some(reqwest::StatusCode::UNAUTHORIZED.as_u16()));
             tokens.invalidate(&used.0);
-            let retry = self.attempt(&method, url, headers, body).await?;
-            return self.read(retry).await;
+            let exchange = Exchange::start();
+            let retry = match self.attempt(&method, url, headers, body).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    exchange.done(None);
+                    return Err(e);
+                }
+            };
+            return self.read_exchange(retry, exchange).await;
         }
-        self.read(resp).await
+        self.read_exchange(resp, exchange).await
+    }
+
+    /// Reads the answer of `exchange`, which then ends.
+    async fn read_exchange(
+        &self,
+        resp: reqwest::Response,
+        exchange: Exchange,
+    ) -> Result<Response, Error> {
+        let status = resp.status().as_u16();
+        let read = self.read(resp).await;
+        exchange.done(Some(status));
+        read
     }
 
     async fn attempt(
@@ -1196,6 +1231,75 @@ fn proxies_configured() -> bool {
         ]
         .iter()
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
+/// One upstream exchange, from the request to the end of its answer's body: its status class and latency are
+/// recorded when it is done (with the `metrics` feature; without it, this is nothing).
+struct Exchange {
+    #[cfg(feature = "metrics")]
+    started: Instant,
+}
+
+impl Exchange {
+    fn start() -> Self {
+        Exchange {
+            #[cfg(feature = "metrics")]
+            started: Instant::now(),
+        }
+    }
+
+    /// Ends the exchange: `status` is the upstream's answer, `None` when there was none (a transport failure,
+    /// a timeout, no token).
+    fn done(self, status: Option<u16>) {
+        #[cfg(feature = "metrics")]
+        upstream_metrics::exchange(status, self.started);
+        #[cfg(not(feature = "metrics"))]
+        let _ = status;
+    }
+}
+
+/// Upstream metrics through the `metrics` facade: no-ops until the program installs a recorder. Every label value
+/// is a fixed word (never a path, a value or a token). The handles are registered at their first use and kept, so
+/// that recording is an atomic increment and a histogram sample: install the recorder before the first request.
+#[cfg(feature = "metrics")]
+mod upstream_metrics {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    use metrics::{Counter, Histogram};
+
+    const CLASSES: [&str; 6] = ["2xx", "3xx", "4xx", "5xx", "other", "error"];
+    static REQUESTS: [OnceLock<Counter>; 6] = [const { OnceLock::new() }; 6];
+    static DURATION: OnceLock<Histogram> = OnceLock::new();
+    static REFRESHES: [OnceLock<Counter>; 2] = [const { OnceLock::new() }; 2];
+
+    /// `gateway_upstream_requests_total{status_class}` and `gateway_upstream_duration_seconds`.
+    pub(super) fn exchange(status: Option<u16>, started: Instant) {
+        let class = match status {
+            Some(200..=299) => 0,
+            Some(300..=399) => 1,
+            Some(400..=499) => 2,
+            Some(500..=599) => 3,
+            Some(_) => 4,
+            None => 5,
+        };
+        REQUESTS[class]
+            .get_or_init(|| {
+                metrics::counter!("gateway_upstream_requests_total", "status_class" => CLASSES[class])
+            })
+            .increment(1);
+        DURATION
+            .get_or_init(|| metrics::histogram!("gateway_upstream_duration_seconds"))
+            .record(started.elapsed().as_secs_f64());
+    }
+
+    /// `gateway_token_refreshes_total{result}`: one fetch of a client-credentials token.
+    pub(super) fn token_refresh(ok: bool) {
+        let (i, result) = if ok { (0, "ok") } else { (1, "error") };
+        REFRESHES[i]
+            .get_or_init(|| metrics::counter!("gateway_token_refreshes_total", "result" => result))
+            .increment(1);
+    }
 }
 
 /// The client-credentials token a response was obtained with.

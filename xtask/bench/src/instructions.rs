@@ -63,7 +63,7 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
         let dir = work.join(format!("run{i}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let count = count(&gateway_bin, upstream, &dir, o.duration, kind)?;
+        let count = count(&gateway_bin, upstream, &dir, o, kind)?;
         eprintln!(
             "bench: {}: {} requests, {} instructions, {} per request",
             kind.title(),
@@ -79,9 +79,13 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     let _ = writeln!(
         md,
         "The gateway's user-space instructions (valgrind's callgrind), one worker, behind the mock upstream, under wrk \
-         with {CONNECTIONS} connections for {} s after a {} s warm-up. Command: `cargo xtask bench --instructions`.\n",
+         with {CONNECTIONS} connections for {} s after a {} s warm-up. Command: `cargo xtask bench --instructions{}`.\n",
         o.duration.as_secs(),
-        WARM_UP.as_secs()
+        WARM_UP.as_secs(),
+        o.gateway_args
+            .iter()
+            .map(|a| format!(" --gateway-arg={a}"))
+            .collect::<String>()
     );
     let _ = writeln!(md, "| load | requests | instructions | per request |");
     let _ = writeln!(md, "|---|---:|---:|---:|");
@@ -172,9 +176,10 @@ fn count(
     gateway_bin: &Path,
     upstream: SocketAddr,
     dir: &Path,
-    duration: Duration,
+    o: &Options,
     kind: Kind,
 ) -> Result<Count, String> {
+    let duration = o.duration;
     let rest_port = procs::free_port()?;
     let mcp_port = procs::free_port()?;
     let out_file = dir.join("callgrind.out");
@@ -189,6 +194,7 @@ fn count(
             .args(["--rest-port", &rest_port.to_string()])
             .args(["--mcp-port", &mcp_port.to_string()])
             .args(["--mcp-fast-lane", &kind.fast_lane().to_string()])
+            .args(&o.gateway_args)
             .env_clear()
             .env("LOGTO_TOKEN", "bench-token")
             .env("RUST_LOG", "warn")

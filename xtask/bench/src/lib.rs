@@ -46,6 +46,8 @@ pub struct Options {
     pub duration: Duration,
     pub connections: Vec<u32>,
     pub repeats: u32,
+    /// More arguments for `logto-gateway serve` under `--instructions` (such as `--metrics=false`).
+    pub gateway_args: Vec<String>,
 }
 
 /// Measurements of one server.

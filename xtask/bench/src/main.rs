@@ -28,6 +28,15 @@ struct Cli {
     /// callgrind (one worker, 4 connections, one --duration window); writes target/bench/instructions.md.
     #[arg(long, conflicts_with_all = ["peers", "compile"])]
     instructions: bool,
+    /// With --instructions: one more argument for `logto-gateway serve` (repeat for more), such as
+    /// `--gateway-arg=--metrics=false` to count without metrics.
+    #[arg(
+        long = "gateway-arg",
+        value_name = "ARG",
+        requires = "instructions",
+        allow_hyphen_values = true
+    )]
+    gateway_args: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -39,6 +48,7 @@ fn main() -> ExitCode {
         duration: std::time::Duration::from_secs(cli.duration.max(1)),
         connections: cli.connections,
         repeats: cli.repeats.max(1),
+        gateway_args: cli.gateway_args,
     };
     let result = if cli.instructions {
         xtask_bench::instructions::run(&root, &options)
