@@ -7,6 +7,14 @@ use crate::ir::BoundKey;
 use crate::names;
 use crate::parse::model;
 
+/// What a Mustache reference names ([`Resolver::reference`]).
+pub(super) enum Reference<'a> {
+    /// A bound variable: resolve it with [`Resolver::bound_ref`].
+    Bound,
+    /// The input of that name.
+    Input(&'a str),
+}
+
 /// `{{VAR}}` → `Some(VAR)`.
 pub(super) fn bound_var(s: &str) -> Option<&str> {
     s.trim()
@@ -133,6 +141,24 @@ impl Resolver<'_> {
             return None;
         }
         Some(path.to_owned())
+    }
+
+    /// What the Mustache reference `inner` (what is between the braces) names: a bound variable (`VAR` declared in
+    /// `binds`, `env.VAR`, `NAMESPACE.VAR` of a `binds` namespace), or else an input (`name`, `tools.name`,
+    /// `rest.name`: the last segment).
+    pub(super) fn reference<'a>(&self, inner: &'a str) -> Reference<'a> {
+        let (prefix, name) = match inner.rsplit_once('.') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, inner),
+        };
+        let bound = match prefix {
+            Some(p) => p == "env" || self.binds.iter().any(|b| b.namespace == p),
+            None => self.binds.iter().any(|b| b.var == name),
+        };
+        match bound {
+            true => Reference::Bound,
+            false => Reference::Input(name),
+        }
     }
 
     /// Reports a `{{VAR}}` that no `binds` entry declares.

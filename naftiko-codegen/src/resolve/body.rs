@@ -2,6 +2,7 @@
 //! into the literal pieces and the values the generated client writes between them. No template engine runs.
 
 use super::Resolver;
+use super::binds::Reference;
 use super::fields::{report_extra, req};
 use crate::diagnostic::{Code, Pos};
 use crate::ir::{BodyPiece, BodyPlace, BodyTemplate, Method, Param, ParamType};
@@ -302,21 +303,13 @@ impl Resolver<'_> {
     /// The body parameter `{{tag}}` names: `{{name}}`, `{{tools.name}}`, `{{rest.name}}`. A bound variable
     /// (`{{VAR}}` declared in `binds`, `{{env.VAR}}`) is not supported yet in a body.
     fn body_param(&mut self, tag: &str, at: Pos, op: &str) -> Option<String> {
-        let (prefix, name) = match tag.rsplit_once('.') {
-            Some((p, n)) => (Some(p), n),
-            None => (None, tag),
-        };
-        let bound = match prefix {
-            Some(p) => p == "env" || self.binds.iter().any(|b| b.namespace == p),
-            None => self.binds.iter().any(|b| b.var == name),
-        };
-        if bound {
+        let Reference::Input(name) = self.reference(tag) else {
             self.d.unsupported(
                 at,
                 format!("bound values in a request body (`{{{{{tag}}}}}` in the body of `{op}`)"),
             );
             return None;
-        }
+        };
         if !names::is_param_name(name) {
             self.d.error(
                 Code::InvalidValue,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Resolver;
-use super::binds::bound_var;
+use super::binds::{Reference, bound_var};
 use super::fields::{items, method, param_type, report_extra, req, text, unsupported};
 use super::outputs::output_mapping;
 use crate::diagnostic::{Code, Pos};
@@ -174,18 +174,10 @@ impl Resolver<'_> {
             }
             return Some(ArgSource::Literal(text.to_owned()));
         };
-        let (prefix, name) = match inner.rsplit_once('.') {
-            Some((p, n)) => (Some(p), n),
-            None => (None, inner),
-        };
-        let bound = match prefix {
-            Some(p) => p == "env" || self.binds.iter().any(|b| b.namespace == p),
-            None => self.binds.iter().any(|b| b.var == name),
-        };
-        if bound {
-            return Some(ArgSource::Bound(self.bound_ref(inner, v.pos)));
+        match self.reference(inner) {
+            Reference::Bound => Some(ArgSource::Bound(self.bound_ref(inner, v.pos))),
+            Reference::Input(name) => Some(ArgSource::Input(name.to_owned())),
         }
-        Some(ArgSource::Input(name.to_owned()))
     }
 
     /// One declared parameter, added to `declared` unless it is invalid or repeated.
