@@ -11,11 +11,13 @@ use crate::generated::mcp::{LOGTO_MCP_PORT, LOGTO_MCP_TOOLS, LOGTO_MCP_TOOLSETS}
 use crate::generated::rest::LOGTO_REST_PORT;
 use naftiko_runtime::client::{Auth, ClientCredentials, Secret, TransportConfig};
 use naftiko_runtime::mcp::Selection;
+use naftiko_runtime::oauth::{OAuthConfig, ResourceServer};
 
 /// `logto-gateway serve` options.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address the adapters bind to. Anything but loopback requires --auth-token (or --allow-unauthenticated).
+    /// Address the adapters bind to. Anything but loopback requires --auth-token or --oauth-issuer (or
+    /// --allow-unauthenticated).
     #[arg(long, env = "GATEWAY_BIND", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub bind: IpAddr,
 
@@ -48,9 +50,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub upstream: UpstreamArgs,
 
-    /// Bearer token every adapter request must carry (`Authorization: Bearer …`).
+    /// Bearer token every adapter request must carry (`Authorization: Bearer …`). Not with --oauth-issuer.
     #[arg(long, env = "GATEWAY_AUTH_TOKEN", hide_env_values = true, value_parser = secret)]
     pub auth_token: Option<Secret>,
+
+    #[command(flatten)]
+    pub oauth: OAuthArgs,
 
     /// Serve without inbound authentication on a non-loopback address.
     #[arg(long, env = "GATEWAY_ALLOW_UNAUTHENTICATED")]
@@ -106,6 +111,60 @@ pub struct ToolArgs {
     pub read_only: bool,
 }
 
+/// The adapters as an OAuth 2.1 protected resource: callers bring access tokens a Logto tenant issued for an API
+/// resource of its own.
+#[derive(Debug, Clone, Args)]
+pub struct OAuthArgs {
+    /// OIDC issuer whose access tokens callers bring (`https://<tenant>.logto.app/oidc`; discovery at
+    /// `<issuer>/.well-known/openid-configuration`). Requires --oauth-audience; not with --auth-token.
+    #[arg(long, env = "GATEWAY_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+
+    /// API resource indicator tokens must be issued for (their `aud`): best the gateway's public MCP URL,
+    /// `https://gateway.example.com/mcp`, which MCP clients ask tokens for.
+    #[arg(long, env = "GATEWAY_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+
+    /// Scope that reads need: REST GET routes, read-only MCP tools, listing tools.
+    #[arg(long, env = "GATEWAY_OAUTH_READ_SCOPE", default_value = "read")]
+    pub oauth_read_scope: String,
+
+    /// Scope that everything else needs: REST routes of other methods, MCP tools that write.
+    #[arg(long, env = "GATEWAY_OAUTH_WRITE_SCOPE", default_value = "write")]
+    pub oauth_write_scope: String,
+
+    /// Seconds a token's `exp` and `nbf` may be off the gateway's clock.
+    #[arg(long, env = "GATEWAY_OAUTH_CLOCK_SKEW", default_value_t = 30)]
+    pub oauth_clock_skew: u64,
+}
+
+/// How callers of the adapters authenticate.
+#[derive(Debug, Clone, Default)]
+pub enum Inbound {
+    /// Anyone may call (loopback, or `--allow-unauthenticated`).
+    #[default]
+    Open,
+    /// `Authorization: Bearer <--auth-token>`.
+    Token(Secret),
+    /// Access tokens of an OAuth issuer (`--oauth-issuer`).
+    OAuth(std::sync::Arc<ResourceServer>),
+}
+
+impl Inbound {
+    /// The static token, with `--auth-token`.
+    pub fn token(&self) -> Option<&Secret> {
+        match self {
+            Inbound::Token(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether callers must authenticate.
+    pub fn is_required(&self) -> bool {
+        !matches!(self, Inbound::Open)
+    }
+}
+
 /// How to reach and authenticate to Logto.
 #[derive(Debug, Clone, Args)]
 pub struct UpstreamArgs {
@@ -153,7 +212,8 @@ pub struct Config {
     pub mcp_allowed_hosts: Vec<String>,
     pub mcp_allowed_origins: Vec<String>,
     pub transport: TransportConfig,
-    pub auth_token: Option<Secret>,
+    /// How callers authenticate.
+    pub inbound: Inbound,
     pub max_body_bytes: usize,
     pub header_read_timeout: Duration,
     pub mcp_fast_lane: bool,
@@ -306,9 +366,19 @@ impl ServeArgs {
     pub fn validate(&self) -> Result<Config, ConfigError> {
         let transport = self.upstream.transport()?;
         let auth_token = nonempty_secret(&self.auth_token).cloned();
-        if auth_token.is_none() && !self.bind.is_loopback() && !self.allow_unauthenticated {
+        let inbound = match (auth_token, self.oauth.resource_server(&transport)?) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "both --auth-token (GATEWAY_AUTH_TOKEN) and --oauth-issuer (GATEWAY_OAUTH_ISSUER) are set; choose one".into(),
+                ));
+            }
+            (Some(t), None) => Inbound::Token(t),
+            (None, Some(server)) => Inbound::OAuth(std::sync::Arc::new(server)),
+            (None, None) => Inbound::Open,
+        };
+        if !inbound.is_required() && !self.bind.is_loopback() && !self.allow_unauthenticated {
             return Err(ConfigError(format!(
-                "refusing to serve without inbound authentication on {}: set --auth-token (GATEWAY_AUTH_TOKEN), or --allow-unauthenticated (GATEWAY_ALLOW_UNAUTHENTICATED)",
+                "refusing to serve without inbound authentication on {}: set --auth-token (GATEWAY_AUTH_TOKEN) or --oauth-issuer (GATEWAY_OAUTH_ISSUER), or --allow-unauthenticated (GATEWAY_ALLOW_UNAUTHENTICATED)",
                 self.bind
             )));
         }
@@ -366,13 +436,58 @@ impl ServeArgs {
             mcp_allowed_hosts: hosts,
             mcp_allowed_origins: origins,
             transport,
-            auth_token,
+            inbound,
             max_body_bytes: self.max_body_bytes,
             header_read_timeout,
             mcp_fast_lane: self.mcp_fast_lane,
             mcp_tools,
             read_only: self.select.read_only,
             metrics: self.metrics,
+        })
+    }
+}
+
+impl OAuthArgs {
+    /// The resource server these flags describe; `None` without `--oauth-issuer`.
+    pub fn resource_server(
+        &self,
+        transport: &TransportConfig,
+    ) -> Result<Option<ResourceServer>, ConfigError> {
+        let (issuer, audience) = (nonempty(&self.oauth_issuer), nonempty(&self.oauth_audience));
+        let (issuer, audience) = match (issuer, audience) {
+            (None, None) => return Ok(None),
+            (Some(i), Some(a)) => (i, a),
+            (Some(_), None) => {
+                return Err(ConfigError(
+                    "--oauth-issuer (GATEWAY_OAUTH_ISSUER) needs --oauth-audience (GATEWAY_OAUTH_AUDIENCE): the API resource tokens are issued for".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError(
+                    "--oauth-audience (GATEWAY_OAUTH_AUDIENCE) is set but --oauth-issuer (GATEWAY_OAUTH_ISSUER) is not".into(),
+                ));
+            }
+        };
+        if self.oauth_clock_skew > 600 {
+            return Err(ConfigError(
+                "--oauth-clock-skew (GATEWAY_OAUTH_CLOCK_SKEW) must be at most 600 seconds".into(),
+            ));
+        }
+        ResourceServer::new(OAuthConfig {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            read_scope: self.oauth_read_scope.trim().to_owned(),
+            write_scope: self.oauth_write_scope.trim().to_owned(),
+            clock_skew: Duration::from_secs(self.oauth_clock_skew),
+            timeout: transport.timeout.min(Duration::from_secs(10)),
+        })
+        .map(Some)
+        .map_err(|e| {
+            ConfigError(format!(
+                "--oauth-issuer, --oauth-audience, --oauth-read-scope, --oauth-write-scope: {}",
+                e.to_string()
+                    .trim_start_matches("invalid client configuration: ")
+            ))
         })
     }
 }

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use logto_gateway::config::{ServeArgs, ToolArgs, UpstreamArgs};
+use logto_gateway::config::{Inbound, ServeArgs, ToolArgs, UpstreamArgs};
 use logto_gateway::server::{self, McpSettings};
-use naftiko_runtime::client::{Secret, Transport};
+use naftiko_runtime::client::Transport;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -26,9 +26,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the REST adapter and the MCP adapter (streamable HTTP) together.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve the MCP tools over stdio, for desktop clients (logs go to stderr).
-    McpStdio(StdioArgs),
+    McpStdio(Box<StdioArgs>),
 }
 
 fn main() -> ExitCode {
@@ -41,12 +41,12 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::McpStdio(args) => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
         {
-            Ok(rt) => rt.block_on(mcp_stdio(args)),
+            Ok(rt) => rt.block_on(mcp_stdio(*args)),
             Err(e) => {
                 eprintln!("logto-gateway: cannot start the runtime: {e}");
                 ExitCode::FAILURE
@@ -92,6 +92,9 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Inbound::OAuth(server) = &config.inbound {
+        fetch_issuer_keys(server);
+    }
     let shutdown = CancellationToken::new();
     let settings = McpSettings {
         allowed_hosts: config.mcp_allowed_hosts.clone(),
@@ -105,7 +108,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     for (i, (rest, mcp)) in rest.into_iter().zip(mcp).enumerate() {
         let worker = Worker {
             transport: transport.clone(),
-            auth_token: config.auth_token.clone(),
+            inbound: config.inbound.clone(),
             max_body_bytes: config.max_body_bytes,
             read_only: config.read_only,
             header_read_timeout: config.header_read_timeout,
@@ -159,10 +162,27 @@ fn serve(args: ServeArgs) -> ExitCode {
     code
 }
 
+/// Fetches the OAuth issuer's keys before serving, so that a wrong issuer shows at start-up. An issuer that cannot be
+/// reached yet is no reason not to start: the keys are fetched again when a token comes.
+fn fetch_issuer_keys(server: &naftiko_runtime::oauth::ResourceServer) {
+    let issuer = &server.config().issuer;
+    let fetched = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(server.refresh()));
+    match fetched {
+        Ok(keys) => tracing::info!(%issuer, keys, "accepting the issuer's access tokens"),
+        Err(e) => {
+            tracing::warn!(%issuer, "cannot fetch the issuer's signing keys yet (tokens cannot be checked until they are): {e}")
+        }
+    }
+}
+
 /// What one worker thread needs.
 struct Worker {
     transport: Transport,
-    auth_token: Option<Secret>,
+    inbound: Inbound,
     max_body_bytes: usize,
     read_only: bool,
     header_read_timeout: std::time::Duration,
@@ -184,13 +204,13 @@ impl Worker {
             let mcp = tokio::net::TcpListener::from_std(mcp).map_err(|e| e.to_string())?;
             let rest_app = server::rest_app(
                 clients.clone(),
-                self.auth_token.clone(),
+                &self.inbound,
                 self.max_body_bytes,
                 self.read_only,
             );
             let mcp_app = server::mcp_app(
                 clients,
-                self.auth_token,
+                &self.inbound,
                 &self.settings,
                 self.shutdown.clone(),
             );

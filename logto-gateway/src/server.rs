@@ -12,15 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
+use crate::config::{Config, Inbound};
 use crate::generated::client::{Bindings, Clients, LogtoClient};
-use crate::generated::mcp::LogtoMcpServer;
+use crate::generated::mcp::{LOGTO_MCP_TOOLS, LogtoMcpServer};
 use crate::generated::rest::{LOGTO_REST_OPENAPI, LOGTO_REST_OPENAPI_BEARER, logto_rest_router};
 use crate::layers::{LogRequestsLayer, RecordRequestsLayer};
 use crate::metrics::{Metered, Metrics};
-use naftiko_runtime::client::{Auth, Secret, Transport, TransportConfig};
+use naftiko_runtime::client::{Auth, Transport, TransportConfig};
 use naftiko_runtime::inbound::RequireAuthLayer;
 use naftiko_runtime::mcp::http::FastLane;
+use naftiko_runtime::oauth::{AccessRule, OAuthLayer};
 use naftiko_runtime::rest::Problem;
 
 /// Builds the upstream clients from a validated configuration.
@@ -73,18 +74,19 @@ pub fn reuseport_listeners(
     Ok(out)
 }
 
-/// The REST application: adapter routes (authenticated when a token is configured), `/healthz`, the adapter's
-/// OpenAPI document at `/openapi.json` (public, like `/healthz`: it names the security scheme when a token is
-/// configured), `/metrics` when metrics are installed (authenticated like the adapter routes), JSON 404s.
+/// The REST application: adapter routes (authenticated as `inbound` says), `/healthz`, the adapter's OpenAPI
+/// document at `/openapi.json` (public, like `/healthz`: it names the security scheme when callers authenticate),
+/// `/metrics` when metrics are installed (authenticated like the adapter routes; with OAuth, a read), the RFC 9728
+/// metadata document with OAuth (public), JSON 404s.
 pub fn rest_app(
     clients: Arc<Clients>,
-    auth_token: Option<Secret>,
+    inbound: &Inbound,
     max_body_bytes: usize,
     read_only: bool,
 ) -> LoggedRouter {
     // Metrics, authentication and the body limit in one layer: each `route_layer` call wraps every route in one more
     // boxed service, which every request then goes through. Metrics are outside authentication, to count refusals.
-    let openapi = if auth_token.is_some() {
+    let openapi = if inbound.is_required() {
         LOGTO_REST_OPENAPI_BEARER
     } else {
         LOGTO_REST_OPENAPI
@@ -97,7 +99,7 @@ pub fn rest_app(
     let adapter = adapter.route_layer(
         tower::ServiceBuilder::new()
             .layer(RecordRequestsLayer::new(metrics))
-            .layer(require_token(auth_token.as_ref()))
+            .layer(inbound_layer(inbound, || AccessRule::ByMethod))
             .layer(DefaultBodyLimit::max(max_body_bytes)),
     );
     // Only when asked: a layer costs every request a boxed service.
@@ -106,7 +108,7 @@ pub fn rest_app(
     } else {
         adapter
     };
-    let plain = Router::new()
+    let plain = with_metadata(Router::new(), inbound)
         .route("/healthz", get(healthz))
         .route(
             "/openapi.json",
@@ -147,9 +149,44 @@ fn metrics_text(metrics: &Metrics) -> Response {
     r
 }
 
-/// The inbound authentication of both adapters: `Authorization: Bearer <token>` when a token is configured.
-fn require_token(token: Option<&Secret>) -> RequireAuthLayer {
-    token.map_or_else(RequireAuthLayer::none, RequireAuthLayer::bearer)
+/// The inbound authentication of both adapters: nothing, `Authorization: Bearer <--auth-token>`, or access tokens of
+/// the OAuth issuer with the scope `rule` says a request needs.
+fn inbound_layer(
+    inbound: &Inbound,
+    rule: impl FnOnce() -> AccessRule,
+) -> tower::util::Either<RequireAuthLayer, OAuthLayer> {
+    use tower::util::Either;
+    match inbound {
+        Inbound::Open => Either::Left(RequireAuthLayer::none()),
+        Inbound::Token(token) => Either::Left(RequireAuthLayer::bearer(token)),
+        Inbound::OAuth(server) => Either::Right(server.layer(rule())),
+    }
+}
+
+/// With OAuth, `router` serves the RFC 9728 metadata document, without authentication: it is how a client learns
+/// where to get a token.
+fn with_metadata(mut router: Router, inbound: &Inbound) -> Router {
+    let Inbound::OAuth(server) = inbound else {
+        return router;
+    };
+    for path in server.metadata_paths() {
+        // A path from the audience URL that a route cannot hold as it is is served at the root path only.
+        if !path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b))
+        {
+            continue;
+        }
+        let server = Arc::clone(server);
+        router = router.route(
+            &path,
+            get(move || {
+                let server = Arc::clone(&server);
+                async move { server.metadata_document() }
+            }),
+        );
+    }
+    router
 }
 
 /// An application's router, with and without the request log layer.
@@ -205,14 +242,15 @@ pub struct McpSettings {
 }
 
 /// The MCP application: streamable HTTP at `/mcp`, stateless (any replica answers any request), JSON responses,
-/// behind the same inbound authentication as REST; `Host` and `Origin` checked against allow-lists.
+/// behind the same inbound authentication as REST (with OAuth, a tool that writes needs the write scope); `Host` and
+/// `Origin` checked against allow-lists.
 ///
 /// When `shutdown` is cancelled, tool calls in flight finish (the server stops accepting connections meanwhile);
 /// open streams are ended `settings.shutdown_grace` later, so that a graceful shutdown never hangs on them. Must be
 /// called within a Tokio runtime.
 pub fn mcp_app(
     clients: Arc<Clients>,
-    auth_token: Option<Secret>,
+    inbound: &Inbound,
     settings: &McpSettings,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> LoggedRouter {
@@ -261,10 +299,14 @@ pub fn mcp_app(
         let lane = Arc::clone(&lane);
         async move { lane.answer(req).await }
     });
+    let max_body_bytes = settings.max_body_bytes;
+    let mcp = Router::new()
+        .route("/mcp", mcp)
+        .route_layer(inbound_layer(inbound, || {
+            AccessRule::by_tool(LOGTO_MCP_TOOLS, max_body_bytes)
+        }));
     LoggedRouter::new(
-        Router::new()
-            .route("/mcp", mcp)
-            .route_layer(require_token(auth_token.as_ref()))
+        with_metadata(mcp, inbound)
             .route("/healthz", get(healthz))
             .fallback(not_found),
     )

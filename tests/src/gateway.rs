@@ -152,7 +152,7 @@ impl Gateway {
         let clients = server::clients(&config).expect("build the upstream clients");
         let app = server::rest_app(
             clients,
-            config.auth_token.clone(),
+            &config.inbound,
             config.max_body_bytes,
             config.read_only,
         );
@@ -229,7 +229,7 @@ impl McpGateway {
         let shutdown = CancellationToken::new();
         let app = server::mcp_app(
             clients,
-            config.auth_token.clone(),
+            &config.inbound,
             &McpSettings {
                 allowed_hosts: config.mcp_allowed_hosts.clone(),
                 allowed_origins: config.mcp_allowed_origins.clone(),

@@ -141,6 +141,103 @@ impl RealLogto {
         );
     }
 
+    /// Restarts Logto's core process (PostgreSQL keeps running): stops the one `setup.sh` recorded in
+    /// `$LOGTO_HOME/core.pid`, runs `setup.sh` (of `$REAL_LOGTO_DIR`, by default `../shared/real-logto`), which starts
+    /// it again, and waits for it to answer. Logto OSS without Redis reads some configuration only when it starts
+    /// (its OIDC signing keys, say).
+    pub async fn restart_core(&self) {
+        let home = env_file().parent().map(PathBuf::from).expect("LOGTO_HOME");
+        let pid: i32 = std::fs::read_to_string(home.join("core.pid"))
+            .expect("$LOGTO_HOME/core.pid: the core setup.sh started")
+            .trim()
+            .parse()
+            .expect("a pid in core.pid");
+        let alive = || {
+            std::process::Command::new("kill")
+                .args(["-0", &pid.to_string()])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let stopped = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(stopped.success(), "stop Logto's core (pid {pid})");
+        for _ in 0..300 {
+            if !alive() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            !alive(),
+            "Logto's core (pid {pid}) did not stop within 30 s"
+        );
+        let dir = std::env::var_os("REAL_LOGTO_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/real-logto")
+            });
+        let out = tokio::process::Command::new("bash")
+            .arg(dir.join("setup.sh"))
+            .output()
+            .await
+            .expect("run setup.sh");
+        assert!(
+            out.status.success(),
+            "setup.sh (restarting Logto's core): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let http = crate::http_client();
+        for _ in 0..600 {
+            let status = http
+                .get(format!("{}/api/status", self.endpoint))
+                .send()
+                .await
+                .map(|r| r.status().as_u16());
+            if status.ok() == Some(204) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("Logto did not answer within 60 s of its restart");
+    }
+
+    /// A `client_credentials` access token of the app `client_id` for `resource` with the scopes asked for (Logto
+    /// grants those of them the app's roles hold).
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        secret: &str,
+        resource: &str,
+        scope: &str,
+    ) -> String {
+        let resp = crate::http_client()
+            .post(&self.token_endpoint)
+            .basic_auth(client_id, Some(secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(
+                form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs([
+                        ("grant_type", "client_credentials"),
+                        ("resource", resource),
+                        ("scope", scope),
+                    ])
+                    .finish(),
+            )
+            .send()
+            .await
+            .expect("the token endpoint answers");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("the token endpoint's JSON");
+        match body["access_token"].as_str() {
+            Some(t) if status.is_success() => t.to_owned(),
+            _ => panic!("no token for {client_id} and {resource}: {status} {body}"),
+        }
+    }
+
     /// A client of the Management API that authenticates as the M2M app, the way the gateway does.
     pub fn direct(&self) -> Direct {
         Direct {

@@ -20,6 +20,8 @@ pub mod client;
 pub mod inbound;
 #[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(feature = "oauth")]
+pub mod oauth;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "client")]

@@ -49,7 +49,7 @@ async fn setup(
 ) -> (MockUpstream, McpGateway, Client) {
     let mock = MockUpstream::start().await;
     let gw = McpGateway::start(&opts(GatewayOptions::bearer(mock.url(), TOKEN))).await;
-    let client = connect(&gw, gw.config.auth_token.as_ref().map(|t| t.expose())).await;
+    let client = connect(&gw, gw.config.inbound.token().map(|t| t.expose())).await;
     (mock, gw, client)
 }
 
