@@ -19,6 +19,7 @@ mod binary;
 mod mcp_fast_lane;
 mod mcp_python;
 mod mcp_tools;
+mod oauth_issuer;
 mod prism_conformance;
 mod real_logto;
 mod rest_faults;
