@@ -8,7 +8,9 @@
 //!   cache older than [`KEYS_MAX_AGE`] is renewed on the next request (and kept should the issuer not answer).
 //! - **Tokens**: signed with an asymmetric algorithm of the key's kind (ES256/ES384, RS256/384/512, PS256/384/512,
 //!   EdDSA; never `none` or a shared secret), by a key the issuer publishes; `iss`, `aud` (the resource), `exp` and
-//!   `nbf` checked with a small clock skew.
+//!   `nbf` checked with a small clock skew. A token that passed is remembered until it expires (at most
+//!   [`VERIFIED_CAPACITY`] of them, forgotten whenever the keys are fetched again): a caller reuses its token for
+//!   every call, and checking an ES384 signature costs several times what the rest of a request does.
 //! - **Scopes** (`scope`, space-separated, or an `scp` array): a request needs the read scope or the write scope, as
 //!   an [`AccessRule`] decides: a REST route by its method, an MCP request by the tools it calls.
 //! - **Answers**: no token or a bad one is `401`, a token without the needed scope `403`, each with a JSON problem
@@ -43,6 +45,8 @@ pub const KEYS_MAX_AGE: Duration = Duration::from_secs(15 * 60);
 const RETRY_UNREACHABLE: Duration = Duration::from_secs(1);
 /// The largest discovery or JWKS document read.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// How many verified tokens are remembered.
+pub const VERIFIED_CAPACITY: usize = 4096;
 /// Where RFC 9728 puts a resource's metadata document.
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 
@@ -70,7 +74,8 @@ pub enum Access {
     Write,
 }
 
-/// The caller a valid token names, put in the request's extensions for the handlers and logs after the layer.
+/// The caller a valid token names, put in the request's extensions (as `Arc<Caller>`) for the handlers and logs
+/// after the layer.
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// `sub`: the user, or for a client-credentials token the client.
@@ -106,6 +111,9 @@ pub struct ResourceServer {
     config: OAuthConfig,
     http: reqwest::Client,
     keys: RwLock<Arc<KeySet>>,
+    /// Tokens that passed, by their text, with the caller they name and until when (Unix seconds: `exp` and the
+    /// clock skew).
+    verified: std::sync::Mutex<Remembered>,
     /// Held while keys are fetched, so that concurrent requests wait for one fetch.
     fetching: tokio::sync::Mutex<Fetches>,
     metadata: Bytes,
@@ -123,6 +131,9 @@ impl std::fmt::Debug for ResourceServer {
             .finish_non_exhaustive()
     }
 }
+
+/// Verified tokens: the caller each names, and until when it passes (Unix seconds).
+type Remembered = HashMap<Box<str>, (Arc<Caller>, u64)>;
 
 #[derive(Default)]
 struct KeySet {
@@ -150,6 +161,7 @@ struct Discovery {
 
 #[derive(Deserialize)]
 struct Claims {
+    exp: u64,
     #[serde(default)]
     sub: Option<String>,
     #[serde(default)]
@@ -252,6 +264,7 @@ impl ResourceServer {
             config,
             http,
             keys: RwLock::new(Arc::new(KeySet::default())),
+            verified: std::sync::Mutex::new(HashMap::new()),
             fetching: tokio::sync::Mutex::new(Fetches::default()),
         })
     }
@@ -296,7 +309,11 @@ impl ResourceServer {
     }
 
     /// The caller `token` names, when it is valid for this resource.
-    pub async fn verify(&self, token: &str) -> Result<Caller, Refusal> {
+    pub async fn verify(&self, token: &str) -> Result<Arc<Caller>, Refusal> {
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some(caller) = self.remembered(token, now) {
+            return Ok(caller);
+        }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Refusal::Invalid("the token is not a signed JWT"))?;
         if !ALGORITHMS.contains(&header.alg) {
@@ -355,11 +372,44 @@ impl ResourceServer {
             .map(str::to_owned)
             .collect();
         scopes.extend(claims.scp.unwrap_or_default());
-        Ok(Caller {
+        let caller = Arc::new(Caller {
             subject: claims.sub,
             client_id: claims.client_id,
             scopes,
-        })
+        });
+        let until = claims.exp.saturating_add(self.config.clock_skew.as_secs());
+        self.remember(token, &caller, until, now);
+        Ok(caller)
+    }
+
+    fn verified(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The caller of a token that passed and has not expired since.
+    fn remembered(&self, token: &str, now: u64) -> Option<Arc<Caller>> {
+        let mut verified = self.verified();
+        match verified.get(token) {
+            Some((caller, until)) if now <= *until => Some(Arc::clone(caller)),
+            Some(_) => {
+                verified.remove(token);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn remember(&self, token: &str, caller: &Arc<Caller>, until: u64, now: u64) {
+        let mut verified = self.verified();
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.retain(|_, (_, until)| now <= *until);
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), (Arc::clone(caller), until));
     }
 
     fn current(&self) -> Arc<KeySet> {
@@ -466,6 +516,8 @@ impl ResourceServer {
             Ok(mut k) => *k = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
+        // A token is accepted again only if a key fetched now verifies it (a withdrawn key's tokens stop passing).
+        self.verified().clear();
         tracing::info!(target: "naftiko_runtime::oauth", keys = n, jwks = %discovery.jwks_uri, "fetched the issuer's signing keys");
         Ok(n)
     }

@@ -389,3 +389,35 @@ fn oauth_configuration_errors_name_the_flags() {
     args.oauth.oauth_audience = Some(AUDIENCE.into());
     assert!(args.validate().is_ok());
 }
+
+#[tokio::test]
+async fn a_token_that_passed_is_remembered_until_the_keys_are_fetched_again() {
+    let es = es384();
+    let (mock, gw, issuer) = setup(vec![jwk(&es, Algorithm::ES384, "ec-1")]).await;
+    let first = token(&issuer, &es, Algorithm::ES384, "ec-1", json!({}));
+    assert_eq!(get(&gw, &first).await.0, 200);
+    // The issuer withdraws the key and publishes another: the gateway does not know yet, and the token it checked
+    // passes without being checked again.
+    let next = rs256();
+    publish(
+        &mock,
+        &issuer,
+        &issuer,
+        vec![jwk(&next, Algorithm::RS256, "rsa-2")],
+    );
+    assert_eq!(get(&gw, &first).await.0, 200);
+    assert_eq!(jwks_fetches(&mock), 1);
+    // A token of the new key makes the gateway fetch the keys: from then on, the withdrawn key's token is refused.
+    let second = token(&issuer, &next, Algorithm::RS256, "rsa-2", json!({}));
+    assert_eq!(get(&gw, &second).await.0, 200);
+    assert_eq!(jwks_fetches(&mock), 2);
+    let (status, _, body) = get(&gw, &first).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not signed by a key the issuer publishes"),
+        "{body}"
+    );
+}
