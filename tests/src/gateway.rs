@@ -225,6 +225,15 @@ impl McpGateway {
 
     /// Starts the MCP adapter exactly as `serve` does, on `127.0.0.1:0` instead of `config.mcp_addr`.
     pub async fn start_with_config(config: Config) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the MCP adapter");
+        Self::start_on(config, listener).await
+    }
+
+    /// Starts the MCP adapter exactly as `serve` does, on `listener` (bound beforehand, so that its address can be
+    /// configured in Logto, say, before the adapter starts).
+    pub async fn start_on(config: Config, listener: TcpListener) -> Self {
         let clients = server::clients(&config).expect("build the upstream clients");
         let shutdown = CancellationToken::new();
         let app = server::mcp_app(
@@ -240,9 +249,6 @@ impl McpGateway {
             },
             shutdown.child_token(),
         );
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the MCP adapter");
         let addr = listener.local_addr().expect("MCP adapter address");
         let task = tokio::spawn(server::serve(
             listener,

@@ -5,12 +5,17 @@
 //! In Logto, through its Management API: an API resource with the scopes `read` and `write`; two roles, one holding
 //! `read`, one both; two M2M apps, each with one role. Then both adapters are called with their tokens, with tokens
 //! for another resource, expired, garbled and unsigned ones; then Logto's signing keys are rotated (through the
-//! gateway's own route for it) and new tokens, signed by the new key, are accepted.
+//! gateway's own route for it) and new tokens, signed by the new key, are accepted. The official MCP Python SDK, as
+//! a client implementing MCP authorization, finds its way from the gateway's first `401` to a Logto token on its
+//! own.
 //!
 //! A test binary of its own: it restarts Logto's core (Logto OSS without Redis loads its signing keys when it
 //! starts), which no other test may see, and it holds the real Logto exclusively meanwhile.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -21,10 +26,17 @@ use serde_json::{Value, json};
 
 /// Names of every object this test creates start with this; leftovers of an interrupted run are deleted first.
 const PREFIX: &str = "naftiko-oauth-e2e";
-/// The API resource's indicator: the gateway's MCP URL as a deployment would publish it.
-const RESOURCE: &str = "https://naftiko-oauth-e2e.test/mcp";
-const METADATA_URL: &str =
-    "https://naftiko-oauth-e2e.test/.well-known/oauth-protected-resource/mcp";
+/// The API resource's indicator: the gateway's MCP URL (`http://127.0.0.1:PORT/mcp`), as a deployment publishes it.
+static RESOURCE: OnceLock<String> = OnceLock::new();
+
+fn resource() -> &'static str {
+    RESOURCE.get().expect("the resource is set first")
+}
+
+/// Where the metadata document of the resource is: RFC 9728's path on the resource's host.
+fn metadata_url() -> String {
+    resource().replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
+}
 
 /// What the test made in Logto.
 struct Made {
@@ -106,7 +118,7 @@ fn assert_invalid(seen: &Seen, why: &str, what: &str) {
         seen.challenge.starts_with("Bearer error=\"invalid_token\"")
             && seen
                 .challenge
-                .contains(&format!("resource_metadata=\"{METADATA_URL}\"")),
+                .contains(&format!("resource_metadata=\"{}\"", metadata_url())),
         "{what}: {}",
         seen.challenge
     );
@@ -180,7 +192,7 @@ async fn make(direct: &Direct) -> Made {
         .ok(
             "POST",
             "/api/resources",
-            Some(json!({"name": format!("{PREFIX}-gateway"), "indicator": RESOURCE})),
+            Some(json!({"name": format!("{PREFIX}-gateway"), "indicator": resource()})),
         )
         .await;
     let resource_id = resource["id"].as_str().unwrap().to_owned();
@@ -237,6 +249,57 @@ async fn make(direct: &Direct) -> Made {
     }
 }
 
+/// Runs `tests/python/oauth_check.py` as the app `(id, secret)`, calling `calls` in order; its JSON report.
+async fn sdk(
+    py: &Path,
+    gw: &McpGateway,
+    issuer: &str,
+    (id, secret): &(String, String),
+    mode: &str,
+    calls: &[(&str, Value)],
+) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/oauth_check.py");
+    let mut cmd = tokio::process::Command::new(py);
+    cmd.arg(script)
+        .args(["--url", &format!("{}/mcp", gw.url)])
+        .args([
+            "--issuer",
+            issuer,
+            "--client-id",
+            id,
+            "--scope",
+            "read write",
+        ])
+        .args(["--mode", mode])
+        .env("OAUTH_CLIENT_SECRET", secret)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    for (name, arguments) in calls {
+        cmd.arg("--call").arg(name).arg(arguments.to_string());
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("oauth_check.py finishes within 60 s")
+        .expect("run oauth_check.py");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "oauth_check.py ({mode}) failed ({}):\n{stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains(secret.as_str()),
+        "the client secret shows: {stderr}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "oauth_check.py printed no JSON report ({e}): {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logto_access_tokens_authorize_callers_by_scope() {
     let Some(logto) = RealLogto::find().await else {
@@ -245,13 +308,18 @@ async fn logto_access_tokens_authorize_callers_by_scope() {
     let _only_us = logto.exclusive().await;
     let direct = logto.direct();
     delete_leftovers(&direct).await;
+    // The MCP adapter's address first: it is the resource's indicator.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    RESOURCE
+        .set(format!("http://{}/mcp", listener.local_addr().unwrap()))
+        .unwrap();
     let made = make(&direct).await;
     let token = |(id, secret): &(String, String)| {
         let logto = logto.clone();
         let (id, secret) = (id.clone(), secret.clone());
         async move {
             logto
-                .client_credentials(&id, &secret, RESOURCE, "read write")
+                .client_credentials(&id, &secret, resource(), "read write")
                 .await
         }
     };
@@ -260,7 +328,7 @@ async fn logto_access_tokens_authorize_callers_by_scope() {
     // Logto grants what each app's role holds, of the scopes asked for.
     assert_eq!(decoded(&reader).1["scope"], "read");
     assert_eq!(decoded(&writer).1["scope"], "read write");
-    assert_eq!(decoded(&reader).1["aud"], RESOURCE);
+    assert_eq!(decoded(&reader).1["aud"], resource());
 
     // Both adapters, as `serve` starts them, sharing one resource server (and its key cache).
     let issuer = format!("{}/oidc", logto.endpoint);
@@ -268,16 +336,16 @@ async fn logto_access_tokens_authorize_callers_by_scope() {
         GatewayOptions::m2m(&logto.endpoint, &logto.app_id, &logto.app_secret).serve_args();
     args.upstream.m2m_resource = Some(logto.resource.clone());
     args.oauth.oauth_issuer = Some(issuer.clone());
-    args.oauth.oauth_audience = Some(RESOURCE.to_owned());
+    args.oauth.oauth_audience = Some(resource().to_owned());
     // No clock skew, so that a token that lives one second is seen expired two seconds later.
     args.oauth.oauth_clock_skew = 0;
     let config = args.validate().expect("the OAuth configuration is valid");
     let rest_gw = Gateway::start_with_config(config.clone()).await;
-    let mcp_gw = McpGateway::start_with_config(config).await;
+    let mcp_gw = McpGateway::start_on(config, listener).await;
 
     // The metadata document: public, at the RFC 9728 path of the resource and at the root path, on both ports.
     let metadata = json!({
-        "resource": RESOURCE,
+        "resource": resource(),
         "authorization_servers": [issuer],
         "scopes_supported": ["read", "write"],
         "bearer_methods_supported": ["header"],
@@ -296,7 +364,10 @@ async fn logto_access_tokens_authorize_callers_by_scope() {
     assert_eq!(seen.status, 401, "{seen:?}");
     assert_eq!(
         seen.challenge,
-        format!(r#"Bearer resource_metadata="{METADATA_URL}", scope="read write""#)
+        format!(
+            r#"Bearer resource_metadata="{}", scope="read write""#,
+            metadata_url()
+        )
     );
     let seen = rest(&rest_gw, reqwest::Method::GET, "/api/applications", None).await;
     assert_eq!(seen.status, 401, "{seen:?}");
@@ -461,6 +532,38 @@ async fn logto_access_tokens_authorize_callers_by_scope() {
         "expired",
         "an expired token",
     );
+
+    // The MCP Python SDK, as a client that implements MCP authorization: given only the URL, the issuer and its
+    // credentials, it follows the first 401 to the metadata document, then to Logto's token endpoint.
+    if let Some(py) = e2e_tests::mcp_bridge::python() {
+        let victim = app(&direct, "victim").await.0;
+        let calls = [
+            ("listapplications", json!({})),
+            ("deleteapplication", json!({"id": victim})),
+        ];
+        let report = sdk(&py, &mcp_gw, &issuer, &made.reader, "legacy", &calls).await;
+        assert_eq!(report["tools"], 60, "{report}");
+        assert_eq!(report["token_scope"], "read", "{report}");
+        assert_eq!(report["calls"][0]["result"]["is_error"], false, "{report}");
+        // The SDK raises on the HTTP 403 (after asking Logto for the missing scope, which the reader does not hold).
+        assert!(
+            report["calls"][1]["error"].is_string(),
+            "the reader's delete: {report}"
+        );
+        let still = direct
+            .call("GET", &format!("/api/applications/{victim}"), None)
+            .await;
+        assert_eq!(still.status, 200, "the reader deleted nothing: {still:?}");
+        let report = sdk(&py, &mcp_gw, &issuer, &made.writer, "auto", &calls).await;
+        assert_eq!(report["token_scope"], "read write", "{report}");
+        for (i, c) in report["calls"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(c["result"]["is_error"], false, "call {i}: {report}");
+        }
+        let gone = direct
+            .call("GET", &format!("/api/applications/{victim}"), None)
+            .await;
+        assert_eq!(gone.status, 404, "the writer deleted it: {gone:?}");
+    }
 
     // Logto's signing keys rotated through the gateway's own route (the writer's token), Logto restarted to sign
     // with the new key: a new token names a key the gateway has not seen, which it fetches.
