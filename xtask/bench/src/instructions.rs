@@ -79,9 +79,10 @@ pub fn run(root: &Path, o: &Options) -> Result<String, String> {
     let _ = writeln!(
         md,
         "The gateway's user-space instructions (valgrind's callgrind), one worker, behind the mock upstream, under wrk \
-         with {CONNECTIONS} connections for {} s after a {} s warm-up. Command: `cargo xtask bench --instructions{}`.\n",
+         with {CONNECTIONS} connections for {} s after a {} s warm-up. Command: `cargo xtask bench --instructions{}{}`.\n",
         o.duration.as_secs(),
         WARM_UP.as_secs(),
+        if o.oauth { " --oauth" } else { "" },
         o.gateway_args
             .iter()
             .map(|a| format!(" --gateway-arg={a}"))
@@ -194,6 +195,7 @@ fn count(
             .args(["--rest-port", &rest_port.to_string()])
             .args(["--mcp-port", &mcp_port.to_string()])
             .args(["--mcp-fast-lane", &kind.fast_lane().to_string()])
+            .args(oauth_args(o, upstream))
             .args(&o.gateway_args)
             .env_clear()
             .env("LOGTO_TOKEN", "bench-token")
@@ -201,13 +203,20 @@ fn count(
             .stderr(std::process::Stdio::null()),
     )?;
     let rest: SocketAddr = ([127, 0, 0, 1], rest_port).into();
+    // `/healthz` needs no token.
     wait_until(gw.started, Duration::from_secs(120), || {
-        http_status(rest, "/api/applications/app1", None) == Some(200)
+        http_status(rest, "/healthz", None) == Some(200)
     })
     .ok_or("the gateway under callgrind did not answer within 120 s")?;
     gw.check_alive()?;
 
-    let target = kind.target(rest_port, mcp_port);
+    let mut target = kind.target(rest_port, mcp_port);
+    if o.oauth {
+        target.headers.push((
+            "Authorization".into(),
+            format!("Bearer {}", crate::oauth::token(upstream.port())?),
+        ));
+    }
     let pid = gw.pid().to_string();
     load::run(&target, CONNECTIONS, WARM_UP, Measured::default(), dir)?;
     callgrind_control(&["-z", &pid])?;
@@ -224,6 +233,19 @@ fn count(
         requests: measured.requests,
         instructions,
     })
+}
+
+/// With `--oauth`, the gateway takes the mock's access tokens.
+fn oauth_args(o: &Options, upstream: SocketAddr) -> Vec<String> {
+    if !o.oauth {
+        return Vec::new();
+    }
+    vec![
+        "--oauth-issuer".into(),
+        crate::oauth::issuer(upstream.port()),
+        "--oauth-audience".into(),
+        crate::oauth::AUDIENCE.into(),
+    ]
 }
 
 fn callgrind_control(args: &[&str]) -> Result<(), String> {

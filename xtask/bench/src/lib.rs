@@ -13,6 +13,7 @@ pub mod instructions;
 pub mod load;
 pub mod mock;
 pub mod nginx;
+pub mod oauth;
 pub mod peers;
 pub mod procs;
 mod report;
@@ -48,6 +49,8 @@ pub struct Options {
     pub repeats: u32,
     /// More arguments for `logto-gateway serve` under `--instructions` (such as `--metrics=false`).
     pub gateway_args: Vec<String>,
+    /// Under `--instructions`: callers bring access tokens of the mock's OAuth issuer.
+    pub oauth: bool,
 }
 
 /// Measurements of one server.

@@ -37,6 +37,10 @@ struct Cli {
         allow_hyphen_values = true
     )]
     gateway_args: Vec<String>,
+    /// With --instructions: the gateway checks OAuth access tokens (`--oauth-issuer`, the mock as issuer), and every
+    /// request carries one.
+    #[arg(long, requires = "instructions")]
+    oauth: bool,
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         connections: cli.connections,
         repeats: cli.repeats.max(1),
         gateway_args: cli.gateway_args,
+        oauth: cli.oauth,
     };
     let result = if cli.instructions {
         xtask_bench::instructions::run(&root, &options)

@@ -51,13 +51,23 @@ fn json(status: StatusCode, body: Bytes) -> Response {
     r
 }
 
-/// The mock's routes.
-fn app() -> Router {
+/// The mock's routes, as served on `port` (its OAuth issuer names itself by it).
+fn app(port: u16) -> Result<Router, String> {
+    let discovery = Bytes::from(crate::oauth::discovery(port));
+    let jwks = Bytes::from(crate::oauth::jwks()?);
     let one = Bytes::from(application("app1").to_string());
     let items: Vec<serde_json::Value> = (0..20).map(|i| application(&format!("app{i}"))).collect();
     let list = Bytes::from(serde_json::Value::Array(items).to_string());
     let answers = Answers { one, list };
-    Router::new()
+    Ok(Router::new()
+        .route(
+            "/oidc/.well-known/openid-configuration",
+            get(move || async move { json(StatusCode::OK, discovery.clone()) }),
+        )
+        .route(
+            "/oidc/jwks",
+            get(move || async move { json(StatusCode::OK, jwks.clone()) }),
+        )
         .route(
             "/api/applications/{id}",
             get({
@@ -77,7 +87,7 @@ fn app() -> Router {
                 }
             })
             .post(|body: Bytes| async move { json(StatusCode::OK, body) }),
-        )
+        ))
 }
 
 /// Serves the mock on `127.0.0.1:port` until the process is killed.
@@ -87,7 +97,7 @@ fn app() -> Router {
 /// stealing and no wake-ups across threads, so the mock costs the machine as little as it can.
 pub fn serve(port: u16) -> Result<(), String> {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let app = app();
+    let app = app(port)?;
     let mut workers = Vec::with_capacity(threads);
     for _ in 0..threads {
         let app = app.clone();
