@@ -120,6 +120,14 @@ fn describe() {
         "gateway_token_refreshes_total",
         "Client-credentials tokens fetched from Logto's token endpoint, by result."
     );
+    describe_counter!(
+        "gateway_oauth_refusals_total",
+        "Requests refused by the OAuth resource server, by reason (missing_token, invalid_token, insufficient_scope, unavailable)."
+    );
+    describe_counter!(
+        "gateway_oauth_key_fetches_total",
+        "Fetches of the OAuth issuer's discovery document and signing keys, by result."
+    );
 }
 
 /// The installed metrics, if any.

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod gateway;
+pub mod issuer;
 pub mod logs;
 pub mod mcp_bridge;
 pub mod mock;

@@ -471,8 +471,16 @@ impl ResourceServer {
         }
     }
 
-    /// Discovery, then the JWKS; replaces the cached keys. Keys of a kind that cannot verify tokens are skipped.
+    /// Discovery, then the JWKS; replaces the cached keys (`gateway_oauth_key_fetches_total{result}`).
     async fn fetch_keys(&self) -> Result<usize, String> {
+        let fetched = self.fetch_key_set().await;
+        #[cfg(feature = "metrics")]
+        oauth_metrics::key_fetch(fetched.is_ok());
+        fetched
+    }
+
+    /// Discovery, then the JWKS; replaces the cached keys. Keys of a kind that cannot verify tokens are skipped.
+    async fn fetch_key_set(&self) -> Result<usize, String> {
         let issuer = self.config.issuer.trim_end_matches('/');
         let discovery_url = format!("{issuer}/.well-known/openid-configuration");
         let discovery: Discovery = serde_json::from_slice(&self.get(&discovery_url).await?)
@@ -589,8 +597,10 @@ impl ResourceServer {
         HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     }
 
-    /// The answer to a refused request.
+    /// The answer to a refused request (`gateway_oauth_refusals_total{reason}`).
     pub fn refuse(&self, refusal: &Refusal, headers: &HeaderMap) -> Response {
+        #[cfg(feature = "metrics")]
+        oauth_metrics::refusal(refusal);
         let problem = match refusal {
             Refusal::Missing => Problem::new(
                 StatusCode::UNAUTHORIZED,
@@ -629,6 +639,49 @@ impl ResourceServer {
             server: Arc::clone(self),
             rule: Arc::new(rule),
         }
+    }
+}
+
+/// OAuth metrics through the `metrics` facade (no-ops until the program installs a recorder): refusals by reason,
+/// and fetches of the issuer's keys by result. A request that passes records nothing here.
+#[cfg(feature = "metrics")]
+mod oauth_metrics {
+    use std::sync::OnceLock;
+
+    use metrics::Counter;
+
+    use super::Refusal;
+
+    const REASONS: [&str; 4] = [
+        "missing_token",
+        "invalid_token",
+        "insufficient_scope",
+        "unavailable",
+    ];
+    static REFUSALS: [OnceLock<Counter>; 4] = [const { OnceLock::new() }; 4];
+    static FETCHES: [OnceLock<Counter>; 2] = [const { OnceLock::new() }; 2];
+
+    pub(super) fn refusal(refusal: &Refusal) {
+        let i = match refusal {
+            Refusal::Missing => 0,
+            Refusal::Invalid(_) => 1,
+            Refusal::Insufficient(_) => 2,
+            Refusal::Unavailable(_) => 3,
+        };
+        REFUSALS[i]
+            .get_or_init(
+                || metrics::counter!("gateway_oauth_refusals_total", "reason" => REASONS[i]),
+            )
+            .increment(1);
+    }
+
+    pub(super) fn key_fetch(ok: bool) {
+        let (i, result) = if ok { (0, "ok") } else { (1, "error") };
+        FETCHES[i]
+            .get_or_init(
+                || metrics::counter!("gateway_oauth_key_fetches_total", "result" => result),
+            )
+            .increment(1);
     }
 }
 

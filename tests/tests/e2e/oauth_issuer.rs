@@ -3,56 +3,14 @@
 //! `nbf` in the future, a key the issuer does not publish, an issuer that is down or names itself otherwise — and
 //! exactly what reaches the upstream and the issuer. The scenario with the real Logto is `tests/oauth`.
 //!
-//! The signing keys in `tests/fixtures/oauth/` are test keys (`openssl genpkey`), published by nothing else.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use e2e_tests::issuer::{AUDIENCE, es384, jwk, now, publish, rs256, token};
 use e2e_tests::{Gateway, GatewayOptions, MockUpstream, Reply, http_client};
-use jsonwebtoken::jwk::{Jwk, JwkSet};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
 const LOGTO_TOKEN: &str = "SECRET-gateway-own-token-61d0";
-const AUDIENCE: &str = "https://gateway.test/mcp";
-const ES384: &str = include_str!("../../fixtures/oauth/es384.pem");
-const RS256: &str = include_str!("../../fixtures/oauth/rs256.pem");
-
-fn es384() -> EncodingKey {
-    EncodingKey::from_ec_pem(ES384.as_bytes()).unwrap()
-}
-
-fn rs256() -> EncodingKey {
-    EncodingKey::from_rsa_pem(RS256.as_bytes()).unwrap()
-}
-
-fn jwk(key: &EncodingKey, alg: Algorithm, kid: &str) -> Jwk {
-    let mut jwk = Jwk::from_encoding_key(key, alg).unwrap();
-    jwk.common.key_id = Some(kid.to_owned());
-    jwk
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A token for `issuer` and the gateway's audience, with `scope`; `claims` override or add claims.
-fn token(issuer: &str, key: &EncodingKey, alg: Algorithm, kid: &str, claims: Value) -> String {
-    let mut header = Header::new(alg);
-    header.kid = Some(kid.to_owned());
-    header.typ = Some("at+jwt".into());
-    let mut body = json!({
-        "iss": issuer, "aud": AUDIENCE, "sub": "agent-1", "client_id": "agent-1",
-        "iat": now(), "exp": now() + 600, "scope": "read write",
-    });
-    for (k, v) in claims.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    jsonwebtoken::encode(&header, &body, key).unwrap()
-}
-
 /// The mock as issuer (`{mock}/oidc`, publishing `keys`) and upstream, and the REST adapter accepting its tokens.
 async fn setup(keys: Vec<Jwk>) -> (MockUpstream, Gateway, String) {
     let mock = MockUpstream::start().await;
@@ -72,24 +30,6 @@ async fn gateway(mock: &MockUpstream, issuer: &str) -> Gateway {
     args.oauth.oauth_issuer = Some(issuer.to_owned());
     args.oauth.oauth_audience = Some(AUDIENCE.to_owned());
     Gateway::start_with_config(args.validate().unwrap()).await
-}
-
-/// The mock's discovery document at `issuer` names `named` as the issuer; its key set is `keys`.
-fn publish(mock: &MockUpstream, issuer: &str, named: &str, keys: Vec<Jwk>) {
-    let path = issuer.trim_start_matches(&mock.url()).to_owned();
-    mock.on(
-        Some("GET"),
-        &format!("{path}/.well-known/openid-configuration"),
-        Reply::json(
-            200,
-            json!({"issuer": named, "jwks_uri": format!("{issuer}/jwks")}).to_string(),
-        ),
-    );
-    mock.on(
-        Some("GET"),
-        &format!("{path}/jwks"),
-        Reply::json(200, serde_json::to_string(&JwkSet { keys }).unwrap()),
-    );
 }
 
 async fn get(gw: &Gateway, token: &str) -> (u16, String, Value) {

@@ -6,7 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use e2e_tests::issuer::{AUDIENCE, es384, jwk, publish, token};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, MockUpstream, Reply, http_client};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
 
 const INBOUND: &str = "metrics-inbound-token-93f1";
 const APP_ID: &str = "m2m-app";
@@ -81,21 +84,26 @@ async fn rest_get(gw: &Gateway, path: &str) -> u16 {
 }
 
 async fn tool_call(gw: &McpGateway, name: &str, args: &str) -> serde_json::Value {
+    let resp = tool_call_as(gw, INBOUND, name, args).await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+/// A `tools/call` with `token` as the bearer token; the HTTP answer.
+async fn tool_call_as(gw: &McpGateway, token: &str, name: &str, args: &str) -> reqwest::Response {
     let body = format!(
         r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{name}","arguments":{args}}}}}"#
     );
-    let resp = http_client()
+    http_client()
         .post(gw.mcp_url())
-        .bearer_auth(INBOUND)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
         .header("mcp-protocol-version", "2025-11-25")
         .body(body)
         .send()
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json().await.unwrap()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,4 +336,72 @@ async fn metrics_move_by_exactly_the_calls_made() {
     // The next scrape counts this one.
     let (_, m) = scrape(&rest).await;
     assert_eq!(value(&m, requests, &rest_route("/metrics", "2xx")), 1.0);
+
+    // An MCP adapter taking OAuth access tokens, the mock as issuer: 1 call without a token, 1 with a token that is
+    // not one, 1 write with a read-only token, 2 reads that pass. The keys are fetched once.
+    let issuer = format!("{}/oidc", mock.url());
+    publish(
+        &mock,
+        &issuer,
+        &issuer,
+        vec![jwk(&es384(), Algorithm::ES384, "ec-1")],
+    );
+    let mut args = GatewayOptions::m2m(mock.url(), APP_ID, APP_SECRET).serve_args();
+    args.oauth.oauth_issuer = Some(issuer.clone());
+    args.oauth.oauth_audience = Some(AUDIENCE.to_owned());
+    let guarded = McpGateway::start_with_config(args.validate().unwrap()).await;
+    let reader = token(
+        &issuer,
+        &es384(),
+        Algorithm::ES384,
+        "ec-1",
+        json!({"scope": "read"}),
+    );
+    let get = r#"{"id":"app1"}"#;
+    let statuses = [
+        tool_call_as(&guarded, "", "getapplication", get)
+            .await
+            .status(),
+        tool_call_as(&guarded, "not.a.jwt", "getapplication", get)
+            .await
+            .status(),
+        tool_call_as(&guarded, &reader, "deleteapplication", get)
+            .await
+            .status(),
+        tool_call_as(&guarded, &reader, "getapplication", get)
+            .await
+            .status(),
+        tool_call_as(&guarded, &reader, "getapplication", get)
+            .await
+            .status(),
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [401, 401, 403, 200, 200]);
+    let (text, m) = scrape(&rest).await;
+    let refusals =
+        |reason: &'static str| value(&m, "gateway_oauth_refusals_total", &[("reason", reason)]);
+    assert_eq!(refusals("missing_token"), 1.0, "{text}");
+    assert_eq!(refusals("invalid_token"), 1.0, "{text}");
+    assert_eq!(refusals("insufficient_scope"), 1.0, "{text}");
+    assert_eq!(refusals("unavailable"), 0.0, "{text}");
+    assert_eq!(
+        value(&m, "gateway_oauth_key_fetches_total", &[("result", "ok")]),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value(&m, requests, &tool("getapplication", "ok")),
+        5.0,
+        "the two reads that passed are tool calls like any: {text}"
+    );
+    for name in [
+        "gateway_oauth_refusals_total",
+        "gateway_oauth_key_fetches_total",
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {name} counter")),
+            "{name}: {text}"
+        );
+        assert!(text.contains(&format!("# HELP {name} ")), "{name}: {text}");
+    }
+    assert!(!text.contains(&reader), "a token shows in /metrics");
 }
