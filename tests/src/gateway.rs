@@ -124,6 +124,16 @@ impl GatewayOptions {
         args
     }
 
+    /// The configuration error `serve` reports when `set` changes these options' arguments.
+    pub fn config_error(&self, set: &dyn Fn(&mut ServeArgs)) -> String {
+        let mut args = self.serve_args();
+        set(&mut args);
+        match args.validate() {
+            Ok(_) => panic!("the configuration is valid"),
+            Err(e) => e.to_string(),
+        }
+    }
+
     /// The validated configuration, as `serve` would build it.
     pub fn config(&self) -> Config {
         self.serve_args()

@@ -81,3 +81,31 @@ pub fn publish(mock: &MockUpstream, issuer: &str, named: &str, keys: Vec<Jwk>) {
         ),
     );
 }
+
+/// An answer as a caller of a protected resource sees it: status, `WWW-Authenticate` (empty when absent), and the
+/// body as JSON (a string when it is not JSON).
+#[derive(Debug)]
+pub struct Seen {
+    pub status: u16,
+    pub challenge: String,
+    pub body: Value,
+}
+
+impl Seen {
+    pub async fn read(resp: reqwest::Response) -> Seen {
+        let status = resp.status().as_u16();
+        let challenge = resp
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = resp.text().await.expect("the answer's body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Seen {
+            status,
+            challenge,
+            body,
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! exactly what reaches the upstream and the issuer. The scenario with the real Logto is `tests/oauth`.
 //!
 
-use e2e_tests::issuer::{AUDIENCE, es384, jwk, now, publish, rs256, token};
+use e2e_tests::issuer::{AUDIENCE, Seen, es384, jwk, now, publish, rs256, token};
 use e2e_tests::{Gateway, GatewayOptions, MockUpstream, Reply, http_client};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -39,13 +39,8 @@ async fn get(gw: &Gateway, token: &str) -> (u16, String, Value) {
         .send()
         .await
         .unwrap();
-    let status = resp.status().as_u16();
-    let challenge = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, challenge, resp.json().await.unwrap())
+    let seen = Seen::read(resp).await;
+    (seen.status, seen.challenge, seen.body)
 }
 
 fn jwks_fetches(mock: &MockUpstream) -> usize {
@@ -290,11 +285,7 @@ async fn an_issuer_that_is_down_or_names_another_issuer_makes_503() {
 #[test]
 fn oauth_configuration_errors_name_the_flags() {
     let base = GatewayOptions::bearer("http://127.0.0.1:9", LOGTO_TOKEN);
-    let error = |set: &dyn Fn(&mut logto_gateway::config::ServeArgs)| {
-        let mut args = base.serve_args();
-        set(&mut args);
-        args.validate().unwrap_err().to_string()
-    };
+    let error = |set: &dyn Fn(&mut logto_gateway::config::ServeArgs)| base.config_error(set);
     assert_eq!(
         error(&|a| a.oauth.oauth_issuer = Some("https://t.logto.app/oidc".into())),
         "--oauth-issuer (GATEWAY_OAUTH_ISSUER) needs --oauth-audience (GATEWAY_OAUTH_AUDIENCE): the API resource tokens are issued for"

@@ -1692,11 +1692,7 @@ async fn read_only_serves_reads_and_refuses_writes_with_403() {
 #[test]
 fn tool_selection_errors_name_the_flag() {
     let base = GatewayOptions::bearer("http://127.0.0.1:9", LOGTO_TOKEN);
-    let error = |set: &dyn Fn(&mut logto_gateway::config::ServeArgs)| {
-        let mut args = base.serve_args();
-        set(&mut args);
-        args.validate().unwrap_err().to_string()
-    };
+    let error = |set: &dyn Fn(&mut logto_gateway::config::ServeArgs)| base.config_error(set);
     assert_eq!(
         error(&|a| a.select.toolsets = vec!["users".into()]),
         "--toolsets (GATEWAY_TOOLSETS): `users` is not a toolset (toolsets: applications, configs, connectors, connector-factories, resources)"

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use e2e_tests::issuer::Seen;
 use e2e_tests::real_logto::{Direct, RealLogto};
 use e2e_tests::{Gateway, GatewayOptions, McpGateway, http_client};
 use serde_json::{Value, json};
@@ -48,28 +49,8 @@ struct Made {
     writer: (String, String),
 }
 
-/// An answer of the gateway: status, `WWW-Authenticate`, JSON body.
-#[derive(Debug)]
-struct Seen {
-    status: u16,
-    challenge: String,
-    body: Value,
-}
-
 async fn read(resp: reqwest::Response) -> Seen {
-    let status = resp.status().as_u16();
-    let challenge = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let text = resp.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Seen {
-        status,
-        challenge,
-        body,
-    }
+    Seen::read(resp).await
 }
 
 async fn mcp(gw: &McpGateway, token: Option<&str>, message: &Value) -> Seen {
