@@ -19,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::future::ready;
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -27,7 +28,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, Either};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -756,16 +757,28 @@ impl AccessRule {
         }
     }
 
+    /// What `req` needs, when that is known without reading its body: always by method; by tool, for a request
+    /// that is not a `POST`, or for a caller who holds both scopes (whatever the body calls, it may).
+    fn known_access(
+        &self,
+        req: &Request,
+        caller: &Caller,
+        server: &ResourceServer,
+    ) -> Option<Access> {
+        match self {
+            AccessRule::ByMethod => Some(access_by_method(req.method())),
+            AccessRule::ByTool { .. } if req.method() != Method::POST => Some(Access::Read),
+            AccessRule::ByTool { .. } => (caller.has_scope(server.scope(Access::Read))
+                && caller.has_scope(server.scope(Access::Write)))
+            .then_some(Access::Write),
+        }
+    }
+
     /// What `req` needs; a request whose body was read comes back with the same bytes.
     async fn access(&self, req: Request) -> Result<(Request, Access), Response> {
         match self {
             AccessRule::ByMethod => {
-                let access =
-                    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-                        Access::Read
-                    } else {
-                        Access::Write
-                    };
+                let access = access_by_method(req.method());
                 Ok((req, access))
             }
             AccessRule::ByTool {
@@ -791,6 +804,15 @@ impl AccessRule {
     }
 }
 
+/// `GET`, `HEAD` and `OPTIONS` read; any other method writes.
+fn access_by_method(method: &Method) -> Access {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Access::Read
+    } else {
+        Access::Write
+    }
+}
+
 /// What a JSON-RPC body needs (see [`AccessRule::ByTool`]).
 fn mcp_access(body: &[u8], read_only: &HashMap<&'static str, bool>) -> Access {
     #[derive(Deserialize)]
@@ -805,12 +827,6 @@ fn mcp_access(body: &[u8], read_only: &HashMap<&'static str, bool>) -> Access {
         #[serde(default)]
         name: Option<String>,
     }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Messages {
-        One(Message),
-        Batch(Vec<Message>),
-    }
     let needs = |m: &Message| match (m.method.as_deref(), &m.params) {
         (Some("tools/call"), Some(Params { name: Some(name) })) => {
             if read_only.get(name.as_str()).copied().unwrap_or(false) {
@@ -822,17 +838,20 @@ fn mcp_access(body: &[u8], read_only: &HashMap<&'static str, bool>) -> Access {
         (Some("tools/call"), _) => Access::Write,
         _ => Access::Read,
     };
-    match serde_json::from_slice::<Messages>(body) {
-        Ok(Messages::One(m)) => needs(&m),
-        Ok(Messages::Batch(ms)) => {
+    // A batch is an array; anything else is read as one message.
+    let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let needed = if batch {
+        serde_json::from_slice::<Vec<Message>>(body).map(|ms| {
             if ms.iter().any(|m| needs(m) == Access::Write) {
                 Access::Write
             } else {
                 Access::Read
             }
-        }
-        Err(_) => Access::Write,
-    }
+        })
+    } else {
+        serde_json::from_slice::<Message>(body).map(|m| needs(&m))
+    };
+    needed.unwrap_or(Access::Write)
 }
 
 /// The bearer token of `Authorization: Bearer <token>` (the scheme in any case).
@@ -877,19 +896,38 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        // A token checked before decides at once, when the request's access is known without its body: the request
+        // goes on, or is refused, without a boxed future.
+        let remembered = bearer(req.headers()).and_then(|t| {
+            self.server
+                .remembered(t, jsonwebtoken::get_current_timestamp())
+        });
+        if let Some(caller) = remembered
+            && let Some(access) = self.rule.known_access(&req, &caller, &self.server)
+        {
+            let scope = self.server.scope(access);
+            if !caller.has_scope(scope) {
+                let refusal = Refusal::Insufficient(scope.to_owned());
+                return Either::Right(Box::pin(ready(Ok(self
+                    .server
+                    .refuse(&refusal, req.headers())))));
+            }
+            req.extensions_mut().insert(caller);
+            return Either::Left(self.inner.call(req));
+        }
         // The service polled ready is the one called; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let server = Arc::clone(&self.server);
         let rule = Arc::clone(&self.rule);
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let verified = match bearer(req.headers()) {
                 None => Err(Refusal::Missing),
                 Some(token) => server.verify(token).await,
@@ -901,9 +939,12 @@ where
                     return Ok(server.refuse(&refusal, req.headers()));
                 }
             };
-            let (mut req, access) = match rule.access(req).await {
-                Ok(r) => r,
-                Err(resp) => return Ok(resp),
+            let (mut req, access) = match rule.known_access(&req, &caller, &server) {
+                Some(access) => (req, access),
+                None => match rule.access(req).await {
+                    Ok(r) => r,
+                    Err(resp) => return Ok(resp),
+                },
             };
             let scope = server.scope(access);
             if !caller.has_scope(scope) {
@@ -912,7 +953,7 @@ where
             }
             req.extensions_mut().insert(caller);
             inner.call(req).await
-        })
+        }))
     }
 }
 
