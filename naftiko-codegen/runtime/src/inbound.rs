@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use tower::{Layer, Service};
 
 use crate::client::{Auth, Error, KeyPlacement};
-use crate::rest::Problem;
+use crate::problem::Problem;
 
 const BEARER: &str = "`Authorization: Bearer` token";
 

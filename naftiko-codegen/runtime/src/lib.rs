@@ -22,6 +22,8 @@ pub mod inbound;
 pub mod mcp;
 #[cfg(feature = "oauth")]
 pub mod oauth;
+#[cfg(feature = "inbound")]
+pub mod problem;
 #[cfg(feature = "rest")]
 pub mod rest;
 #[cfg(feature = "client")]

@@ -35,7 +35,7 @@ use serde::Deserialize;
 use tower::{Layer, Service};
 
 use crate::client::Error;
-use crate::rest::Problem;
+use crate::problem::Problem;
 
 /// The least time between two fetches of the keys caused by tokens signed with an unknown key: tokens naming
 /// made-up keys cannot make the gateway hammer the issuer.

@@ -15,40 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::client::{Error, JsonBody, ResponseHeaders, StatusError, is_json_type};
 
-/// An error answered by the gateway itself, as JSON `{"code": "...", "message": "..."}` (the shape Logto uses).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Problem {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Problem::new(StatusCode::BAD_REQUEST, code, message)
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let body = serde_json::json!({ "code": self.code, "message": self.message });
-        let mut resp = Response::new(Body::from(body.to_string()));
-        *resp.status_mut() = self.status;
-        resp.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        resp
-    }
-}
+pub use crate::problem::Problem;
 
 /// The `key=value` pairs of a raw query string, percent- and `+`-decoded.
 pub fn query_pairs(raw: Option<&str>) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
