@@ -171,9 +171,10 @@ fn with_metadata(mut router: Router, inbound: &Inbound) -> Router {
     };
     for path in server.metadata_paths() {
         // A path from the audience URL that a route cannot hold as it is is served at the root path only.
-        if !path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b))
+        if path.contains("//")
+            || !path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b))
         {
             continue;
         }
