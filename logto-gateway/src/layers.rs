@@ -15,6 +15,7 @@ use futures_util::future::{BoxFuture, Either};
 use tower::{Layer, Service};
 
 use crate::metrics::{Metrics, RouteHandles};
+use naftiko_runtime::oauth::Caller;
 
 /// Whether request log lines are on.
 pub(crate) fn logging_requests() -> bool {
@@ -22,7 +23,7 @@ pub(crate) fn logging_requests() -> bool {
 }
 
 /// One log line per request (target `logto_gateway::request`, level INFO): method, route (the template, never the
-/// values), status, latency.
+/// values), status, latency, and with OAuth the client the access token names.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LogRequestsLayer;
 
@@ -66,13 +67,25 @@ where
         let response = self.inner.call(req);
         Either::Right(Box::pin(async move {
             let resp = response.await?;
-            tracing::info!(
-                target: "logto_gateway::request",
-                %method,
-                route,
-                status = resp.status().as_u16(),
-                latency_us = start.elapsed().as_micros() as u64,
-            );
+            let (status, latency_us) = (resp.status().as_u16(), start.elapsed().as_micros() as u64);
+            // With OAuth, the client the access token was issued to (never the token).
+            match resp.extensions().get::<Arc<Caller>>() {
+                Some(caller) => tracing::info!(
+                    target: "logto_gateway::request",
+                    %method,
+                    route,
+                    status,
+                    latency_us,
+                    client = caller.client_id.as_deref().or(caller.subject.as_deref()).unwrap_or("-"),
+                ),
+                None => tracing::info!(
+                    target: "logto_gateway::request",
+                    %method,
+                    route,
+                    status,
+                    latency_us,
+                ),
+            }
             Ok(resp)
         }))
     }

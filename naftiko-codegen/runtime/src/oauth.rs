@@ -75,8 +75,8 @@ pub enum Access {
     Write,
 }
 
-/// The caller a valid token names, put in the request's extensions (as `Arc<Caller>`) for the handlers and logs
-/// after the layer.
+/// The caller a valid token names, put (as `Arc<Caller>`) in the request's extensions for the handlers after the
+/// layer, and in the response's for the layers around it (a request log naming the client, say).
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// `sub`: the user, or for a client-credentials token the client.
@@ -896,7 +896,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
+    type Future = Either<WithCaller<S::Future>, BoxFuture<'static, Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -915,12 +915,15 @@ where
             let scope = self.server.scope(access);
             if !caller.has_scope(scope) {
                 let refusal = Refusal::Insufficient(scope.to_owned());
-                return Either::Right(Box::pin(ready(Ok(self
-                    .server
-                    .refuse(&refusal, req.headers())))));
+                let mut refused = self.server.refuse(&refusal, req.headers());
+                refused.extensions_mut().insert(caller);
+                return Either::Right(Box::pin(ready(Ok(refused))));
             }
-            req.extensions_mut().insert(caller);
-            return Either::Left(self.inner.call(req));
+            req.extensions_mut().insert(Arc::clone(&caller));
+            return Either::Left(WithCaller {
+                inner: self.inner.call(req),
+                caller: Some(caller),
+            });
         }
         // The service polled ready is the one called; a clone takes its place.
         let clone = self.inner.clone();
@@ -949,11 +952,42 @@ where
             let scope = server.scope(access);
             if !caller.has_scope(scope) {
                 let refusal = Refusal::Insufficient(scope.to_owned());
-                return Ok(server.refuse(&refusal, req.headers()));
+                let mut refused = server.refuse(&refusal, req.headers());
+                refused.extensions_mut().insert(caller);
+                return Ok(refused);
             }
-            req.extensions_mut().insert(caller);
-            inner.call(req).await
+            req.extensions_mut().insert(Arc::clone(&caller));
+            let mut resp = inner.call(req).await?;
+            resp.extensions_mut().insert(caller);
+            Ok(resp)
         }))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The inner service's answer, with the caller put in its extensions.
+    pub struct WithCaller<F> {
+        #[pin]
+        inner: F,
+        caller: Option<Arc<Caller>>,
+    }
+}
+
+impl<F> std::future::Future for WithCaller<F>
+where
+    F: std::future::Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Poll::Ready(Ok(mut resp)) = this.inner.poll(cx) else {
+            return Poll::Pending;
+        };
+        if let Some(caller) = this.caller.take() {
+            resp.extensions_mut().insert(caller);
+        }
+        Poll::Ready(Ok(resp))
     }
 }
 

@@ -52,6 +52,7 @@ fn jwks_fetches(mock: &MockUpstream) -> usize {
 
 #[tokio::test]
 async fn tokens_of_either_key_kind_pass_and_only_the_gateways_own_token_goes_upstream() {
+    let capture = e2e_tests::logs::capture();
     let (es, rs) = (es384(), rs256());
     let (mock, gw, issuer) = setup(vec![
         jwk(&es, Algorithm::ES384, "ec-1"),
@@ -184,6 +185,27 @@ async fn tokens_of_either_key_kind_pass_and_only_the_gateways_own_token_goes_ups
         resp.headers()["www-authenticate"],
         r#"Bearer error="insufficient_scope", error_description="the token lacks the scope `write`", resource_metadata="https://gateway.test/.well-known/oauth-protected-resource/mcp", scope="write""#
     );
+
+    // The request log names the client the token was issued to, for what passed and what was refused; never a
+    // token.
+    let logs = capture.contents();
+    let lines: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("logto_gateway::request"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("method=GET")
+            && l.contains("status=200")
+            && l.contains(r#"client="agent-1""#)),
+        "{logs}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("method=DELETE")
+            && l.contains("status=403")
+            && l.contains(r#"client="agent-1""#)),
+        "{logs}"
+    );
+    assert!(!logs.contains(&reader), "a token shows in the logs");
 }
 
 #[tokio::test]
